@@ -1,0 +1,49 @@
+# Two commands on a fresh machine:  make all  (set-up, every figure, the report)  and  make test.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+SCRIPTS := $(wildcard part1_loss_gradient.py part2_fc.py part3_conv.py part3_detection.py)
+DIR ?= data
+
+.PHONY: all venv figures data check-data report latex-deps test bench clean
+
+all: figures report
+
+venv: $(VENV)/.installed
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+figures: venv
+	@for script in $(SCRIPTS); do echo "== $$script"; $(PY) $$script || exit 1; done
+
+data: venv                 ## regenerate the bundled datasets (byte-identical)
+	$(PY) -m dlbasics.gendata
+
+check-data: venv           ## make check-data DIR=path/to/your/files
+	$(PY) -m dlbasics.checkdata $(DIR)
+
+latex-deps:
+	@command -v latexmk >/dev/null && command -v pdftotext >/dev/null || { \
+	  echo "installing LaTeX (texlive-latex-base texlive-latex-recommended latexmk poppler-utils)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    texlive-latex-base texlive-latex-recommended latexmk poppler-utils >/dev/null; }
+
+report: latex-deps
+	@if [ -f report/report.tex ]; then \
+	  cd report && latexmk -pdf -interaction=nonstopmode -halt-on-error -quiet report.tex >/dev/null \
+	    || { tail -40 report.log; exit 1; }; \
+	  ! grep -E "Warning: (Reference|Citation) .* undefined|File .* not found" report.log \
+	    || { echo "report: undefined reference or missing file"; exit 1; }; \
+	  echo "report: wrote report/report.pdf"; fi
+
+test: all
+	$(PY) -m pytest -q
+
+bench: venv
+	$(PY) bench/bench_engine.py
+
+clean:
+	rm -rf figures/*.png figures/*.pdf figures/*.json figures/*.csv figures/*.tex
+	cd report && latexmk -C -quiet 2>/dev/null || true

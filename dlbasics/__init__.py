@@ -1,0 +1,1 @@
+"""Shared mechanism for the four experiment scripts: data, models, engine, plots, outputs."""

@@ -1,0 +1,150 @@
+"""The data layer: course files, 2017 names, .mat copies, the generator, and every bad input."""
+import shutil
+
+import numpy as np
+import pytest
+import scipy.io
+import torch
+
+from conftest import ROOT, run_module
+from dlbasics import gendata
+from dlbasics.data import DataError, load_dataset
+
+BUNDLED = ROOT / "data"
+
+
+def test_course_files_load(course_dir):
+    expected = {"random": (4, 53, 11), "line": (16, 32, 32), "detection": (16, 32, 32)}
+    for name, (side, zeros, ones) in expected.items():
+        ds = load_dataset(name, course_dir)
+        assert ds.images.shape == (64, side, side) and ds.images.dtype == torch.float32
+        assert ds.labels.shape == (64,) and ds.labels.dtype == torch.float32
+        assert (int((ds.labels == 0).sum()), int((ds.labels == 1).sum())) == (zeros, ones)
+        assert ds.origin == "course"
+    det = load_dataset("detection", course_dir)
+    assert det.widths.min() == 1 and det.widths.max() == 7
+    raw = np.load(course_dir / "line" / "line_imgs.npy")
+    assert np.array_equal(load_dataset("line", course_dir).images.numpy(), raw.astype(np.float32))
+
+
+def test_2017_names_in_folder_and_flat(tmp_path):
+    (tmp_path / "random").mkdir()
+    for arr in ("imgs", "labs"):
+        shutil.copy(BUNDLED / "random" / f"random_{arr}.npy", tmp_path / "random" / f"p21_random_{arr}.npy")
+        shutil.copy(BUNDLED / "line" / f"line_{arr}.npy", tmp_path / f"p22_line_{arr}.npy")
+    assert load_dataset("random", tmp_path).images.shape == (64, 4, 4)
+    line = load_dataset("line", tmp_path)
+    assert line.images.shape == (64, 16, 16) and line.origin == "bundled"
+
+
+def test_mat_copies_and_label_shapes(tmp_path):
+    (tmp_path / "detection").mkdir()
+    for arr in ("imgs", "labs", "width"):
+        stem = "detection_width" if arr == "width" else f"detection_{arr}"
+        value = np.load(BUNDLED / "detection" / f"{stem}.npy")
+        key = stem if arr != "labs" else "labs"          # both variable-name conventions
+        scipy.io.savemat(tmp_path / "detection" / f"{stem}.mat", {key: value})
+    ds = load_dataset("detection", tmp_path)
+    ref = load_dataset("detection", BUNDLED)
+    assert torch.equal(ds.images, ref.images) and torch.equal(ds.labels, ref.labels)
+    assert torch.equal(ds.widths, ref.widths)
+
+
+def test_column_labels_and_integer_dtypes(tmp_path):
+    (tmp_path / "random").mkdir()
+    imgs = np.load(BUNDLED / "random" / "random_imgs.npy").astype(np.uint8)
+    labs = np.load(BUNDLED / "random" / "random_labs.npy").astype(np.int32).reshape(64, 1)
+    np.save(tmp_path / "random" / "random_imgs.npy", imgs)
+    np.save(tmp_path / "random" / "random_labs.npy", labs)
+    ds = load_dataset("random", tmp_path)
+    assert ds.labels.shape == (64,) and ds.images.dtype == torch.float32
+
+
+def write_line(folder, imgs=None, labs=None):
+    folder = folder / "line"
+    folder.mkdir(exist_ok=True)
+    np.save(folder / "line_imgs.npy", np.load(BUNDLED / "line" / "line_imgs.npy") if imgs is None else imgs)
+    np.save(folder / "line_labs.npy", np.load(BUNDLED / "line" / "line_labs.npy") if labs is None else labs)
+
+
+BAD = {  # name -> (how to break the folder, expected fragment of the message)
+    "wrong size": (lambda d: write_line(d, imgs=np.zeros((64, 8, 8))), "shape (N, 16, 16), got (64, 8, 8)"),
+    "not square": (lambda d: write_line(d, imgs=np.zeros((64, 16, 15))), "got (64, 16, 15)"),
+    "count mismatch": (lambda d: write_line(d, labs=np.zeros(63)), "to match the 64 images, got (63,)"),
+    "nan": (lambda d: write_line(d, imgs=np.full((64, 16, 16), np.nan)), "finite values"),
+    "labels 0/1": (lambda d: write_line(d, labs=np.full(64, 2.0)), "labels in {0, 1}, found 2.0"),
+    "text dtype": (lambda d: write_line(d, labs=np.array(["a"] * 64)), "numeric array"),
+    "garbage": (lambda d: (write_line(d), (d / "line" / "line_imgs.npy").write_bytes(b"junk")),
+                "cannot be read as a NumPy .npy file"),
+    "missing": (lambda d: (write_line(d), (d / "line" / "line_labs.npy").unlink()),
+                "line_labs.npy: file not found"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_line_data_raises_one_line(tmp_path, case):
+    breaker, fragment = BAD[case]
+    breaker(tmp_path)
+    with pytest.raises(DataError) as err:
+        load_dataset("line", tmp_path)
+    message = str(err.value)
+    assert fragment in message and "\n" not in message
+    assert "line" in message.split(":")[0] or "data-dir" in message
+
+
+def test_bad_widths(tmp_path):
+    shutil.copytree(BUNDLED / "detection", tmp_path / "detection")
+    np.save(tmp_path / "detection" / "detection_width.npy", np.zeros(64))
+    with pytest.raises(DataError, match=r"detection_width.npy: expected widths > 0, found 0.0"):
+        load_dataset("detection", tmp_path)
+    (tmp_path / "detection" / "detection_width.npy").unlink()
+    with pytest.raises(DataError, match=r"detection_width.npy: file not found"):
+        load_dataset("detection", tmp_path)
+
+
+def test_mat_without_known_variable(tmp_path):
+    (tmp_path / "random").mkdir()
+    scipy.io.savemat(tmp_path / "random" / "random_imgs.mat", {"something": np.zeros((64, 4, 4))})
+    np.save(tmp_path / "random" / "random_labs.npy", np.zeros(64))
+    with pytest.raises(DataError, match="expected a variable named 'random_imgs' or 'imgs'"):
+        load_dataset("random", tmp_path)
+
+
+def test_generator_reproduces_committed_files(tmp_path):
+    proc = run_module("dlbasics.gendata", "--out-dir", tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    written = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*.npy"))
+    assert len(written) == 7
+    for rel in written:
+        assert (tmp_path / rel).read_bytes() == (BUNDLED / rel).read_bytes(), rel
+
+
+def test_generated_data_follow_the_specification():
+    files = gendata.generate()
+    imgs, widths = files["detection/detection_imgs.npy"], files["detection/detection_width.npy"]
+    labs = files["detection/detection_labs.npy"]
+    for img, w, lab in zip(imgs, widths, labs):
+        rows = np.flatnonzero(img.any(axis=1))
+        assert rows[-1] - rows[0] + 1 == 2 * w + 1             # spans 2w + 1 px
+        assert img.sum() == ((2 * w + 1) ** 2 if lab == 1 else 2 * w * w + 2 * w + 1)
+    line, line_labs = files["line/line_imgs.npy"], files["line/line_labs.npy"]
+    for img, lab in zip(line, line_labs):
+        cols = img.sum(axis=0)                                   # the bar is the tallest column run
+        bar_col = int(np.argmax(cols))
+        square_cols = np.flatnonzero((cols > 0) & (cols < cols.max()))
+        assert (square_cols.mean() < bar_col) == (lab == 1)
+    rnd = files["random/random_imgs.npy"].reshape(64, 16).astype(float)
+    rnd_labs = files["random/random_labs.npy"]
+    from scipy.optimize import linprog                           # separable: a feasible LP exists
+    signs = 2 * rnd_labs - 1
+    a = -signs[:, None] * np.hstack([rnd, np.ones((64, 1))])
+    assert linprog(np.zeros(17), A_ub=a, b_ub=-np.ones(64), bounds=(None, None)).status == 0
+
+
+def test_checker_reports_problems(tmp_path):
+    ok = run_module("dlbasics.checkdata", BUNDLED)
+    assert ok.returncode == 0 and "detection ok" in ok.stdout and "48 x 0, 16 x 1" in ok.stdout
+    write_line(tmp_path, imgs=np.zeros((64, 8, 8)))
+    bad = run_module("dlbasics.checkdata", tmp_path)
+    assert bad.returncode == 2
+    assert "line      PROBLEM" in bad.stdout and "got (64, 8, 8)" in bad.stdout
