@@ -82,12 +82,15 @@ def write_tex_table(path, header, rows, align=None):
     write_text(path, "\n".join(lines) + "\n")
 
 
-def save_figure(fig, out_dir, stem):
-    """Save `fig` as <stem>.png and <stem>.pdf (reproducible bytes), then close it."""
+def save_figure(fig, out_dir, stem, tight=False):
+    """Save `fig` as <stem>.png and <stem>.pdf (reproducible bytes), then close it.
+
+    tight=True crops to the drawn content (3D axes need it) at the cost of an extra draw.
+    """
     for ext, kwargs in (("png", {"dpi": PNG_DPI, "metadata": {"Software": None}}),
                         ("pdf", {"dpi": 200, "metadata": {"CreationDate": None, "Producer": None}})):
         buf = io.BytesIO()
-        fig.savefig(buf, format=ext, bbox_inches="tight", **kwargs)
+        fig.savefig(buf, format=ext, bbox_inches="tight" if tight else None, **kwargs)
         _atomic_write_bytes(Path(out_dir) / f"{stem}.{ext}", buf.getvalue())
     plt.close(fig)
     return [f"{stem}.png", f"{stem}.pdf"]

@@ -26,7 +26,7 @@ def plot_surface(w, b, z, title, zlabel, out_dir, stem, extent):
     ax.set_title(title)
     ax.view_init(elev=25, azim=-60)
     ax.set_box_aspect(None, zoom=0.88)
-    return save_figure(fig, out_dir, stem)
+    return save_figure(fig, out_dir, stem, tight=True)
 
 
 def plot_gradient_slices(w, slices, extent, out_dir, stem):
@@ -47,5 +47,95 @@ def plot_gradient_slices(w, slices, extent, out_dir, stem):
     np.atleast_1d(axes)[0].set_ylabel(r"$|\partial L / \partial w|$ (log scale)")
     np.atleast_1d(axes)[0].legend(loc="lower left", fontsize=8)
     fig.suptitle("Gradient magnitude along slices of the grid (grey line: $10^{-3}$)")
+    fig.tight_layout()
+    return save_figure(fig, out_dir, stem)
+
+
+def plot_curve(values, title, ylabel, out_dir, stem, status_text="", logy=False, ylim=None):
+    """One metric against iterations for one run."""
+    fig, ax = plt.subplots(figsize=(5.2, 3.4))
+    ax.plot(np.arange(len(values)), values, lw=1.4)
+    ax.set_xlabel("iteration (gradient-descent updates)")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    if logy:
+        ax.set_yscale("log")
+    if ylim:
+        ax.set_ylim(*ylim)
+    if status_text:
+        ax.text(0.98, 0.04 if not logy else 0.92, status_text, transform=ax.transAxes, ha="right",
+                va="bottom" if not logy else "top", fontsize=9,
+                bbox={"boxstyle": "round", "fc": "white", "ec": "0.8"})
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return save_figure(fig, out_dir, stem)
+
+
+def plot_overlay(runs, out_dir, stem, title, panels=(("loss", "loss", True), ("acc", "accuracy", False))):
+    """All settings on shared axes, one panel per metric; runs: {label: {metric: curve}}."""
+    fig, axes = plt.subplots(1, len(panels), figsize=(5.0 * len(panels), 3.6))
+    for ax, (key, ylabel, logy) in zip(np.atleast_1d(axes), panels):
+        for label, curves in runs.items():
+            ax.plot(np.arange(len(curves[key])), curves[key], lw=1.3, label=label)
+        ax.set_xscale("symlog", linthresh=10)
+        if logy:
+            ax.set_yscale("log")
+        ax.set_xlabel("iteration (symlog scale)")
+        ax.set_ylabel(ylabel)
+        ax.grid(alpha=0.3)
+    np.atleast_1d(axes)[0].legend(fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return save_figure(fig, out_dir, stem)
+
+
+def plot_ecdf(panels, cap, out_dir, stem, title):
+    """Share of seeds that reached 100 % by iteration t, one panel per group of settings.
+
+    panels: {panel title: {label: (iterations, status)}}. A curve that ends below 1 at the cap
+    is the censored share; the legend gives the reached / diverged percentages.
+    """
+    fig, axes = plt.subplots(1, len(panels), figsize=(5.0 * len(panels), 3.7), sharey=True)
+    for ax, (panel, groups) in zip(np.atleast_1d(axes), panels.items()):
+        for label, (iters, status) in groups.items():
+            reached = np.sort(iters[status == "reached"])
+            n = len(iters)
+            xs = np.concatenate([[0.5], np.maximum(reached, 0.5), [cap]])
+            ys = np.concatenate([[0.0], np.arange(1, len(reached) + 1) / n, [len(reached) / n]])
+            div = np.mean(status == "diverged") * 100
+            extra = f", {div:.0f}% diverged" if div else ""
+            line, = ax.step(xs, ys, where="post", lw=1.5,
+                            label=f"{label} ({100 * len(reached) / n:.0f}% reached{extra})")
+            if len(reached) < n:
+                ax.plot([cap], [len(reached) / n], "x", color=line.get_color(), ms=8, mew=2)
+        ax.axvline(cap, color="grey", lw=0.8, ls="--")
+        ax.set_xscale("log")
+        ax.set_xlim(0.8, cap * 1.6)
+        ax.set_ylim(-0.02, 1.02)
+        ax.set_xlabel("iterations to 100 % training accuracy (log scale)")
+        ax.set_title(panel)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7.5, loc="best")
+    np.atleast_1d(axes)[0].set_ylabel("share of seeds at 100 %")
+    fig.suptitle(title + f"   (x: censored at the {cap:,}-iteration cap)")
+    fig.tight_layout()
+    return save_figure(fig, out_dir, stem)
+
+
+def plot_heatmap(matrix, row_labels, col_labels, cell_text, title, out_dir, stem, cap):
+    """Median iterations per setting x learning rate; censored cells (inf) drawn at the cap."""
+    shown = np.log10(np.clip(np.where(np.isinf(matrix), cap, matrix), 1, cap))
+    fig, ax = plt.subplots(figsize=(1.25 * len(col_labels) + 2.4, 0.62 * len(row_labels) + 1.5))
+    im = ax.imshow(shown, cmap="viridis_r", vmin=0, vmax=np.log10(cap), aspect="auto")
+    for i in range(len(row_labels)):
+        for j in range(len(col_labels)):
+            ax.text(j, i, cell_text[i][j], ha="center", va="center", fontsize=8,
+                    color="white" if shown[i, j] > np.log10(cap) * 0.55 else "black")
+    ax.set_xticks(range(len(col_labels)), col_labels)
+    ax.set_yticks(range(len(row_labels)), row_labels)
+    ax.set_xlabel("learning rate")
+    ax.set_title(title, fontsize=10)
+    cbar = fig.colorbar(im, ax=ax)
+    cbar.set_label("median iterations to 100 % (log10)")
     fig.tight_layout()
     return save_figure(fig, out_dir, stem)

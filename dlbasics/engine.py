@@ -1,0 +1,105 @@
+"""The many-seed training engine: S independently seeded copies trained as one computation.
+
+An *objective* (see objectives.py) holds the data and the maths; its state is a dict of tensors
+that all carry the seed axis at `objective.seed_dim` (weights and per-seed settings such as the
+learning rate alike). Each iteration t the engine
+  1. evaluates every active seed at its current parameters (metrics + the lr-scaled step),
+  2. records the metrics in the curves,
+  3. stops a seed that is done (reached: its `done` test holds; diverged: a loss is NaN/inf),
+  4. moves the remaining seeds one plain gradient-descent step.
+So "iterations to 100 %" is the number of updates made before the first evaluation at 100 %
+(0 if the initial net is already perfect). A seed still running after `max_iters` updates is
+evaluated once more and, if not done, *censored* at max_iters. Stopped seeds are dropped from
+the batch, so the work shrinks as seeds finish.
+"""
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+REACHED, CENSORED, DIVERGED = "reached", "censored", "diverged"
+
+
+@dataclass
+class Result:
+    iterations: np.ndarray      # (S,) updates made when the seed stopped (max_iters if censored)
+    status: np.ndarray          # (S,) REACHED / CENSORED / DIVERGED
+    curves: dict                # metric -> (T + 1, S) float64, NaN after the seed stopped
+    final_state: dict           # the objective's state when each seed stopped
+
+    def reached(self):
+        return self.status == REACHED
+
+
+def _take(state, dim, index):
+    return {k: v.index_select(dim, index) for k, v in state.items()}
+
+
+def train(objective, state, max_iters, record=("loss", "acc"), record_cols=None, progress=False,
+          desc="training"):
+    """Train every seed in `state` until done, diverged or censored; return a Result.
+
+    Curves of the metrics in `record` are kept for the columns `record_cols` (default: all),
+    in that order, so a large study need not hold every seed's curve.
+    """
+    dim = objective.seed_dim
+    n_seeds = next(iter(state.values())).shape[dim]
+    active = torch.arange(n_seeds)                          # original index of each position
+    iterations = np.full(n_seeds, max_iters, dtype=np.int64)
+    status = np.full(n_seeds, CENSORED, dtype=object)
+    record_cols = torch.arange(n_seeds) if record_cols is None else torch.as_tensor(record_cols)
+    slot = torch.full((n_seeds,), -1, dtype=torch.long)
+    slot[record_cols] = torch.arange(len(record_cols))
+    rec = (slot >= 0).nonzero().squeeze(1)                  # active positions that are recorded
+    fast = len(record_cols) == n_seeds and torch.equal(record_cols, torch.arange(n_seeds))
+    curves = {k: torch.full((max_iters + 1, len(record_cols)), float("nan")) for k in record}
+    final = {k: v.clone() for k, v in state.items()}
+    current = {k: v.clone() for k, v in state.items()}
+    # disable=None: tqdm stays silent when stderr is not a terminal (logs, CI, make)
+    bar = tqdm(total=max_iters, desc=desc, disable=None if progress else True, leave=False, mininterval=0.5)
+    last_t = 0
+    for t in range(max_iters + 1):
+        last_t = t
+        metrics, step = objective.evaluate(current, need_step=t < max_iters)
+        for k in record:
+            if fast:
+                curves[k][t] = metrics[k]
+            elif len(rec):
+                curves[k][t].index_copy_(0, slot[rec], metrics[k][rec].to(torch.float32))
+        diverged = ~torch.isfinite(metrics[objective.loss_keys[0]])
+        for k in objective.loss_keys[1:]:
+            diverged |= ~torch.isfinite(metrics[k])
+        done = objective.done(metrics) & ~diverged
+        stop = diverged | done
+        if t == max_iters:
+            stop[:] = True
+        if stop.any():
+            idx = stop.nonzero().squeeze(1)
+            cols = active[idx].numpy()
+            iterations[cols] = t
+            status[cols] = np.where(diverged[idx].numpy(), DIVERGED,
+                                    np.where(done[idx].numpy(), REACHED, CENSORED))
+            for k, v in _take(current, dim, idx).items():
+                final[k].index_copy_(dim, active[idx], v)
+            keep = (~stop).nonzero().squeeze(1)
+            active = active[keep]
+            if len(active) == 0:
+                break
+            current = _take(current, dim, keep)
+            slot, fast = slot[keep], False
+            rec = (slot >= 0).nonzero().squeeze(1)
+            step = _take(step, dim, keep)
+        objective.update(current, step)
+        if progress and t % 50 == 0:
+            bar.update(min(50, max_iters - bar.n))
+            bar.set_postfix(active=len(active))
+    bar.close()
+    curves = {k: v[: last_t + 1].double().numpy() for k, v in curves.items()}
+    return Result(iterations, status, curves, final)
+
+
+def first_reached(curve, target=1.0):
+    """(S,) first iteration at which `curve` (T, S) reaches `target`; -1 where it never does."""
+    hit = curve >= target
+    return np.where(hit.any(0), hit.argmax(0), -1)
