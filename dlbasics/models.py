@@ -36,10 +36,11 @@ class ConvNet(nn.Module):
         h1 = torch.relu(self.conv1(x.unsqueeze(1)))          # (N, 16, 10, 10)
         return torch.relu(self.conv2(h1)).flatten(1)         # (N, 8 * 4 * 4)
 
-    def forward(self, x):
+    def forward(self, x, return_features=False):
         f = self.features(x)
         logits = self.fc(f).squeeze(-1)
-        return logits if self.reg is None else (logits, self.reg(f).squeeze(-1))
+        out = logits if self.reg is None else (logits, self.reg(f).squeeze(-1))
+        return (out, f) if return_features else out
 
 
 def init_(module, seed):

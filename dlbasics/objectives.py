@@ -29,9 +29,9 @@ def tree_sum0(x):
 
 def per_seed_settings(n_seeds, lr, reduction, n_samples):
     """lr and reduction may be scalars or per-seed sequences; returns (lr, scale) as (S,) tensors."""
-    lr = torch.as_tensor(lr, dtype=torch.float32).expand(n_seeds).clone()
+    lr = torch.as_tensor(lr, dtype=torch.float64).expand(n_seeds).clone()   # callers cast to the run dtype
     reductions = [reduction] * n_seeds if isinstance(reduction, str) else list(reduction)
-    scale = torch.tensor([1.0 / n_samples if r == "mean" else 1.0 for r in reductions])
+    scale = torch.tensor([1.0 / n_samples if r == "mean" else 1.0 for r in reductions], dtype=torch.float64)
     return lr, scale
 
 
@@ -64,7 +64,8 @@ class FCObjective:
         w = torch.cat([p["fc1.weight"], p["fc1.bias"][..., None]], 2)     # (S, 4, 17)
         v = torch.cat([p["fc2.weight"][:, 0], p["fc2.bias"]], 1)           # (S, 5)
         lr, scale = per_seed_settings(len(seeds), lr, reduction, len(self.y))
-        return {"W": w.permute(2, 1, 0).contiguous(), "v": v.T.contiguous(), "lr": lr, "scale": scale}
+        dtype = self.x.dtype
+        return {"W": w.permute(2, 1, 0).contiguous(), "v": v.T.contiguous(), "lr": lr.to(dtype), "scale": scale.to(dtype)}
 
     def export(self, state):
         w, v = state["W"], state["v"]
@@ -127,24 +128,32 @@ class ConvObjective:
         self.y = labels[:, None]                             # (N, 1)
         self.width = None if widths is None else widths[:, None]
         self.regression = widths is not None
-        self.net = ConvNet(regression_head=self.regression)
+        self.net = ConvNet(regression_head=self.regression).to(images.dtype)
         self.loss_keys = ("cls_loss", "reg_loss") if self.regression else ("loss",)
         self.names = [k for k, _ in self.net.named_parameters()]
-        self._forward = vmap(lambda p, x: functional_call(self.net, p, (x,)), in_dims=(0, None))
+        self._forward = vmap(lambda p, x: functional_call(self.net, p, (x,), {"return_features": True}),
+                             in_dims=(0, None))
+        # A net whose 128 features are 0 for every sample gets exactly zero gradient in all but the
+        # output biases, so all samples keep one shared prediction forever. That can only be 100 %
+        # right if every label is the same (or, for widths, all lie within a 1-wide window).
+        if self.regression:
+            self.dead_is_hopeless = bool(widths.max() - widths.min() >= 1)
+        else:
+            self.dead_is_hopeless = bool(labels.min() != labels.max())
 
     def init_state(self, seeds, lr, reduction, lr_reg=0.0):
         state = stacked_init(lambda: ConvNet(self.regression), seeds)
         state["lr"], state["scale"] = per_seed_settings(len(seeds), lr, reduction, len(self.y))
-        state["lr_reg"] = torch.as_tensor(lr_reg, dtype=torch.float32).expand(len(seeds)).clone()
-        return state
+        state["lr_reg"] = torch.as_tensor(lr_reg, dtype=torch.float64).expand(len(seeds)).clone()
+        return {k: v.to(self.x.dtype) for k, v in state.items()}   # float64 data -> float64 run
 
     def export(self, state):
         return {k: state[k] for k in self.names}
 
     def evaluate(self, state, need_step=True):
-        params = {k: state[k].requires_grad_(need_step) for k in self.names}
+        params = {k: state[k].detach().requires_grad_(need_step) for k in self.names}
         with torch.set_grad_enabled(need_step):
-            out = self._forward(params, self.x)
+            out, features = self._forward(params, self.x)                   # features: (S, N, 128)
             logits = (out[0] if self.regression else out).T                  # (N, S)
             ce = F.binary_cross_entropy_with_logits(logits, self.y.expand_as(logits), reduction="none")
             cls_loss = ce.sum(0) * state["scale"]
@@ -158,6 +167,7 @@ class ConvObjective:
                 total = total + (state["lr_reg"] * reg_loss).sum()
                 metrics = {"cls_loss": cls_loss, "cls_acc": acc, "reg_loss": reg_loss, "reg_acc": reg_acc}
         metrics = {k: m.detach() for k, m in metrics.items()}
+        metrics["stuck"] = (features.detach() == 0).flatten(1).all(1) & self.dead_is_hopeless
         if not need_step:
             return metrics, {}
         grads = torch.autograd.grad(total, list(params.values()))

@@ -95,15 +95,15 @@ def plot_ecdf(panels, cap, out_dir, stem, title):
     panels: {panel title: {label: (iterations, status)}}. A curve that ends below 1 at the cap
     is the censored share; the legend gives the reached / diverged percentages.
     """
-    fig, axes = plt.subplots(1, len(panels), figsize=(5.0 * len(panels), 3.7), sharey=True)
+    fig, axes = plt.subplots(1, len(panels), figsize=(max(5.0 * len(panels), 7.0), 3.7), sharey=True)
     for ax, (panel, groups) in zip(np.atleast_1d(axes), panels.items()):
         for label, (iters, status) in groups.items():
             reached = np.sort(iters[status == "reached"])
             n = len(iters)
             xs = np.concatenate([[0.5], np.maximum(reached, 0.5), [cap]])
             ys = np.concatenate([[0.0], np.arange(1, len(reached) + 1) / n, [len(reached) / n]])
-            div = np.mean(status == "diverged") * 100
-            extra = f", {div:.0f}% diverged" if div else ""
+            div, dead = np.mean(status == "diverged") * 100, np.mean(status == "stuck") * 100
+            extra = (f", {div:.0f}% diverged" if div else "") + (f", {dead:.0f}% dead" if dead else "")
             line, = ax.step(xs, ys, where="post", lw=1.5,
                             label=f"{label} ({100 * len(reached) / n:.0f}% reached{extra})")
             if len(reached) < n:
@@ -117,7 +117,7 @@ def plot_ecdf(panels, cap, out_dir, stem, title):
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7.5, loc="best")
     np.atleast_1d(axes)[0].set_ylabel("share of seeds at 100 %")
-    fig.suptitle(title + f"   (x: censored at the {cap:,}-iteration cap)")
+    fig.suptitle(title + f"\n(x: runs censored at the {cap:,}-iteration cap)", fontsize=10)
     fig.tight_layout()
     return save_figure(fig, out_dir, stem)
 
@@ -138,4 +138,39 @@ def plot_heatmap(matrix, row_labels, col_labels, cell_text, title, out_dir, stem
     cbar = fig.colorbar(im, ax=ax)
     cbar.set_label("median iterations to 100 % (log10)")
     fig.tight_layout()
+    return save_figure(fig, out_dir, stem)
+
+
+def plot_filters(weights, title, out_dir, stem):
+    """First-layer filters (16, 1, 7, 7) as a 4 x 4 grid on one diverging scale centred on 0."""
+    w = np.asarray(weights)[:, 0]
+    vmax = float(np.abs(w).max()) or 1.0
+    fig, axes = plt.subplots(4, 4, figsize=(5.6, 5.6))
+    for i, ax in enumerate(axes.flat):
+        im = ax.imshow(w[i], cmap="RdBu_r", vmin=-vmax, vmax=vmax)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_title(f"filter {i}", fontsize=8)
+    fig.suptitle(title, fontsize=10)
+    fig.colorbar(im, ax=axes, shrink=0.8, label="weight")
+    return save_figure(fig, out_dir, stem)
+
+
+def plot_feature_maps(images, maps, row_labels, title, out_dir, stem):
+    """One row per sample: the input, then the 8 second-layer maps (4 x 4) on a shared scale."""
+    vmax = float(np.max(maps)) or 1.0
+    fig, axes = plt.subplots(len(images), 9, figsize=(11, 1.55 * len(images) + 0.6))
+    for r, (img, fmap, lab) in enumerate(zip(images, maps, row_labels)):
+        axes[r, 0].imshow(img, cmap="gray_r", vmin=0, vmax=1)
+        axes[r, 0].set_ylabel(lab, fontsize=8)
+        for c in range(8):
+            im = axes[r, c + 1].imshow(fmap[c], cmap="magma", vmin=0, vmax=vmax)
+            if r == 0:
+                axes[r, c + 1].set_title(f"map {c}", fontsize=8)
+        for ax in axes[r]:
+            ax.set_xticks([])
+            ax.set_yticks([])
+    axes[0, 0].set_title("input", fontsize=8)
+    fig.suptitle(title, fontsize=10)
+    fig.colorbar(im, ax=axes, shrink=0.8, label="activation (after ReLU)")
     return save_figure(fig, out_dir, stem)

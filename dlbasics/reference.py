@@ -33,6 +33,7 @@ def train_reference(kind, seed, data, lr, max_iters, reduction="mean", activatio
     Returns (iterations, status, curves) like one column of the engine's Result.
     """
     model = init_(FCNet(activation) if kind in ("l2", "ce") else ConvNet(kind == "detection"), seed)
+    model.to(data.images.dtype)          # float64 data -> a float64 run (tests compare exactly)
     if kind == "line":
         kind = "ce_conv"
     params = dict(model.named_parameters())
@@ -53,7 +54,8 @@ def train_reference(kind, seed, data, lr, max_iters, reduction="mean", activatio
         if t == max_iters:
             return t, CENSORED, curves
         # each loss takes its own plain GD step, both from the same parameters
-        grads = {name: torch.autograd.grad(loss, opts[name].param_groups[0]["params"], allow_unused=True)
+        grads = {name: torch.autograd.grad(loss, opts[name].param_groups[0]["params"], allow_unused=True,
+                                           retain_graph=True)
                  for name, loss in losses.items()}
         for name, opt in opts.items():
             opt.zero_grad()

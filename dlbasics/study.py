@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from .engine import DIVERGED, REACHED
+from .engine import DIVERGED, REACHED, STUCK
 
 
 def censored_values(result_iterations, status):
@@ -34,6 +34,7 @@ def summarise(iterations, status):
         "median": quantile(values, 0.5), "q1": quantile(values, 0.25), "q3": quantile(values, 0.75),
         "reached_pct": 100.0 * float(np.mean(status == REACHED)),
         "diverged_pct": 100.0 * float(np.mean(status == DIVERGED)),
+        "stuck_pct": 100.0 * float(np.mean(status == STUCK)),
     }
 
 

@@ -9,7 +9,7 @@ from conftest import assert_one_line_error, run_script
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("p2")
-    proc = run_script("part2_fc.py", "--quick", "--out-dir", out)
+    proc = run_script("part2_fc.py", "--quick", "--out-dir", out, "--workers", "2")
     assert proc.returncode == 0, proc.stderr
     return out, proc
 
