@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 SCRIPTS := $(wildcard part1_loss_gradient.py part2_fc.py part3_conv.py part3_detection.py)
 DIR ?= data
 
-.PHONY: all venv figures data check-data report latex-deps test bench clean
+.PHONY: all venv figures data check-data report latex-deps test bench study clean
 
 all: figures report
 
@@ -41,8 +41,14 @@ report: latex-deps
 test: all
 	$(PY) -m pytest -q
 
-bench: venv
-	$(PY) bench/bench_engine.py
+bench: venv                ## engine vs plain reference, parts 2 and 3 (minutes)
+	$(PY) bench/bench_engine.py --ref-seeds 20
+	$(PY) bench/bench_conv.py
+
+study: venv                ## the larger many-seed study (several minutes); then make report
+	$(PY) part2_fc.py --seeds 100 --lrs 0.01,0.03,0.1,0.3,1
+	$(PY) part3_conv.py --seeds 32
+	$(PY) part3_detection.py --seeds 16
 
 clean:
 	rm -rf figures/*.png figures/*.pdf figures/*.json figures/*.csv figures/*.tex

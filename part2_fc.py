@@ -30,6 +30,7 @@ from dlbasics.cli import (Parser, check_out_dir, default_threads, float_list, po
                           positive_int, run_main, seed_everything)
 from dlbasics.data import describe, load_dataset
 from dlbasics.engine import train
+from dlbasics.models import FCNet
 from dlbasics.objectives import FCObjective
 from dlbasics.parallel import map_jobs
 from dlbasics.outputs import write_csv, write_json, write_tex_macros, write_tex_table
@@ -180,6 +181,7 @@ def write_numbers(runs, order, summaries, settings, data, args, out):
     tag = {("sigmoid", "l2"): "SigL", ("sigmoid", "ce"): "SigC", ("relu", "l2"): "ReluL", ("relu", "ce"): "ReluC"}
     values = {"p2 seeds": args.seeds, "p2 cap": f"{args.max_iters:,}".replace(",", "\\,"),
               "p2 lr": f"{args.lr:g}", "p2 seed": args.seed, "p2 data": data.origin,
+              "p2 params": sum(p.numel() for p in FCNet().parameters()),
               "p2 order": " $<$ ".join(label(*k) for k in order)}
     for k in settings:
         for red in REDUCTIONS:

@@ -23,7 +23,7 @@ import numpy as np
 from dlbasics import plots
 from dlbasics.cli import (Parser, check_out_dir, default_threads, positive_float, positive_int, run_main,
                           seed_everything)
-from dlbasics.convruns import feature_maps, one_per_class, run_seeds
+from dlbasics.convruns import feature_maps, n_parameters, one_per_class, relative_change, run_seeds
 from dlbasics.data import describe, load_dataset
 from dlbasics.outputs import write_json, write_tex_macros, write_text
 from dlbasics.paths import DATA_DIR, FIGURES_DIR
@@ -106,7 +106,9 @@ def main(argv=None):
     summaries = study_outputs(runs, args, out)
     cap = args.max_iters
     numbers = {"p3 line seed iters": single.iterations if single.status == "reached" else f"$>${cap}",
-               "p3 line seeds": args.seeds, "p3 line data": data.origin}
+               "p3 line seeds": args.seeds, "p3 line data": data.origin, "p3 line params": f"{n_parameters(False):,}".replace(",", "\\,"),
+               "p3 line conv one change pct": f"{100 * relative_change(single.params, args.seed, False, 'conv1.weight'):.0f}",
+               "p3 line conv two change pct": f"{100 * relative_change(single.params, args.seed, False, 'conv2.weight'):.0f}"}
     for red in REDUCTIONS:
         s = summaries[(red, "line")]
         for q in ("median", "q1", "q3"):

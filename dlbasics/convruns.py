@@ -65,6 +65,17 @@ def feature_maps(params, images, regression):
         return torch.relu(net.conv2(h1)).numpy()
 
 
+def relative_change(params, seed, regression, name):
+    """||final - initial|| / ||initial|| of parameter `name` for the run of `seed`."""
+    from .models import init_
+    initial = dict(init_(ConvNet(regression), seed).named_parameters())[name].detach()
+    return float((params[name].to(initial.dtype) - initial).norm() / initial.norm())
+
+
+def n_parameters(regression):
+    return sum(p.numel() for p in ConvNet(regression).parameters())
+
+
 def one_per_class(data):
     """Index of the first sample of each class: {0: i, 1: j}."""
     labels = data.labels.numpy()

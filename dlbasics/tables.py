@@ -4,7 +4,7 @@ import numpy as np
 from .outputs import write_csv, write_tex_table
 from .study import fmt_iters, fmt_pct, sort_key, summarise
 
-STUDY_HEADER = ["reduction", "rank", "setting", "median", "Q1", "Q3", "reached %", "diverged %"]
+STUDY_HEADER = ["reduction", "rank", "setting", "median", "Q1", "Q3", "reached %", "diverged %", "dead %"]
 
 
 def ranked(groups):
@@ -20,13 +20,15 @@ def write_study_table(out, stem, by_reduction, cap):
         for rank, (lab, s) in enumerate(ranked(groups), 1):
             summaries[(red, lab)] = s
             csv_rows.append([red, rank, lab, fmt_iters(s["median"], cap), fmt_iters(s["q1"], cap),
-                             fmt_iters(s["q3"], cap), fmt_pct(s["reached_pct"]), fmt_pct(s["diverged_pct"])])
+                             fmt_iters(s["q3"], cap), fmt_pct(s["reached_pct"]), fmt_pct(s["diverged_pct"]),
+                             fmt_pct(s["stuck_pct"])])
             tex_rows.append([red if rank == 1 else "", rank, lab] +
                             [fmt_iters(s[k], cap, tex=True) for k in ("median", "q1", "q3")] +
-                            [fmt_pct(s["reached_pct"]), fmt_pct(s["diverged_pct"])])
+                            [fmt_pct(s["reached_pct"]), fmt_pct(s["diverged_pct"]), fmt_pct(s["stuck_pct"])])
     write_csv(out / f"{stem}.csv", STUDY_HEADER, csv_rows)
-    header = ["reduction", "rank", "setting", "median", "$Q_1$", "$Q_3$", "reached \\%", "diverged \\%"]
-    write_tex_table(out / f"{stem}.tex", header, tex_rows, align="lllrrrrr")
+    header = ["reduction", "rank", "setting", "median", "$Q_1$", "$Q_3$", "reached \\%", "diverged \\%",
+              "dead \\%"]
+    write_tex_table(out / f"{stem}.tex", header, tex_rows, align="lllrrrrrr")
     return summaries
 
 
