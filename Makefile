@@ -2,7 +2,6 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-SCRIPTS := $(wildcard part1_loss_gradient.py part2_fc.py part3_conv.py part3_detection.py)
 DIR ?= data
 
 .PHONY: all venv figures data check-data report latex-deps test bench study clean
@@ -15,8 +14,15 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install -q -r requirements.txt
 	touch $@
 
+# Part 1 (single-threaded plotting) runs beside part 2; part 3.2 comes last because its comparison
+# table reads the part 2 and 3.1 summaries.
 figures: venv
-	@for script in $(SCRIPTS); do echo "== $$script"; $(PY) $$script || exit 1; done
+	@echo "== part1_loss_gradient.py (in the background) + part2_fc.py"
+	@$(PY) part1_loss_gradient.py > .part1.log 2>&1 & p1=$$!; \
+	  $(PY) part2_fc.py; s2=$$?; wait $$p1; s1=$$?; cat .part1.log; rm -f .part1.log; \
+	  [ $$s1 -eq 0 ] && [ $$s2 -eq 0 ]
+	@echo "== part3_conv.py"; $(PY) part3_conv.py
+	@echo "== part3_detection.py"; $(PY) part3_detection.py
 
 data: venv                 ## regenerate the bundled datasets (byte-identical)
 	$(PY) -m dlbasics.gendata

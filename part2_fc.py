@@ -52,8 +52,8 @@ def parse_args(argv=None):
     p.add_argument("--seeds", type=positive_int, default=16,
                    help="seeds 0..N-1 per setting, reduction and lr in the study (default: %(default)s)")
     p.add_argument("--lr", type=positive_float, default=0.1, help="learning rate (default: %(default)s)")
-    p.add_argument("--lrs", type=float_list, default=[0.01, 0.1, 1.0],
-                   help="learning rates of the sweep, comma-separated (default: 0.01,0.1,1)")
+    p.add_argument("--lrs", type=float_list, default=[0.1, 0.3, 1.0, 3.0],
+                   help="learning rates of the sweep, comma-separated (default: 0.1,0.3,1,3)")
     p.add_argument("--reduction", choices=REDUCTIONS, default="mean",
                    help="batch loss of the single run: mean or sum over samples (default: %(default)s)")
     p.add_argument("--activations", default="sigmoid,relu",

@@ -72,13 +72,17 @@ def single_run_figures(run, data, args, out):
     plots.plot_feature_maps(data.images[idx].numpy(), maps, [CLASS_NAME[c] for c in (0, 1)],
                             f"Line net, seed {args.seed}: second-layer feature maps (8 x 4 x 4)", out,
                             "part3_line_feature_maps")
-    write_text(out / "part3_line_filters_caption.tex",
+    captions = {}
+    captions["filters"] = (
                f"The 16 first-layer $7\\times7$ filters of the line net (seed {args.seed}) after it reached "
                "100\\,\\% training accuracy; red positive, blue negative, one colour scale centred on 0.\n")
-    write_text(out / "part3_line_feature_maps_caption.tex",
+    captions["feature_maps"] = (
                f"Second-layer feature maps of the line net (seed {args.seed}) for the first sample of each "
                f"class (samples {idx[0]} and {idx[1]}): the input, then the 8 ReLU maps of size $4\\times4$ "
                "on one colour scale.\n")
+    for key, text in captions.items():
+        write_text(out / f"part3_line_{key}_caption.tex", text)
+    return captions
 
 
 def study_outputs(runs, args, out):
@@ -100,13 +104,15 @@ def main(argv=None):
     runs = run_seeds(data, [(s, red) for red in REDUCTIONS for s in seeds], args.lr, 0.0, args.max_iters,
                      ("loss", "acc"), args.threads)
     single = next(r for r in runs if r.seed == args.seed and r.reduction == args.reduction)
-    single_run_figures(single, data, args, out)
+    captions = single_run_figures(single, data, args, out)
     write_curves_csv(out / "part3_line_curves.csv", {f"line seed {args.seed} ({args.reduction})": single.curves},
                      ("loss", "acc"))
     summaries = study_outputs(runs, args, out)
     cap = args.max_iters
     numbers = {"p3 line seed iters": single.iterations if single.status == "reached" else f"$>${cap}",
-               "p3 line seeds": args.seeds, "p3 line data": data.origin, "p3 line params": f"{n_parameters(False):,}".replace(",", "\\,"),
+               "p3 line seeds": args.seeds, "p3 line data": data.origin,
+               "p3 line filters caption": captions["filters"].strip(),
+               "p3 line feature maps caption": captions["feature_maps"].strip(), "p3 line params": f"{n_parameters(False):,}".replace(",", "\\,"),
                "p3 line conv one change pct": f"{100 * relative_change(single.params, args.seed, False, 'conv1.weight'):.0f}",
                "p3 line conv two change pct": f"{100 * relative_change(single.params, args.seed, False, 'conv2.weight'):.0f}"}
     for red in REDUCTIONS:

@@ -93,13 +93,17 @@ def picture_figures(run, data, args, out):
     plots.plot_feature_maps(data.images[idx].numpy(), maps, labels,
                             f"Detection net, seed {args.seed}: second-layer feature maps (8 x 4 x 4)", out,
                             "part3_detection_feature_maps")
-    write_text(out / "part3_detection_filters_caption.tex",
+    captions = {}
+    captions["filters"] = (
                f"The 16 first-layer $7\\times7$ filters of the detection net (seed {args.seed}) when its width "
                "regression reached 100\\,\\%; red positive, blue negative, one colour scale centred on 0.\n")
-    write_text(out / "part3_detection_feature_maps_caption.tex",
+    captions["feature_maps"] = (
                f"Second-layer feature maps of the detection net (seed {args.seed}) for the first diamond and the "
                "first square of the dataset: the input, then the 8 ReLU maps of size $4\\times4$ on one colour "
                "scale. Both heads read these 128 numbers.\n")
+    for key, text in captions.items():
+        write_text(out / f"part3_detection_{key}_caption.tex", text)
+    return captions
 
 
 def study_outputs(runs, args, out):
@@ -128,11 +132,11 @@ def main(argv=None):
                      args.max_iters, METRICS, args.threads)
     single = next(r for r in runs if r.seed == args.seed and r.reduction == args.reduction)
     curve_figures(single, args, out)
-    picture_figures(single, data, args, out)
+    captions = picture_figures(single, data, args, out)
     write_curves_csv(out / "part3_detection_curves.csv", {f"seed {args.seed} ({args.reduction})": single.curves},
                      METRICS)
     summaries = study_outputs(runs, args, out)
-    numbers = write_numbers(single, summaries, data, args, out)
+    numbers = write_numbers(single, summaries, data, args, out, captions)
     comparison(out, args, summaries)
     write_json(out / "part3_detection_summary.json", {
         "settings": {k: v for k, v in vars(args).items() if k not in ("out_dir", "data_dir")}
@@ -145,12 +149,14 @@ def main(argv=None):
     print(f"part 3.2: wrote figures, tables and part3_detection_summary.json to {out}")
 
 
-def write_numbers(single, summaries, data, args, out):
+def write_numbers(single, summaries, data, args, out, captions):
     cap = args.max_iters
     first = single.first("cls_acc")
     values = {"p3 det seed iters": single.iterations if single.status == "reached" else f"$>${cap}",
               "p3 det seed cls first": first if first >= 0 else "never", "p3 det seeds": args.seeds,
-              "p3 det data": data.origin, "p3 det lr cls": f"{args.lr_cls:g}", "p3 det lr reg": f"{args.lr_reg:g}"}
+              "p3 det data": data.origin, "p3 det lr cls": f"{args.lr_cls:g}", "p3 det lr reg": f"{args.lr_reg:g}",
+              "p3 det filters caption": captions["filters"].strip(),
+              "p3 det feature maps caption": captions["feature_maps"].strip()}
     for red in REDUCTIONS:
         for head, tag in (("regression", "reg"), ("classification", "cls")):
             s = summaries[(red, head)]

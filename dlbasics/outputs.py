@@ -15,7 +15,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-PNG_DPI = 160
+PNG_DPI = 150
 
 
 def _atomic_write_bytes(path, data):

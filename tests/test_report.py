@@ -37,7 +37,8 @@ def built(tmp_path_factory):
 
 
 def test_every_included_file_exists():
-    graphics, inputs = targets("includegraphics"), targets("input")
+    graphics = targets("includegraphics")
+    inputs = targets("input")
     assert len(graphics) >= 30 and len(inputs) >= 10
     for path in graphics + inputs:
         assert path.startswith("../figures/"), path            # only generated files are included
