@@ -128,8 +128,10 @@ def main(argv=None):
     plots.plot_gradient_slices(axis, slices, args.extent, out, "part1_gradient_slices")
     numbers = grid_numbers(w, b, args.target, args.extent)
     write_json(out / "part1_numbers.json", numbers)
-    write_tex_macros(out / "part1_numbers.tex", {f"p1 {k.replace('_', ' ')}": v
-                                                   for k, v in numbers.items()})
+    tex = {f"p1 {k.replace('_', ' ')}": v for k, v in numbers.items()}
+    mantissa, exponent = f"{numbers['l2_grad_at_corner']:.1e}".split("e")
+    tex["p1 l2 grad at corner"] = f"{mantissa}\\times 10^{{{int(exponent)}}}"   # used inside $...$
+    write_tex_macros(out / "part1_numbers.tex", tex)
     print(f"part 1: wrote 9 figures and part1_numbers.json to {out}")
     for key, value in numbers.items():
         print(f"  {key}: {value}")
