@@ -20,21 +20,18 @@ x 4 settings x both reductions x every learning rate in --lrs (--lr included), a
 vectorised engine call per setting. Outputs go to --out-dir with fixed names (part2_*).
 """
 import sys
-from pathlib import Path
 
 import numpy as np
-import torch
 
 from dlbasics import plots
-from dlbasics.cli import (Parser, check_out_dir, default_threads, float_list, positive_float,
+from dlbasics.cli import (Parser, add_run_arguments, check_out_dir, default_threads, float_list, positive_float,
                           positive_int, run_main, seed_everything)
 from dlbasics.data import describe, load_dataset
 from dlbasics.engine import train
 from dlbasics.models import FCNet
 from dlbasics.objectives import FCObjective
-from dlbasics.parallel import map_jobs
 from dlbasics.outputs import write_csv, write_json, write_tex_macros, write_tex_table
-from dlbasics.paths import DATA_DIR, FIGURES_DIR
+from dlbasics.parallel import map_jobs
 from dlbasics.study import fmt_iters, summarise
 from dlbasics.tables import print_table, write_curves_csv, write_study_table
 
@@ -48,20 +45,12 @@ def label(act, loss):
 
 def parse_args(argv=None):
     p = Parser(prog="part2_fc.py", description=__doc__)
-    p.add_argument("--seed", type=int, default=0, help="seed of the single run (default: %(default)s)")
-    p.add_argument("--seeds", type=positive_int, default=16,
-                   help="seeds 0..N-1 per setting, reduction and lr in the study (default: %(default)s)")
+    add_run_arguments(p, "random", seeds=16, per="setting, reduction and lr")
     p.add_argument("--lr", type=positive_float, default=0.1, help="learning rate (default: %(default)s)")
     p.add_argument("--lrs", type=float_list, default=[0.1, 0.3, 1.0, 3.0],
                    help="learning rates of the sweep, comma-separated (default: 0.1,0.3,1,3)")
-    p.add_argument("--reduction", choices=REDUCTIONS, default="mean",
-                   help="batch loss of the single run: mean or sum over samples (default: %(default)s)")
     p.add_argument("--activations", default="sigmoid,relu",
                    help="hidden activations, comma-separated, of sigmoid, relu (default: %(default)s)")
-    p.add_argument("--max-iters", type=positive_int, default=10000, help="update cap (default: %(default)s)")
-    p.add_argument("--data-dir", type=Path, default=DATA_DIR,
-                   help="folder with random/random_imgs.npy etc. (default: data/ in the project)")
-    p.add_argument("--out-dir", type=Path, default=FIGURES_DIR, help="(default: figures/ in the project)")
     p.add_argument("--workers", type=positive_int, default=default_threads(),
                    help="processes running settings side by side, 1 torch thread each; the results "
                         "do not depend on it (default: %(default)s)")

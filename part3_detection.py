@@ -21,17 +21,15 @@ part 2 and part 3.1 summaries are in the same folder.
 """
 import json
 import sys
-from pathlib import Path
 
 import numpy as np
 
 from dlbasics import plots
-from dlbasics.cli import (Parser, check_out_dir, default_threads, positive_float, positive_int, run_main,
+from dlbasics.cli import (Parser, add_run_arguments, check_out_dir, default_threads, positive_float, positive_int, run_main,
                           seed_everything)
 from dlbasics.convruns import feature_maps, one_per_class, run_seeds
 from dlbasics.data import describe, load_dataset
 from dlbasics.outputs import write_csv, write_json, write_tex_macros, write_tex_table, write_text
-from dlbasics.paths import DATA_DIR, FIGURES_DIR
 from dlbasics.study import fmt_iters
 from dlbasics.tables import write_curves_csv, write_study_table
 
@@ -41,19 +39,11 @@ METRICS = ("cls_loss", "cls_acc", "reg_loss", "reg_acc")
 
 def parse_args(argv=None):
     p = Parser(prog="part3_detection.py", description=__doc__)
-    p.add_argument("--seed", type=int, default=0, help="seed of the single run (default: %(default)s)")
-    p.add_argument("--seeds", type=positive_int, default=4,
-                   help="seeds 0..N-1 per reduction in the study (default: %(default)s)")
+    add_run_arguments(p, "detection", seeds=4, per="reduction")
     p.add_argument("--lr-cls", type=positive_float, default=0.1,
                    help="learning rate of the cross-entropy step (default: %(default)s)")
     p.add_argument("--lr-reg", type=positive_float, default=0.001,
                    help="learning rate of the L2 (width) step (default: %(default)s)")
-    p.add_argument("--reduction", choices=REDUCTIONS, default="mean",
-                   help="batch losses of the single run: mean or sum over samples (default: %(default)s)")
-    p.add_argument("--max-iters", type=positive_int, default=10000, help="update cap (default: %(default)s)")
-    p.add_argument("--data-dir", type=Path, default=DATA_DIR,
-                   help="folder with detection/detection_imgs.npy etc. (default: data/ in the project)")
-    p.add_argument("--out-dir", type=Path, default=FIGURES_DIR, help="(default: figures/ in the project)")
     p.add_argument("--threads", type=positive_int, default=default_threads(),
                    help="torch threads inside each step; part of what a result depends on (default: %(default)s)")
     p.add_argument("--quick", action="store_true", help="tiny budget for tests: 4 seeds, 300 iterations")

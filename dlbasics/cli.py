@@ -72,6 +72,20 @@ def float_list(text):
     return [positive_float(part) for part in text.split(",")]
 
 
+def add_run_arguments(parser, dataset, seeds, per):
+    """The flags every training script shares: seeds, loss reduction, update cap, folders."""
+    from .paths import DATA_DIR, FIGURES_DIR
+    parser.add_argument("--seed", type=int, default=0, help="seed of the single run (default: %(default)s)")
+    parser.add_argument("--seeds", type=positive_int, default=seeds,
+                        help=f"seeds 0..N-1 per {per} in the study (default: %(default)s)")
+    parser.add_argument("--reduction", choices=("mean", "sum"), default="mean",
+                        help="batch loss of the single run: mean or sum over samples (default: %(default)s)")
+    parser.add_argument("--max-iters", type=positive_int, default=10000, help="update cap (default: %(default)s)")
+    parser.add_argument("--data-dir", type=Path, default=DATA_DIR,
+                        help=f"folder with {dataset}/{dataset}_imgs.npy etc. (default: data/ in the project)")
+    parser.add_argument("--out-dir", type=Path, default=FIGURES_DIR, help="(default: figures/ in the project)")
+
+
 def seed_everything(seed, threads):
     """The one seeding block: every source of randomness, deterministic kernels, fixed threads."""
     import torch  # here, not at the top: part 1 needs no torch and starts 2 s faster without it

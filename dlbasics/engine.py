@@ -48,66 +48,87 @@ def train(objective, state, max_iters, record=("loss", "acc"), record_cols=None,
     objectives whose kernels round differently at different batch sizes: a seed's numbers then
     depend only on the batch size, never on when its neighbours stop.
     """
-    dim = objective.seed_dim
-    n_seeds = next(iter(state.values())).shape[dim]
-    active = torch.arange(n_seeds)                          # original index of each position
-    iterations = np.full(n_seeds, max_iters, dtype=np.int64)
-    status = np.full(n_seeds, CENSORED, dtype=object)
-    record_cols = torch.arange(n_seeds) if record_cols is None else torch.as_tensor(record_cols)
-    slot = torch.full((n_seeds,), -1, dtype=torch.long)
-    slot[record_cols] = torch.arange(len(record_cols))
-    rec = (slot >= 0).nonzero().squeeze(1)                  # active positions that are recorded
-    fast = len(record_cols) == n_seeds and torch.equal(record_cols, torch.arange(n_seeds))
-    curves = {k: torch.full((max_iters + 1, len(record_cols)), float("nan"), dtype=torch.float64) for k in record}
-    final = {k: v.clone() for k, v in state.items()}
-    current = {k: v.clone() for k, v in state.items()}
+    batch = _Batch(objective, state, max_iters, record, record_cols, compact)
     # disable=None: tqdm stays silent when stderr is not a terminal (logs, CI, make)
     bar = tqdm(total=max_iters, desc=desc, disable=None if progress else True, leave=False, mininterval=0.5)
-    alive = torch.ones(n_seeds, dtype=torch.bool)
-    last_t = 0
     for t in range(max_iters + 1):
-        last_t = t
-        metrics, step = objective.evaluate(current, need_step=t < max_iters)
-        for k in record:
-            if fast:
-                curves[k][t] = metrics[k]
-            elif len(rec):
-                curves[k][t].index_copy_(0, slot[rec], metrics[k][rec].to(torch.float64))
-        diverged = ~torch.isfinite(metrics[objective.loss_keys[0]])
-        for k in objective.loss_keys[1:]:
-            diverged |= ~torch.isfinite(metrics[k])
-        done = objective.done(metrics) & ~diverged
-        stuck = metrics["stuck"] & ~done & ~diverged if "stuck" in metrics else torch.zeros_like(done)
-        stop = diverged | done | stuck
-        if t == max_iters:
-            stop[:] = True
-        if not compact:
-            stop &= alive
-        if stop.any():
-            idx = stop.nonzero().squeeze(1)
-            _record_stops(idx, active, current, final, dim, iterations, status, diverged | 2 * stuck, done, t)
-            if compact:
-                keep = (~stop).nonzero().squeeze(1)
-                active, slot = active[keep], slot[keep]
-                current, step = _take(current, dim, keep), _take(step, dim, keep)
-            else:
-                alive &= ~stop
-                slot = torch.where(alive, slot, -1)
-                for v in current.values():     # keep NaN/inf of diverged seeds out of shared kernels
-                    v.index_fill_(dim, (stop & diverged).nonzero().squeeze(1), 0.0)
-            rec, fast = (slot >= 0).nonzero().squeeze(1), False
-            if len(active) == 0 or not alive.any():
-                break
-        if not compact:
-            for k in step:
-                step[k].index_fill_(dim, (~alive).nonzero().squeeze(1), 0.0)
-        objective.update(current, step)
+        metrics, step = objective.evaluate(batch.current, need_step=t < max_iters)
+        batch.record(t, metrics)
+        step = batch.stop_finished(t, metrics, step)
+        if batch.empty():
+            break
+        objective.update(batch.current, step)
         if progress and t % 50 == 0:
             bar.update(min(50, max_iters - bar.n))
-            bar.set_postfix(active=len(active))
+            bar.set_postfix(active=int(batch.alive.sum()))
     bar.close()
-    curves = {k: v[: last_t + 1].double().numpy() for k, v in curves.items()}
-    return Result(iterations, status, curves, final)
+    return batch.result()
+
+
+class _Batch:
+    """The seeds still training: their state, where each one's curve goes, what has stopped."""
+
+    def __init__(self, objective, state, max_iters, record, record_cols, compact):
+        self.objective, self.max_iters, self.compact = objective, max_iters, compact
+        self.dim = objective.seed_dim
+        n = next(iter(state.values())).shape[self.dim]
+        self.active = torch.arange(n)                      # original index of each position
+        self.alive = torch.ones(n, dtype=torch.bool)       # only shrinks when compact=False
+        self.iterations = np.full(n, max_iters, dtype=np.int64)
+        self.status = np.full(n, CENSORED, dtype=object)
+        cols = torch.arange(n) if record_cols is None else torch.as_tensor(record_cols)
+        self.slot = torch.full((n,), -1, dtype=torch.long)  # curve column of each position, or -1
+        self.slot[cols] = torch.arange(len(cols))
+        self.fast = len(cols) == n and torch.equal(cols, torch.arange(n))
+        self.rec = (self.slot >= 0).nonzero().squeeze(1)    # positions whose curve is kept
+        self.curves = {k: torch.full((max_iters + 1, len(cols)), float("nan"), dtype=torch.float64)
+                       for k in record}
+        self.final = {k: v.clone() for k, v in state.items()}
+        self.current = {k: v.clone() for k, v in state.items()}
+        self.last_t = 0
+
+    def record(self, t, metrics):
+        self.last_t = t
+        for k, curve in self.curves.items():
+            if self.fast:
+                curve[t] = metrics[k]
+            elif len(self.rec):
+                curve[t].index_copy_(0, self.slot[self.rec], metrics[k][self.rec].to(torch.float64))
+
+    def stop_finished(self, t, metrics, step):
+        """Stop the seeds that are done, diverged or stuck (all of them at the cap); return the step."""
+        diverged = torch.zeros_like(self.alive)
+        for k in self.objective.loss_keys:
+            diverged |= ~torch.isfinite(metrics[k])
+        done = self.objective.done(metrics) & ~diverged
+        stuck = metrics["stuck"] & ~done & ~diverged if "stuck" in metrics else torch.zeros_like(done)
+        stop = (diverged | done | stuck | (t == self.max_iters)) & self.alive
+        if stop.any():
+            idx = stop.nonzero().squeeze(1)
+            _record_stops(idx, self.active, self.current, self.final, self.dim, self.iterations,
+                          self.status, diverged | 2 * stuck, done, t)
+            self.fast = False
+            if self.compact:
+                keep = (~stop).nonzero().squeeze(1)
+                self.active, self.slot, self.alive = self.active[keep], self.slot[keep], self.alive[keep]
+                self.current, step = _take(self.current, self.dim, keep), _take(step, self.dim, keep)
+            else:
+                self.alive &= ~stop
+                self.slot = torch.where(self.alive, self.slot, -1)
+                for v in self.current.values():   # keep NaN/inf of diverged seeds out of shared kernels
+                    v.index_fill_(self.dim, (stop & diverged).nonzero().squeeze(1), 0.0)
+            self.rec = (self.slot >= 0).nonzero().squeeze(1)
+        if not self.compact:
+            for k in step:
+                step[k].index_fill_(self.dim, (~self.alive).nonzero().squeeze(1), 0.0)
+        return step
+
+    def empty(self):
+        return not self.alive.any()
+
+    def result(self):
+        curves = {k: v[: self.last_t + 1].numpy() for k, v in self.curves.items()}
+        return Result(self.iterations, self.status, curves, self.final)
 
 
 def _record_stops(idx, active, current, final, dim, iterations, status, failed, done, t):
