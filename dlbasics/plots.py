@@ -73,8 +73,10 @@ def plot_curve(values, title, ylabel, out_dir, stem, status_text="", logy=False,
 
 def plot_overlay(runs, out_dir, stem, title, panels=(("loss", "loss", True), ("acc", "accuracy", False))):
     """All settings on shared axes, one panel per metric; runs: {label: {metric: curve}}."""
-    fig, axes = plt.subplots(1, len(panels), figsize=(5.0 * len(panels), 3.6))
-    for ax, (key, ylabel, logy) in zip(np.atleast_1d(axes), panels):
+    rows = 2 if len(panels) > 2 else 1
+    cols = (len(panels) + rows - 1) // rows
+    fig, axes = plt.subplots(rows, cols, figsize=(5.0 * cols, 3.4 * rows + 0.3))
+    for ax, (key, ylabel, logy) in zip(np.atleast_1d(axes).flat, panels):
         for label, curves in runs.items():
             ax.plot(np.arange(len(curves[key])), curves[key], lw=1.3, label=label)
         ax.set_xscale("symlog", linthresh=10)
@@ -83,7 +85,7 @@ def plot_overlay(runs, out_dir, stem, title, panels=(("loss", "loss", True), ("a
         ax.set_xlabel("iteration (symlog scale)")
         ax.set_ylabel(ylabel)
         ax.grid(alpha=0.3)
-    np.atleast_1d(axes)[0].legend(fontsize=8)
+    np.atleast_1d(axes).flat[0].legend(fontsize=8)
     fig.suptitle(title)
     fig.tight_layout()
     return save_figure(fig, out_dir, stem)
