@@ -22,9 +22,9 @@ import numpy as np
 from dlbasics import plots
 from dlbasics.cli import (Parser, add_run_arguments, check_out_dir, default_threads, positive_float, positive_int, run_main,
                           seed_everything)
-from dlbasics.convruns import feature_maps, n_parameters, one_per_class, relative_change, run_seeds
+from dlbasics.convruns import learned_pictures, n_parameters, relative_change, run_seeds
 from dlbasics.data import describe, load_dataset
-from dlbasics.outputs import write_json, write_tex_macros, write_text
+from dlbasics.outputs import write_json, write_tex_macros
 from dlbasics.study import fmt_iters
 from dlbasics.tables import write_curves_csv, write_study_table
 
@@ -53,26 +53,8 @@ def single_run_figures(run, data, args, out):
                      "part3_line_loss", note, logy=True)
     plots.plot_curve(run.curves["acc"], f"Accuracy: {name}", "training accuracy", out,
                      "part3_line_accuracy", note, ylim=(0, 1.03))
-    plots.plot_filters(run.params["conv1.weight"].numpy(),
-                       f"Line net, seed {args.seed}: first-layer 7x7 filters after training", out,
-                       "part3_line_filters")
-    picks = one_per_class(data)
-    idx = [picks[0], picks[1]]
-    maps = feature_maps(run.params, data.images[idx], regression=False)
-    plots.plot_feature_maps(data.images[idx].numpy(), maps, [CLASS_NAME[c] for c in (0, 1)],
-                            f"Line net, seed {args.seed}: second-layer feature maps (8 x 4 x 4)", out,
-                            "part3_line_feature_maps")
-    captions = {}
-    captions["filters"] = (
-               f"The 16 first-layer $7\\times7$ filters of the line net (seed {args.seed}) after it reached "
-               "100\\,\\% training accuracy; red positive, blue negative, one colour scale centred on 0.\n")
-    captions["feature_maps"] = (
-               f"Second-layer feature maps of the line net (seed {args.seed}) for the first sample of each "
-               f"class (samples {idx[0]} and {idx[1]}): the input, then the 8 ReLU maps of size $4\\times4$ "
-               "on one colour scale.\n")
-    for key, text in captions.items():
-        write_text(out / f"part3_line_{key}_caption.tex", text)
-    return captions
+    return learned_pictures(run, data, args.seed, out, "line", lambda c, i: CLASS_NAME[c],
+                            "after it reached 100\\,\\% training accuracy", "the first sample of each class")
 
 
 def study_outputs(runs, args, out):
@@ -101,8 +83,9 @@ def main(argv=None):
     cap = args.max_iters
     numbers = {"p3 line seed iters": single.iterations if single.status == "reached" else f"$>${cap}",
                "p3 line seeds": args.seeds, "p3 line data": data.origin,
-               "p3 line filters caption": captions["filters"].strip(),
-               "p3 line feature maps caption": captions["feature_maps"].strip(), "p3 line params": f"{n_parameters(False):,}".replace(",", "\\,"),
+               "p3 line filters caption": captions["filters"],
+               "p3 line feature maps caption": captions["feature_maps"],
+               "p3 line params": f"{n_parameters(False):,}".replace(",", "\\,"),
                "p3 line conv one change pct": f"{100 * relative_change(single.params, args.seed, False, 'conv1.weight'):.0f}",
                "p3 line conv two change pct": f"{100 * relative_change(single.params, args.seed, False, 'conv2.weight'):.0f}"}
     for red in REDUCTIONS:

@@ -27,9 +27,9 @@ import numpy as np
 from dlbasics import plots
 from dlbasics.cli import (Parser, add_run_arguments, check_out_dir, default_threads, positive_float, positive_int, run_main,
                           seed_everything)
-from dlbasics.convruns import feature_maps, one_per_class, run_seeds
+from dlbasics.convruns import learned_pictures, run_seeds
 from dlbasics.data import describe, load_dataset
-from dlbasics.outputs import write_csv, write_json, write_tex_macros, write_tex_table, write_text
+from dlbasics.outputs import write_csv, write_json, write_tex_macros, write_tex_table
 from dlbasics.study import fmt_iters
 from dlbasics.tables import write_curves_csv, write_study_table
 
@@ -73,27 +73,10 @@ def curve_figures(run, args, out):
 
 
 def picture_figures(run, data, args, out):
-    plots.plot_filters(run.params["conv1.weight"].numpy(),
-                       f"Detection net, seed {args.seed}: first-layer 7x7 filters after training", out,
-                       "part3_detection_filters")
-    picks = one_per_class(data)
-    idx = [picks[0], picks[1]]
-    maps = feature_maps(run.params, data.images[idx], regression=True)
-    labels = [f"label {c} ({'diamond' if c == 0 else 'square'})\nwidth {data.widths[i]:g}" for c, i in zip((0, 1), idx)]
-    plots.plot_feature_maps(data.images[idx].numpy(), maps, labels,
-                            f"Detection net, seed {args.seed}: second-layer feature maps (8 x 4 x 4)", out,
-                            "part3_detection_feature_maps")
-    captions = {}
-    captions["filters"] = (
-               f"The 16 first-layer $7\\times7$ filters of the detection net (seed {args.seed}) when its width "
-               "regression reached 100\\,\\%; red positive, blue negative, one colour scale centred on 0.\n")
-    captions["feature_maps"] = (
-               f"Second-layer feature maps of the detection net (seed {args.seed}) for the first diamond and the "
-               "first square of the dataset: the input, then the 8 ReLU maps of size $4\\times4$ on one colour "
-               "scale. Both heads read these 128 numbers.\n")
-    for key, text in captions.items():
-        write_text(out / f"part3_detection_{key}_caption.tex", text)
-    return captions
+    label = lambda c, i: f"label {c} ({'diamond' if c == 0 else 'square'})\nwidth {data.widths[i]:g}"  # noqa: E731
+    return learned_pictures(run, data, args.seed, out, "detection", label,
+                            "when its width regression reached 100\\,\\%",
+                            "the first diamond and the first square", " Both heads read these 128 numbers.")
 
 
 def study_outputs(runs, args, out):
@@ -145,8 +128,8 @@ def write_numbers(single, summaries, data, args, out, captions):
     values = {"p3 det seed iters": single.iterations if single.status == "reached" else f"$>${cap}",
               "p3 det seed cls first": first if first >= 0 else "never", "p3 det seeds": args.seeds,
               "p3 det data": data.origin, "p3 det lr cls": f"{args.lr_cls:g}", "p3 det lr reg": f"{args.lr_reg:g}",
-              "p3 det filters caption": captions["filters"].strip(),
-              "p3 det feature maps caption": captions["feature_maps"].strip()}
+              "p3 det filters caption": captions["filters"],
+              "p3 det feature maps caption": captions["feature_maps"]}
     for red in REDUCTIONS:
         for head, tag in (("regression", "reg"), ("classification", "cls")):
             s = summaries[(red, head)]

@@ -12,9 +12,11 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from . import plots
 from .engine import first_reached, train
 from .models import ConvNet
 from .objectives import ConvObjective
+from .outputs import write_text
 from .parallel import map_jobs
 
 BLOCK = 4
@@ -80,3 +82,30 @@ def one_per_class(data):
     """Index of the first sample of each class: {0: i, 1: j}."""
     labels = data.labels.numpy()
     return {c: int(np.flatnonzero(labels == c)[0]) for c in (0, 1)}
+
+
+def learned_pictures(run, data, seed, out, name, row_label, when, samples, extra=""):
+    """The filter grid and the second-layer feature maps of `run`, each with its caption.
+
+    Writes part3_<name>_filters / _feature_maps (.png, .pdf, _caption.tex); row_label(c, i) names
+    class c's sample i. Returns the captions, {"filters": text, "feature_maps": text}.
+    """
+    net = f"{name} net"
+    plots.plot_filters(run.params["conv1.weight"].numpy(),
+                       f"{net.capitalize()}, seed {seed}: first-layer 7x7 filters after training", out,
+                       f"part3_{name}_filters")
+    picks = one_per_class(data)
+    idx = [picks[0], picks[1]]
+    maps = feature_maps(run.params, data.images[idx], regression=data.widths is not None)
+    plots.plot_feature_maps(data.images[idx].numpy(), maps, [row_label(c, i) for c, i in zip((0, 1), idx)],
+                            f"{net.capitalize()}, seed {seed}: second-layer feature maps (8 x 4 x 4)", out,
+                            f"part3_{name}_feature_maps")
+    captions = {
+        "filters": f"The 16 first-layer $7\\times7$ filters of the {net} (seed {seed}) {when}; red positive, "
+                   "blue negative, one colour scale centred on 0.",
+        "feature_maps": f"Second-layer feature maps of the {net} (seed {seed}) for {samples} (samples "
+                        f"{idx[0]} and {idx[1]}): the input, then the 8 ReLU maps of size $4\\times4$ on one "
+                        f"colour scale.{extra}"}
+    for key, text in captions.items():
+        write_text(out / f"part3_{name}_{key}_caption.tex", text + "\n")
+    return captions
