@@ -17,29 +17,28 @@ import numpy as np
 from scipy.special import expit
 
 from dlbasics import plots
-from dlbasics.cli import Parser, check_out_dir, nonnegative_int, positive_float, run_main
-from dlbasics.outputs import write_json, write_tex_macros
+from dlbasics.cli import Parser, bounded, folder, run_main
+from dlbasics.outputs import Outputs, write_json, write_tex_macros
 from dlbasics.paths import FIGURES_DIR
+from dlbasics.resources import check_grid
 
 X = 1.0          # the neuron's single input (handout Figure 1)
 FLAT = 1e-3      # a gradient below this is "vanished" in the reported shares
+EXTENT_RANGE = (1e-3, 1e3)   # narrower shows nothing but the linear middle; wider, only saturation
 
 
 def parse_args(argv=None):
     parser = Parser(prog="part1_loss_gradient.py", description=__doc__)
-    parser.add_argument("--extent", type=positive_float, default=6.0,
-                        help="half-width E of both axes: w, b in [-E, E] (default: %(default)s)")
-    parser.add_argument("--points", type=nonnegative_int, default=121,
+    parser.add_argument("--extent", type=bounded(float, *EXTENT_RANGE, "a half-width in [0.001, 1000]"),
+                        default=6.0, help="half-width E of both axes: w, b in [-E, E] (default: %(default)s)")
+    parser.add_argument("--points", type=bounded(int, 3, 10**9, "an integer >= 3"), default=121,
                         help="grid points per axis, at least 3 (default: %(default)s)")
-    parser.add_argument("--target", type=float, default=0.5,
+    parser.add_argument("--target", type=bounded(float, 0.0, 1.0, "a value in [0, 1]"), default=0.5,
                         help="ground truth y, in [0, 1] (default: %(default)s)")
-    parser.add_argument("--out-dir", type=Path, default=FIGURES_DIR,
+    parser.add_argument("--out-dir", type=folder, default=FIGURES_DIR,
                         help="folder for figures and numbers (default: figures/ in the project)")
     args = parser.parse_args(argv)
-    if args.points < 3:
-        parser.error(f"argument --points: expected at least 3, got {args.points}")
-    if not 0.0 <= args.target <= 1.0:
-        parser.error(f"argument --target: expected a value in [0, 1], got {args.target}")
+    check_grid(args.points)
     return args
 
 
@@ -106,8 +105,9 @@ def grid_numbers(w, b, y, extent):
         "ce_flat_pct": pct(np.abs(g_ce) < FLAT),
         "relu_flat_pct": pct(np.abs(g_relu) < FLAT),
         "far_pct": pct(far),
-        "l2_flat_among_far_pct": round(100.0 * float(np.mean(np.abs(g_l2[far]) < FLAT)), 1),
-        "ce_min_abs_grad_far": round(float(np.abs(g_ce[far]).min()), 3),
+        # None when no grid point is that far off (a narrow --extent)
+        "l2_flat_among_far_pct": round(100.0 * float(np.mean(np.abs(g_l2[far]) < FLAT)), 1) if far.any() else None,
+        "ce_min_abs_grad_far": round(float(np.abs(g_ce[far]).min()), 3) if far.any() else None,
         "l2_max_abs_grad": round(float(np.abs(g_l2).max()), 3),
         "ce_max_abs_grad": round(float(np.abs(g_ce).max()), 3),
         "l2_grad_at_corner": float(f"{abs(g_l2[-1, -1]):.2e}"),
@@ -117,22 +117,22 @@ def grid_numbers(w, b, y, extent):
 
 def main(argv=None):
     args = parse_args(argv)
-    out = check_out_dir(args.out_dir)
     axis = np.linspace(-args.extent, args.extent, args.points)
     w, b = np.meshgrid(axis, axis)                 # (points, points); b varies along rows
-    for name, (values, title, zlabel) in surfaces(w, b, args.target).items():
-        plots.plot_surface(w, b, values, title, zlabel, out, f"part1_{name}", args.extent)
-    slices = [(bias, {r"$L_2$ (sigmoid)": grad_l2_sigmoid(axis, bias, args.target),
-                      r"cross-entropy (sigmoid)": grad_ce_sigmoid(axis, bias, args.target)})
-              for bias in (-args.extent / 2, 0.0, args.extent / 2)]
-    plots.plot_gradient_slices(axis, slices, args.extent, out, "part1_gradient_slices")
-    numbers = grid_numbers(w, b, args.target, args.extent)
-    write_json(out / "part1_numbers.json", numbers)
-    tex = {f"p1 {k.replace('_', ' ')}": v for k, v in numbers.items()}
-    mantissa, exponent = f"{numbers['l2_grad_at_corner']:.1e}".split("e")
-    tex["p1 l2 grad at corner"] = f"{mantissa}\\times 10^{{{int(exponent)}}}"   # used inside $...$
-    write_tex_macros(out / "part1_numbers.tex", tex)
-    print(f"part 1: wrote 9 figures and part1_numbers.json to {out}")
+    with Outputs(args.out_dir) as out:
+        for name, (values, title, zlabel) in surfaces(w, b, args.target).items():
+            plots.plot_surface(w, b, values, title, zlabel, out.dir, f"part1_{name}", args.extent)
+        slices = [(bias, {r"$L_2$ (sigmoid)": grad_l2_sigmoid(axis, bias, args.target),
+                          r"cross-entropy (sigmoid)": grad_ce_sigmoid(axis, bias, args.target)})
+                  for bias in (-args.extent / 2, 0.0, args.extent / 2)]
+        plots.plot_gradient_slices(axis, slices, args.extent, out.dir, "part1_gradient_slices")
+        numbers = grid_numbers(w, b, args.target, args.extent)
+        write_json(out.dir / "part1_numbers.json", numbers)
+        tex = {f"p1 {k.replace('_', ' ')}": ("n/a" if v is None else v) for k, v in numbers.items()}
+        mantissa, exponent = f"{numbers['l2_grad_at_corner']:.1e}".split("e")
+        tex["p1 l2 grad at corner"] = f"{mantissa}\\times 10^{{{int(exponent)}}}"   # used inside $...$
+        write_tex_macros(out.dir / "part1_numbers.tex", tex)
+    print(f"part 1: wrote 9 figures and part1_numbers.json to {args.out_dir}")
     for key, value in numbers.items():
         print(f"  {key}: {value}")
 

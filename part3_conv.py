@@ -8,101 +8,143 @@ biases 0.1. Full-batch plain gradient descent, lr --lr, at most --max-iters upda
 
 Same conventions as part2_fc.py: "iterations to 100 %" = updates made before the first
 evaluation at 100 %; a run short of it after the cap is CENSORED ("> cap"); a NaN/inf loss marks
-it DIVERGED; --reduction mean (default) or sum of the batch loss (the study runs both).
+it DIVERGED; a net whose 128 features are all 0 for every image is DEAD (it can never change its
+predictions; counted as not reaching 100 %); --reduction mean (default) or sum of the batch loss
+(the study runs both); float64 by default (--dtype), and a run's numbers do not depend on the
+machine, the thread count or which other runs shared its batch.
 
-Default run: seed --seed (curves, the 16 learned first-layer filters, the second layer's feature
-maps for one sample of each class), then the study over --seeds seeds x both reductions. Seeds
-run in fixed blocks of 4 on --threads threads; seed k is bit-identical alone or in a study.
-Outputs go to --out-dir with fixed names (part3_line_*).
+Runs: the study trains --seeds seeds x both reductions; seed --seed is recorded in full (curves,
+the 16 learned first-layer filters, the second layer's feature maps). Outputs go to --out-dir
+with fixed names (part3_line_*).
 """
 import sys
 
-import numpy as np
+import torch
 
-from dlbasics import plots
-from dlbasics.cli import (Parser, add_run_arguments, check_out_dir, default_threads, positive_float, positive_int, run_main,
-                          seed_everything)
-from dlbasics.convruns import learned_pictures, n_parameters, relative_change, run_seeds
+from dlbasics import plots, summary
+from dlbasics.cli import (Parser, add_run_arguments, default_threads, positive_float, positive_int, rerun_argv,
+                          resolve_quick, run_main)
+from dlbasics.convnet import ConvNet
+from dlbasics.convruns import learned_pictures, relative_change, run_conv
 from dlbasics.data import describe, load_dataset
-from dlbasics.outputs import write_json, write_tex_macros
-from dlbasics.study import fmt_iters
+from dlbasics.engine import Experiment, Head, Job, layer_off
+from dlbasics.models import n_parameters
+from dlbasics.outputs import Outputs, write_json, write_tex_macros
+from dlbasics.resources import check_study
+from dlbasics.runtime import seed_everything
+from dlbasics.study import censored_values, fmt_iters, group_runs, summarise
 from dlbasics.tables import write_curves_csv, write_study_table
+from part2_fc import correct, cross_entropy
+
+# ================================ The experiment ===============================================
+# The net of handout Figure 4, trained for many seeds at once (dlbasics/convnet.py writes it out as
+# matrices, with its hand-derived backward):
+#     16x16 image -> conv 7x7, 16 filters -> ReLU -> conv 7x7, 8 filters -> ReLU -> 128 features
+#     -> fully connected 1: the logit z; output sigmoid(z), prediction sigmoid(z) > 1/2 (z > 0)
+# Loss: part 2's per-image cross-entropy, computed from the logit; its derivative in z is p - y.
+
+
+def done(metrics):
+    return metrics["acc"] == 1                     # the first evaluation at 100 % training accuracy
+
+
+def dead(acts):
+    """Provably stuck: a whole ReLU layer (conv 1, or conv 2 = the 128 features) is 0 for every image.
+    Every layer above it then sees the same input for every image, so all images share one
+    prediction, and no gradient passes below it, so it stays dead: with both classes present,
+    100 % is out of reach for good."""
+    return layer_off(acts["conv1"]) | layer_off(acts["features"])
+
+
+def experiment(data):
+    both_classes = 0 < data.class_counts[1] < len(data)
+    return Experiment(net=ConvNet(data.images), heads=[Head("", "logit", data.labels, cross_entropy, correct)],
+                      done=done, stuck=dead if both_classes else None)
+
 
 REDUCTIONS = ("mean", "sum")
 CLASS_NAME = {0: "label 0\n(square right)", 1: "label 1\n(square left)"}
+# ===============================================================================================
 
 
 def parse_args(argv=None):
     p = Parser(prog="part3_conv.py", description=__doc__)
-    add_run_arguments(p, "line", seeds=8, per="reduction")
+    add_run_arguments(p, "line", seeds=32, per="reduction")
     p.add_argument("--lr", type=positive_float, default=0.1, help="learning rate (default: %(default)s)")
     p.add_argument("--threads", type=positive_int, default=default_threads(),
-                   help="torch threads inside each step; part of what a result depends on (default: %(default)s)")
-    p.add_argument("--quick", action="store_true", help="tiny budget for tests: 4 seeds, 300 iterations")
-    args = p.parse_args(argv)
-    if args.quick:
-        args.seeds, args.max_iters = 4, 300
-    return args
+                   help="torch threads inside each step; only the speed depends on it (default: %(default)s)")
+    p.add_argument("--quick", action="store_true",
+                   help="tiny budget for tests: 4 seeds, 300 iterations (explicit --seeds / --max-iters win)")
+    return resolve_quick(p.parse_args(argv), seeds=4, max_iters=300)
 
 
-def single_run_figures(run, data, args, out):
-    note = f"100 % after {run.iterations} updates" if run.status == "reached" else \
-        f"{run.status} after {run.iterations} updates"
+def run_study(args, data):
+    seeds = sorted(set(range(args.seeds)) | {args.seed})
+    check_study(2 * len(seeds), 2, args.max_iters, metrics=2)
+    jobs = [Job("line", s, args.lr, red, record=(s == args.seed)) for red in REDUCTIONS for s in seeds]
+    return run_conv(experiment(data), jobs, args.max_iters, args.threads, not args.no_progress, "part 3.1 runs")
+
+
+def single_run_outputs(run, data, args, out):
+    note = f"100 % after {run.iterations} updates" if run.reached else f"{run.status} after {run.iterations} updates"
     name = f"line, seed {args.seed}, {args.reduction} loss, lr {args.lr:g}"
     plots.plot_curve(run.curves["loss"], f"Loss: {name}", f"cross-entropy loss ({args.reduction})", out,
                      "part3_line_loss", note, logy=True)
     plots.plot_curve(run.curves["acc"], f"Accuracy: {name}", "training accuracy", out,
                      "part3_line_accuracy", note, ylim=(0, 1.03))
-    return learned_pictures(run, data, args.seed, out, "line", lambda c, i: CLASS_NAME[c],
-                            "after it reached 100\\,\\% training accuracy", "the first sample of each class")
+    write_curves_csv(out / "part3_line_curves.csv", {f"line seed {args.seed} ({args.reduction})": run.curves},
+                     ("loss", "acc"))
+    return learned_pictures(run, data, out, "line", lambda c, i: CLASS_NAME[c],
+                            "after it reached 100\\,\\% training accuracy" if run.reached else "at its stop")
 
 
 def study_outputs(runs, args, out):
-    groups = {red: {"line": (np.array([r.iterations for r in runs if r.reduction == red]),
-                             np.array([r.status for r in runs if r.reduction == red]))} for red in REDUCTIONS}
-    plots.plot_ecdf({"line dataset, lr %g" % args.lr: {f"{red} reduction": groups[red]["line"]
-                                                       for red in REDUCTIONS}},
-                    args.max_iters, out, "part3_line_study_ecdf", f"Part 3.1: iterations to 100 % over {args.seeds} seeds")
-    return write_study_table(out, "part3_line_study", groups, args.max_iters)
+    groups = group_runs(runs, ("reduction",))
+    stats = {red: summarise(groups[(red,)]) for red in REDUCTIONS}
+    plots.plot_ecdf({f"line dataset, lr {args.lr:g}": {
+        f"{red} reduction": (censored_values(groups[(red,)]), [r.status for r in groups[(red,)]])
+        for red in REDUCTIONS}}, args.max_iters, out, "part3_line_study_ecdf",
+        f"Part 3.1: iterations to 100 % over {args.seeds} seeds")
+    write_study_table(out, "part3_line_study", {red: {"line": stats[red]} for red in REDUCTIONS}, args.max_iters)
+    return stats
+
+
+def numbers(single, stats, captions, data, args):
+    cap = args.max_iters
+    values = {"p3 line seed iters": single.iterations if single.reached else f"$>${cap}",
+              "p3 line seeds": args.seeds, "p3 line data": data.origin,
+              "p3 line filters caption": captions["filters"], "p3 line feature maps caption": captions["feature_maps"],
+              "p3 line params": f"{n_parameters(ConvNet(data.images).module()):,}".replace(",", "\\,"),
+              "p3 line conv one change pct": f"{100 * relative_change(single.params, single.seed, False, 'conv1.weight'):.0f}",
+              "p3 line conv two change pct": f"{100 * relative_change(single.params, single.seed, False, 'conv2.weight'):.0f}"}
+    for red, s in stats.items():
+        for q in ("median", "q1", "q3"):
+            values[f"p3 line {q} {red}"] = fmt_iters(s[q], cap, tex=True)
+        values[f"p3 line reached {red}"] = f"{s['reached_pct']:.0f}"
+    return values
 
 
 def main(argv=None):
     args = parse_args(argv)
     data = load_dataset("line", args.data_dir)
     print(describe(data))
-    out = check_out_dir(args.out_dir)
-    seed_everything(args.seed, 1)
-    seeds = sorted(set(range(args.seeds)) | {args.seed})
-    runs = run_seeds(data, [(s, red) for red in REDUCTIONS for s in seeds], args.lr, 0.0, args.max_iters,
-                     ("loss", "acc"), args.threads)
-    single = next(r for r in runs if r.seed == args.seed and r.reduction == args.reduction)
-    captions = single_run_figures(single, data, args, out)
-    write_curves_csv(out / "part3_line_curves.csv", {f"line seed {args.seed} ({args.reduction})": single.curves},
-                     ("loss", "acc"))
-    summaries = study_outputs(runs, args, out)
-    cap = args.max_iters
-    numbers = {"p3 line seed iters": single.iterations if single.status == "reached" else f"$>${cap}",
-               "p3 line seeds": args.seeds, "p3 line data": data.origin,
-               "p3 line filters caption": captions["filters"],
-               "p3 line feature maps caption": captions["feature_maps"],
-               "p3 line params": f"{n_parameters(False):,}".replace(",", "\\,"),
-               "p3 line conv one change pct": f"{100 * relative_change(single.params, args.seed, False, 'conv1.weight'):.0f}",
-               "p3 line conv two change pct": f"{100 * relative_change(single.params, args.seed, False, 'conv2.weight'):.0f}"}
-    for red in REDUCTIONS:
-        s = summaries[(red, "line")]
-        for q in ("median", "q1", "q3"):
-            numbers[f"p3 line {q} {red}"] = fmt_iters(s[q], cap, tex=True)
-        numbers[f"p3 line reached {red}"] = f"{s['reached_pct']:.0f}"
-    write_tex_macros(out / "part3_line_numbers.tex", numbers)
-    write_json(out / "part3_line_summary.json", {
-        "settings": {k: v for k, v in vars(args).items() if k not in ("out_dir", "data_dir")}
-        | {"data_dir": str(args.data_dir), "data_files": data.files, "data_origin": data.origin},
-        "single_run": {"seed": args.seed, "reduction": args.reduction, "iterations": single.iterations,
-                       "status": single.status},
-        "study": {red: summaries[(red, "line")] for red in REDUCTIONS}})
+    with Outputs(args.out_dir) as out:
+        seed_everything(args.seed, args.threads)
+        runs = run_study(args, data.to(getattr(torch, args.dtype)))
+        single = next(r for r in runs if r.curves and r.reduction == args.reduction)
+        captions = single_run_outputs(single, data.to(getattr(torch, args.dtype)), args, out.dir)
+        stats = study_outputs(runs, args, out.dir)
+        values = numbers(single, stats, captions, data, args)
+        write_tex_macros(out.dir / "part3_line_numbers.tex", values)
+        settings = {k: (str(v) if k in ("data_dir", "out_dir") else v) for k, v in vars(args).items()}
+        rerun = rerun_argv(args, ["seed", "seeds", "lr", "reduction", "max_iters", "dtype"])
+        write_json(out.dir / "part3_line_summary.json", summary.build(
+            "part3_conv.py", rerun, settings, data, runs,
+            groups=[{"setting": "line", "lr": args.lr, "reduction": red} | s for red, s in stats.items()],
+            numbers=values))
     print(f"part 3.1: seed {args.seed} ({args.reduction}) {single.status} after {single.iterations} updates; "
-          + "; ".join(f"{red}: median {fmt_iters(summaries[(red, 'line')]['median'], cap)}" for red in REDUCTIONS))
-    print(f"part 3.1: wrote figures, tables and part3_line_summary.json to {out}")
+          + "; ".join(f"{red}: median {fmt_iters(s['median'], args.max_iters)}" for red, s in stats.items()))
+    print(f"part 3.1: wrote figures, tables and part3_line_summary.json to {args.out_dir}")
 
 
 if __name__ == "__main__":

@@ -13,48 +13,110 @@ by lr_reg * dL2, and the shared conv layers by lr_cls * dCE + lr_reg * dL2.
 A width prediction is correct when |prediction - w| < 0.5. Stop when regression accuracy is 100 %;
 the iteration at which classification first reached 100 % is recorded too. Conventions as in
 part2_fc.py (iterations = updates before the first evaluation at 100 %, censored at the cap,
-diverged on NaN/inf, --reduction mean or sum; the study runs both). A net whose ReLUs all die
-can never change its predictions again and is stopped as "dead" (counted as censored).
+diverged on NaN/inf, dead when a whole ReLU layer is 0 for every image, --reduction mean or sum
+and the study runs both, float64 by default).
 
 Outputs go to --out-dir with fixed names (part3_detection_*), plus part3_comparison.* when the
 part 2 and part 3.1 summaries are in the same folder.
 """
-import json
 import sys
 
 import numpy as np
+import torch
 
-from dlbasics import plots
-from dlbasics.cli import (Parser, add_run_arguments, check_out_dir, default_threads, positive_float, positive_int, run_main,
-                          seed_everything)
-from dlbasics.convruns import learned_pictures, run_seeds
+from dlbasics import plots, summary
+from dlbasics.cli import (Parser, UserError, add_run_arguments, default_threads, positive_float, positive_int,
+                          rerun_argv, resolve_quick, run_main)
+from dlbasics.convnet import ConvNet
+from dlbasics.convruns import learned_pictures, run_conv
 from dlbasics.data import describe, load_dataset
-from dlbasics.outputs import write_csv, write_json, write_tex_macros, write_tex_table
-from dlbasics.study import fmt_iters
+from dlbasics.engine import Experiment, Head, Job, layer_off
+from dlbasics.outputs import Outputs, write_csv, write_json, write_tex_macros, write_tex_table
+from dlbasics.resources import check_study
+from dlbasics.runtime import seed_everything
+from dlbasics.study import censored_values, fmt_iters, milestone_values, summarise
 from dlbasics.tables import write_curves_csv, write_study_table
+from part2_fc import correct, cross_entropy
+
+# ================================ The experiment ===============================================
+# The part 3.1 net (dlbasics/convnet.py) with a second linear unit on its 128 features:
+#     logit z -> sigmoid -> class (diamond 0 / square 1), part 2's cross-entropy, step lr_cls
+#     width r (linear)   -> the half-width w,            L2 loss below,          step lr_reg
+
+
+def width_l2(r, w):
+    """Per-image L2 loss (r - w)^2 of the predicted width r, and its derivative in r: 2 (r - w)."""
+    err = r - w
+    return err * err, 2 * err
+
+
+def width_correct(r, w):
+    return (r - w).abs() < 0.5                     # the handout's tolerance on the half-width
+
+
+def done(metrics):
+    return metrics["reg_acc"] == 1                 # stop when every width is within 0.5
+
+
+MILESTONES = {"classification": lambda metrics: metrics["cls_acc"] == 1}   # first time all classes right
+
+
+def dead(acts):
+    """Provably stuck: a whole ReLU layer is 0 for every image (see part3_conv.py). All images then
+    share one width prediction forever, and widths that differ by 1 or more cannot all be within
+    0.5 of it."""
+    return layer_off(acts["conv1"]) | layer_off(acts["features"])
+
+
+def experiment(data, lr_reg):
+    hopeless_if_dead = bool(data.widths.max() - data.widths.min() >= 1)
+    return Experiment(net=ConvNet(data.images, regression=True),
+                      heads=[Head("cls", "logit", data.labels, cross_entropy, correct),
+                             Head("reg", "width", data.widths, width_l2, width_correct, lr=lr_reg)],
+                      done=done, stuck=dead if hopeless_if_dead else None, milestones=MILESTONES)
+
 
 REDUCTIONS = ("mean", "sum")
 METRICS = ("cls_loss", "cls_acc", "reg_loss", "reg_acc")
+# ===============================================================================================
 
 
 def parse_args(argv=None):
     p = Parser(prog="part3_detection.py", description=__doc__)
-    add_run_arguments(p, "detection", seeds=4, per="reduction")
+    add_run_arguments(p, "detection", seeds=16, per="reduction")
     p.add_argument("--lr-cls", type=positive_float, default=0.1,
                    help="learning rate of the cross-entropy step (default: %(default)s)")
     p.add_argument("--lr-reg", type=positive_float, default=0.001,
                    help="learning rate of the L2 (width) step (default: %(default)s)")
     p.add_argument("--threads", type=positive_int, default=default_threads(),
-                   help="torch threads inside each step; part of what a result depends on (default: %(default)s)")
-    p.add_argument("--quick", action="store_true", help="tiny budget for tests: 4 seeds, 300 iterations")
-    args = p.parse_args(argv)
-    if args.quick:
-        args.seeds, args.max_iters = 4, 300
-    return args
+                   help="torch threads inside each step; only the speed depends on it (default: %(default)s)")
+    p.add_argument("--quick", action="store_true",
+                   help="tiny budget for tests: 4 seeds, 300 iterations (explicit --seeds / --max-iters win)")
+    return resolve_quick(p.parse_args(argv), seeds=4, max_iters=300)
+
+
+def sibling_summaries(out_dir):
+    """The part 2 and 3.1 summaries the comparison table reads, checked before any work; None if absent."""
+    files = {"part2_fc.py": out_dir / "part2_summary.json", "part3_conv.py": out_dir / "part3_line_summary.json"}
+    if not all(f.exists() for f in files.values()):
+        return None
+    found = {script: summary.read(f, script) for script, f in files.items()}
+    for script, s in found.items():
+        if not summary.groups_of(s, reduction="mean"):
+            raise UserError(f"{files[script]}: expected mean-reduction results in it; rerun {script}")
+    return found
+
+
+def run_study(args, data):
+    seeds = sorted(set(range(args.seeds)) | {args.seed})
+    check_study(2 * len(seeds), 2, args.max_iters, metrics=4)
+    jobs = [Job("detection", s, args.lr_cls, red, record=(s == args.seed)) for red in REDUCTIONS for s in seeds]
+    return run_conv(experiment(data, args.lr_reg), jobs, args.max_iters, args.threads, not args.no_progress,
+                    "part 3.2 runs")
 
 
 def curve_figures(run, args, out):
-    note = f"regression 100 % after {run.iterations} updates" if run.status == "reached" else \
+    note = f"regression 100 % after {run.iterations} updates" if run.reached else \
         f"{run.status} after {run.iterations} updates"
     name = f"seed {args.seed}, {args.reduction} loss"
     specs = {"cls_loss": ("Cross-entropy loss", "cross-entropy", True, None),
@@ -70,92 +132,89 @@ def curve_figures(run, args, out):
                        f"Detection net, {name}, lr_cls {args.lr_cls:g}, lr_reg {args.lr_reg:g}",
                        panels=(("loss", "cross-entropy", True), ("acc", "classification accuracy", False),
                                ("reg_loss", "L2 loss", True), ("reg_acc", "regression accuracy", False)))
-
-
-def picture_figures(run, data, args, out):
-    label = lambda c, i: f"label {c} ({'diamond' if c == 0 else 'square'})\nwidth {data.widths[i]:g}"  # noqa: E731
-    return learned_pictures(run, data, args.seed, out, "detection", label,
-                            "when its width regression reached 100\\,\\%",
-                            "the first diamond and the first square", " Both heads read these 128 numbers.")
+    write_curves_csv(out / "part3_detection_curves.csv", {f"seed {args.seed} ({args.reduction})": run.curves},
+                     METRICS)
 
 
 def study_outputs(runs, args, out):
-    """Distributions of regression-100 % and classification-first-100 % iterations, both reductions."""
-    groups = {}
+    """Regression-100 % and classification-first-100 % iterations, both reductions."""
+    stats, panels = {}, {}
     for red in REDUCTIONS:
         rs = [r for r in runs if r.reduction == red]
-        cls = np.array([r.first("cls_acc") for r in rs])
-        groups[red] = {"regression": (np.array([r.iterations for r in rs]), np.array([r.status for r in rs])),
-                       "classification": (np.where(cls >= 0, cls, args.max_iters),
-                                          np.where(cls >= 0, "reached", "censored"))}
-    plots.plot_ecdf({f"{red} reduction": groups[red] for red in REDUCTIONS}, args.max_iters, out,
-                    "part3_detection_study_ecdf", f"Part 3.2: iterations to 100 % over {args.seeds} seeds "
+        status = np.array([r.status for r in rs])
+        values = {"regression": censored_values(rs), "classification": milestone_values(rs, "classification")}
+        stats[red] = {head: summarise(rs, v) for head, v in values.items()}
+        panels[f"{red} reduction"] = {head: (v, status) for head, v in values.items()}
+    plots.plot_ecdf(panels, args.max_iters, out, "part3_detection_study_ecdf",
+                    f"Part 3.2: iterations to 100 % over {args.seeds} seeds "
                     "(classification: first time, before the regression stop)")
-    return write_study_table(out, "part3_detection_study", groups, args.max_iters)
+    write_study_table(out, "part3_detection_study", stats, args.max_iters)
+    return stats
+
+
+def numbers(single, stats, captions, data, args):
+    cap = args.max_iters
+    first = single.milestones["classification"]
+    values = {"p3 det seed iters": single.iterations if single.reached else f"$>${cap}",
+              "p3 det seed cls first": first if first is not None else "never", "p3 det seeds": args.seeds,
+              "p3 det data": data.origin, "p3 det lr cls": f"{args.lr_cls:g}", "p3 det lr reg": f"{args.lr_reg:g}",
+              "p3 det filters caption": captions["filters"], "p3 det feature maps caption": captions["feature_maps"]}
+    for red in REDUCTIONS:
+        for head, tag in (("regression", "reg"), ("classification", "cls")):
+            s = stats[red][head]
+            for q in ("median", "q1", "q3"):
+                values[f"p3 det {tag} {q} {red}"] = fmt_iters(s[q], cap, tex=True)
+            values[f"p3 det {tag} reached {red}"] = f"{s['reached_pct']:.0f}"
+    return values
+
+
+def comparison(siblings, stats, args, out):
+    """Part 2 vs 3.1 vs 3.2 under the mean loss, from the part 2 and 3.1 summaries in the out folder."""
+    if siblings is None:
+        print(f"part 3.2: no part2/part3_line summary in {args.out_dir}: comparison table skipped")
+        return
+    p2 = siblings["part2_fc.py"]
+    p2_lr = p2["settings"]["lr"]
+    studies = [(f"2: {g['setting']}", g) for g in summary.groups_of(p2, reduction="mean", lr=p2_lr)]
+    studies += [("3.1: line", g) for g in summary.groups_of(siblings["part3_conv.py"], reduction="mean")]
+    studies += [(f"3.2: {head}", stats["mean"][head]) for head in ("classification", "regression")]
+    cap = args.max_iters
+    rows = {tex: [[name] + [fmt_iters(float(s[k]), cap, tex=tex) for k in ("median", "q1", "q3")]
+                  + [f"{float(s['reached_pct']):.0f}", s["seeds"]] for name, s in studies] for tex in (False, True)}
+    write_csv(out / "part3_comparison.csv", ["experiment", "median", "Q1", "Q3", "reached %", "seeds"], rows[False])
+    write_tex_table(out / "part3_comparison.tex", ["experiment (mean loss)", "median", "$Q_1$", "$Q_3$",
+                                                   "reached \\%", "seeds"], rows[True])
 
 
 def main(argv=None):
     args = parse_args(argv)
     data = load_dataset("detection", args.data_dir)
     print(describe(data))
-    out = check_out_dir(args.out_dir)
-    seed_everything(args.seed, 1)
-    seeds = sorted(set(range(args.seeds)) | {args.seed})
-    runs = run_seeds(data, [(s, red) for red in REDUCTIONS for s in seeds], args.lr_cls, args.lr_reg,
-                     args.max_iters, METRICS, args.threads)
-    single = next(r for r in runs if r.seed == args.seed and r.reduction == args.reduction)
-    curve_figures(single, args, out)
-    captions = picture_figures(single, data, args, out)
-    write_curves_csv(out / "part3_detection_curves.csv", {f"seed {args.seed} ({args.reduction})": single.curves},
-                     METRICS)
-    summaries = study_outputs(runs, args, out)
-    numbers = write_numbers(single, summaries, data, args, out, captions)
-    comparison(out, args, summaries)
-    write_json(out / "part3_detection_summary.json", {
-        "settings": {k: v for k, v in vars(args).items() if k not in ("out_dir", "data_dir")}
-        | {"data_dir": str(args.data_dir), "data_files": data.files, "data_origin": data.origin},
-        "single_run": {"seed": args.seed, "reduction": args.reduction, "iterations": single.iterations,
-                       "status": single.status, "classification_first": single.first("cls_acc")},
-        "study": {f"{lab} ({red})": s for (red, lab), s in summaries.items()}, "numbers": numbers})
+    siblings = sibling_summaries(args.out_dir)
+    with Outputs(args.out_dir) as out:
+        seed_everything(args.seed, args.threads)
+        runs = run_study(args, data.to(getattr(torch, args.dtype)))
+        single = next(r for r in runs if r.curves and r.reduction == args.reduction)
+        curve_figures(single, args, out.dir)
+        label = lambda c, i: f"label {c} ({'diamond' if c == 0 else 'square'})\nwidth {data.widths[i]:g}"  # noqa: E731
+        captions = learned_pictures(single, data.to(getattr(torch, args.dtype)), out.dir, "detection", label,
+                                    "when its width regression reached 100\\,\\%" if single.reached else "at its stop",
+                                    " Both heads read these 128 numbers.")
+        stats = study_outputs(runs, args, out.dir)
+        values = numbers(single, stats, captions, data, args)
+        write_tex_macros(out.dir / "part3_detection_numbers.tex", values)
+        comparison(siblings, stats, args, out.dir)
+        settings = {k: (str(v) if k in ("data_dir", "out_dir") else v) for k, v in vars(args).items()}
+        rerun = rerun_argv(args, ["seed", "seeds", "lr_cls", "lr_reg", "reduction", "max_iters", "dtype"])
+        groups = [{"setting": head, "lr": args.lr_cls, "reduction": red} | s
+                  for red, by_head in stats.items() for head, s in by_head.items()]
+        write_json(out.dir / "part3_detection_summary.json", summary.build(
+            "part3_detection.py", rerun, settings, data, runs, milestones=list(MILESTONES), groups=groups,
+            numbers=values))
+    first = single.milestones["classification"]
     print(f"part 3.2: seed {args.seed} ({args.reduction}): regression {single.status} after {single.iterations} "
-          f"updates, classification first at 100 % after {single.first('cls_acc')}")
-    print(f"part 3.2: wrote figures, tables and part3_detection_summary.json to {out}")
-
-
-def write_numbers(single, summaries, data, args, out, captions):
-    cap = args.max_iters
-    first = single.first("cls_acc")
-    values = {"p3 det seed iters": single.iterations if single.status == "reached" else f"$>${cap}",
-              "p3 det seed cls first": first if first >= 0 else "never", "p3 det seeds": args.seeds,
-              "p3 det data": data.origin, "p3 det lr cls": f"{args.lr_cls:g}", "p3 det lr reg": f"{args.lr_reg:g}",
-              "p3 det filters caption": captions["filters"],
-              "p3 det feature maps caption": captions["feature_maps"]}
-    for red in REDUCTIONS:
-        for head, tag in (("regression", "reg"), ("classification", "cls")):
-            s = summaries[(red, head)]
-            for q in ("median", "q1", "q3"):
-                values[f"p3 det {tag} {q} {red}"] = fmt_iters(s[q], cap, tex=True)
-            values[f"p3 det {tag} reached {red}"] = f"{s['reached_pct']:.0f}"
-    write_tex_macros(out / "part3_detection_numbers.tex", values)
-    return values
-
-
-def comparison(out, args, summaries):
-    """Part 2 vs 3.1 vs 3.2 (mean reduction), when the part 2 and 3.1 summaries are in `out`."""
-    p2_file, line_file = out / "part2_summary.json", out / "part3_line_summary.json"
-    if not (p2_file.is_file() and line_file.is_file()):
-        print(f"part 3.2: no part2/part3_line summary in {out}: comparison table skipped")
-        return
-    p2, line = json.loads(p2_file.read_text()), json.loads(line_file.read_text())
-    studies = [(f"2: {key[:-7]}", s) for key, s in p2["results"]["study"].items() if key.endswith("(mean)")]
-    studies.append(("3.1: line", line["study"]["mean"]))
-    studies += [(f"3.2: {head}", summaries[("mean", head)]) for head in ("classification", "regression")]
-    cap = args.max_iters
-    rows = {tex: [[name] + [fmt_iters(float(s[k]), cap, tex=tex) for k in ("median", "q1", "q3")]
-                  + [f"{float(s['reached_pct']):.0f}"] for name, s in studies] for tex in (False, True)}
-    write_csv(out / "part3_comparison.csv", ["experiment", "median", "Q1", "Q3", "reached %"], rows[False])
-    write_tex_table(out / "part3_comparison.tex", ["experiment (mean loss)", "median", "$Q_1$", "$Q_3$",
-                                                   "reached \\%"], rows[True])
+          f"updates, classification first at 100 % after {first if first is not None else 'never'}")
+    print(f"part 3.2: wrote figures, tables and part3_detection_summary.json to {args.out_dir}")
 
 
 if __name__ == "__main__":

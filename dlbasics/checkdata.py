@@ -2,8 +2,8 @@
 
     python -m dlbasics.checkdata DIR        (or: make check-data DIR=...)
 
-Prints, for each of random / line / detection, the files found, shapes, class balance and
-width range, or the problem found. Exit code 0 if all three load, 2 otherwise.
+Prints, for each of random / line / detection, the files found, shapes, class balance and the
+half-widths, or the problem found (on stderr). Exit code 0 if all three load, 2 otherwise.
 """
 import sys
 from pathlib import Path
@@ -15,24 +15,25 @@ from .data import SPECS, DataError, load_dataset
 
 
 def summary(ds):
-    n1 = int(ds.labels.sum())
-    text = f"{len(ds)} images {tuple(ds.images.shape[1:])}, labels: {len(ds) - n1} x 0, {n1} x 1"
+    zeros, ones = ds.class_counts
+    text = f"{len(ds)} images {tuple(ds.images.shape[1:])}, labels: {zeros} x 0, {ones} x 1"
     if ds.widths is not None:
-        counts = np.bincount(ds.widths.numpy().round().astype(int))
-        text += f"; widths {ds.widths.min():g}..{ds.widths.max():g} (counts {counts.tolist()})"
+        values, counts = np.unique(ds.widths.numpy(), return_counts=True)
+        shown = ", ".join(f"{v:g}: {c}" for v, c in zip(values[:12], counts[:12])) + (" ..." if len(values) > 12 else "")
+        text += f"; half-widths {values.min():g}..{values.max():g} ({shown})"
     return text + f"; {ds.origin} files"
 
 
 def main(argv=None):
     parser = Parser(prog="python -m dlbasics.checkdata", description=__doc__)
-    parser.add_argument("data_dir", type=Path, help="folder holding the dataset files")
+    parser.add_argument("data_dir", type=Path, metavar="DIR", help="folder holding the dataset files")
     args = parser.parse_args(argv)
     problems = 0
     for name in SPECS:
         try:
-            ds = load_dataset(name, args.data_dir)
+            ds = load_dataset(name, args.data_dir, flag="DIR")
         except DataError as err:
-            print(f"{name:9s} PROBLEM: {err}")
+            print(f"{name:9s} PROBLEM: {err}", file=sys.stderr)
             problems += 1
             continue
         print(f"{name:9s} ok: {summary(ds)}")

@@ -1,14 +1,13 @@
-"""Command-line plumbing shared by the scripts: one-line errors, exit code 2, seeding."""
+"""Command-line plumbing shared by the scripts: flags, one-line errors (exit 2), Ctrl-C (exit 130)."""
 import argparse
 import os
-import random
 import sys
-import tempfile
 from pathlib import Path
 
-import numpy as np
-
-EXIT_BAD_INPUT = 2
+EXIT_BAD_INPUT, EXIT_INTERRUPTED = 2, 130
+DTYPE_HELP = ("precision of every training run (default: %(default)s). Iterations to 100 %% are a threshold "
+              "event: in float32 a rounding difference between two CPUs' kernels can move them by hundreds, "
+              "in float64 the counts are the same on every machine")
 
 
 class UserError(Exception):
@@ -27,44 +26,35 @@ class Parser(argparse.ArgumentParser):
         sys.exit(EXIT_BAD_INPUT)
 
 
-def run_main(main, argv=None):
-    """Run `main(argv)`; turn a UserError into one line on stderr and exit code 2."""
+def run_main(main, argv=None, prog=None):
+    """Run `main(argv)`; a UserError becomes one line and exit code 2, Ctrl-C one line and exit 130."""
+    prog = prog or Path(sys.argv[0]).name
     try:
         main(argv)
     except UserError as err:
-        prog = Path(sys.argv[0]).name
         sys.stderr.write(f"{prog}: error: {err}\n")
         sys.exit(EXIT_BAD_INPUT)
+    except KeyboardInterrupt:
+        sys.stderr.write(f"{prog}: interrupted; no output was written\n")
+        sys.exit(EXIT_INTERRUPTED)
 
 
-def positive_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
-    if not np.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
-    return value
+def bounded(kind, low, high, what):
+    """An argparse type: a `kind` (int or float) in [low, high]."""
+    def parse(text):
+        try:
+            value = kind(text)
+        except (ValueError, OverflowError):
+            value = None
+        if value is None or value != value or not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
+        return value
+    return parse
 
 
-def positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
-
-
-def nonnegative_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
-    return value
+positive_int = bounded(int, 1, sys.maxsize, "a positive integer")
+positive_float = bounded(float, 5e-324, sys.float_info.max, "a positive number")
+seed_int = bounded(int, 0, 2**32 - 1, "an integer in [0, 4294967295]")
 
 
 def float_list(text):
@@ -72,48 +62,54 @@ def float_list(text):
     return [positive_float(part) for part in text.split(",")]
 
 
-def add_run_arguments(parser, dataset, seeds, per):
-    """The flags every training script shares: seeds, loss reduction, update cap, folders."""
+def folder(text):
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a folder path, got an empty string")
+    return Path(text)
+
+
+def add_run_arguments(parser, dataset, seeds, per, max_iters=10000):
+    """The flags every training script shares. --quick changes only what is not given explicitly."""
     from .paths import DATA_DIR, FIGURES_DIR
-    parser.add_argument("--seed", type=int, default=0, help="seed of the single run (default: %(default)s)")
-    parser.add_argument("--seeds", type=positive_int, default=seeds,
-                        help=f"seeds 0..N-1 per {per} in the study (default: %(default)s)")
+    parser.add_argument("--seed", type=seed_int, default=0, help="seed of the single run (default: %(default)s)")
+    parser.add_argument("--seeds", type=positive_int, default=None,
+                        help=f"seeds 0..N-1 per {per} in the study (default: {seeds})")
     parser.add_argument("--reduction", choices=("mean", "sum"), default="mean",
                         help="batch loss of the single run: mean or sum over samples (default: %(default)s)")
-    parser.add_argument("--max-iters", type=positive_int, default=10000, help="update cap (default: %(default)s)")
-    parser.add_argument("--data-dir", type=Path, default=DATA_DIR,
+    parser.add_argument("--max-iters", type=positive_int, default=None,
+                        help=f"update cap; a run still short of 100 %% there is censored (default: {max_iters})")
+    parser.add_argument("--dtype", choices=("float64", "float32"), default="float64", help=DTYPE_HELP)
+    parser.add_argument("--data-dir", type=folder, default=DATA_DIR,
                         help=f"folder with {dataset}/{dataset}_imgs.npy etc. (default: data/ in the project)")
-    parser.add_argument("--out-dir", type=Path, default=FIGURES_DIR, help="(default: figures/ in the project)")
+    parser.add_argument("--out-dir", type=folder, default=FIGURES_DIR,
+                        help="where outputs go, with fixed names (default: figures/ in the project)")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.set_defaults(default_seeds=seeds, default_max_iters=max_iters)
 
 
-def seed_everything(seed, threads):
-    """The one seeding block: every source of randomness, deterministic kernels, fixed threads."""
-    import torch  # here, not at the top: part 1 needs no torch and starts 2 s faster without it
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
-    torch.use_deterministic_algorithms(True)
-    torch.set_num_threads(threads)
-    torch.set_flush_denormal(True)   # subnormal floats (< 1.2e-38) are slow here and change nothing
-
-
-def check_out_dir(path):
-    """Fail early (before any work) if `path` cannot become a writable folder."""
-    path = Path(path)
-    if path.exists() and not path.is_dir():
-        raise UserError(f"--out-dir {path}: expected a folder, found a file")
-    probe = path
-    while not probe.exists():
-        probe = probe.parent
-    if not probe.is_dir():
-        raise UserError(f"--out-dir {path}: cannot create a folder under the file {probe}")
-    try:
-        with tempfile.TemporaryFile(dir=probe):
-            pass
-    except OSError as err:
-        raise UserError(f"--out-dir {path}: folder {probe} is not writable ({err.strerror})") from None
-    return path
+def resolve_quick(args, seeds, max_iters):
+    """Fill --seeds / --max-iters: the explicit value, else the --quick budget, else the default."""
+    if args.seeds is None:
+        args.seeds = seeds if args.quick else args.default_seeds
+    if args.max_iters is None:
+        args.max_iters = max_iters if args.quick else args.default_max_iters
+    del args.default_seeds, args.default_max_iters
+    return args
 
 
 def default_threads():
     return min(2, os.cpu_count() or 1)
+
+
+def rerun_argv(args, names):
+    """The flags that rerun these arguments exactly, every value explicit (for `verify --against`)."""
+    argv = []
+    for name in names:
+        value, flag = getattr(args, name), "--" + name.replace("_", "-")
+        if isinstance(value, bool):
+            argv += [flag] if value else []
+            continue
+        if isinstance(value, (list, tuple)):
+            value = ",".join(repr(v) if isinstance(v, float) else str(v) for v in value)
+        argv += [flag, repr(value) if isinstance(value, float) else str(value)]
+    return argv

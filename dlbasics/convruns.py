@@ -1,90 +1,53 @@
-"""Running the part 3 conv nets for many seeds: fixed-size blocks, both cores inside each step.
+"""Running the part 3 conv nets for many seeds, and the pictures of what a trained net learned.
 
-The conv kernels round differently at different batch sizes (not positions), so every run is
-made in a block of exactly BLOCK seeds, padded with copies when short, and without compaction
-(engine.train(compact=False)). Seed k therefore gives the same bits alone (--seeds 1) or
-inside any study, for a given --threads. Blocks run one after the other; the conv kernels
-split each step over the threads, which here beats separate processes (measured: 2 threads on
-a block of 8 run 2.3x faster than 1, two 1-thread processes 1.1x).
+The conv steps are large GEMMs, so one process uses both cores inside each operation (measured
+faster than two single-threaded processes). Runs go through the engine BLOCK at a time: the
+per-seed matrices of a block of 8 stay in cache, and a finished run's column is refilled at once.
 """
-from dataclasses import dataclass
-
 import numpy as np
 import torch
 
 from . import plots
-from .engine import first_reached, train
-from .models import ConvNet
-from .objectives import ConvObjective
+from .convnet import ConvNet
+from .engine import train
+from .models import init_
 from .outputs import write_text
-from .parallel import map_jobs
+from .progress import Bar, Counters, WorkerProgress
+from .runtime import configure_torch
 
-BLOCK = 4
-
-
-@dataclass
-class SeedRun:
-    seed: int
-    reduction: str
-    iterations: int
-    status: str
-    curves: dict          # metric -> (iterations + 1,) array
-    params: dict          # ConvNet parameter name -> tensor, at the stop
-
-    def first(self, metric):
-        """First iteration at which `metric` was 1 (100 %), or -1."""
-        return int(first_reached(self.curves[metric][:, None])[0])
+BLOCK = 8
 
 
-def _run_block(job):
-    data, cfgs, lr, lr_reg, max_iters, record = job
-    obj = ConvObjective(data.images, data.labels, data.widths)
-    state = obj.init_state([s for s, _ in cfgs], lr, [r for _, r in cfgs], lr_reg)
-    return train(obj, state, max_iters, record=record, compact=False), obj.names
-
-
-def run_seeds(data, cfgs, lr, lr_reg, max_iters, record, threads):
-    """[SeedRun] for each (seed, reduction) in `cfgs`, computed in blocks of BLOCK."""
-    blocks = [cfgs[i:i + BLOCK] for i in range(0, len(cfgs), BLOCK)]
-    padded = [b + [b[0]] * (BLOCK - len(b)) for b in blocks]
-    results = map_jobs(_run_block, [(data, b, lr, lr_reg, max_iters, record) for b in padded], 1, threads)
-    runs = []
-    for block, (res, names) in zip(blocks, results):
-        for pos, (seed, red) in enumerate(block):
-            last = int(res.iterations[pos])
-            runs.append(SeedRun(seed, red, last, str(res.status[pos]),
-                                {k: v[: last + 1, pos] for k, v in res.curves.items()},
-                                {k: res.final_state[k][pos] for k in names}))
-    return runs
+def run_conv(experiment, jobs, max_iters, threads, progress=True, desc="runs"):
+    """[Run] for `jobs`, trained BLOCK at a time on `threads` torch threads in this process."""
+    configure_torch(threads)
+    counters = Counters(1)
+    with Bar(len(jobs), desc, progress, counters):
+        return train(experiment, jobs, max_iters, width=BLOCK, progress=WorkerProgress(counters, 0))
 
 
 def feature_maps(params, images, regression):
-    """Second conv layer's ReLU outputs (N, 8, 4, 4) of the net with `params`."""
-    net = ConvNet(regression_head=regression)
-    net.load_state_dict(params)
-    with torch.no_grad():
-        h1 = torch.relu(net.conv1(images.unsqueeze(1)))
-        return torch.relu(net.conv2(h1)).numpy()
+    """Second-layer ReLU maps (N, 8, 4, 4) of the net with nn.Module state `params`, computed by the
+    engine's own forward pass."""
+    net = ConvNet(images, regression)
+    _, cache = net.forward(net.load([params]))
+    return cache["acts"]["conv2"][..., 0].numpy()
 
 
-def relative_change(params, seed, regression, name):
+def relative_change(params, seed, regression, name, init="handout"):
     """||final - initial|| / ||initial|| of parameter `name` for the run of `seed`."""
-    from .models import init_
-    initial = dict(init_(ConvNet(regression), seed).named_parameters())[name].detach()
+    initial = init_(ConvNet(torch.zeros(1, 16, 16, dtype=torch.float64), regression).module(), seed, init)
+    initial = initial.state_dict()[name]
     return float((params[name].to(initial.dtype) - initial).norm() / initial.norm())
 
 
-def n_parameters(regression):
-    return sum(p.numel() for p in ConvNet(regression).parameters())
-
-
-def one_per_class(data):
-    """Index of the first sample of each class: {0: i, 1: j}."""
+def picture_samples(data):
+    """The first sample of each class present: [(class, index)]."""
     labels = data.labels.numpy()
-    return {c: int(np.flatnonzero(labels == c)[0]) for c in (0, 1)}
+    return [(c, int(np.flatnonzero(labels == c)[0])) for c in (0, 1) if (labels == c).any()]
 
 
-def learned_pictures(run, data, seed, out, name, row_label, when, samples, extra=""):
+def learned_pictures(run, data, out, name, row_label, when, extra=""):
     """The filter grid and the second-layer feature maps of `run`, each with its caption.
 
     Writes part3_<name>_filters / _feature_maps (.png, .pdf, _caption.tex); row_label(c, i) names
@@ -92,20 +55,20 @@ def learned_pictures(run, data, seed, out, name, row_label, when, samples, extra
     """
     net = f"{name} net"
     plots.plot_filters(run.params["conv1.weight"].numpy(),
-                       f"{net.capitalize()}, seed {seed}: first-layer 7x7 filters after training", out,
+                       f"{net.capitalize()}, seed {run.seed}: first-layer 7x7 filters after training", out,
                        f"part3_{name}_filters")
-    picks = one_per_class(data)
-    idx = [picks[0], picks[1]]
+    picks = picture_samples(data)
+    idx = [i for _, i in picks]
     maps = feature_maps(run.params, data.images[idx], regression=data.widths is not None)
-    plots.plot_feature_maps(data.images[idx].numpy(), maps, [row_label(c, i) for c, i in zip((0, 1), idx)],
-                            f"{net.capitalize()}, seed {seed}: second-layer feature maps (8 x 4 x 4)", out,
+    plots.plot_feature_maps(data.images[idx].numpy(), maps, [row_label(c, i) for c, i in picks],
+                            f"{net.capitalize()}, seed {run.seed}: second-layer feature maps (8 x 4 x 4)", out,
                             f"part3_{name}_feature_maps")
+    which = " and ".join(f"sample {i} (label {c})" for c, i in picks)
     captions = {
-        "filters": f"The 16 first-layer $7\\times7$ filters of the {net} (seed {seed}) {when}; red positive, "
+        "filters": f"The 16 first-layer $7\\times7$ filters of the {net} (seed {run.seed}) {when}; red positive, "
                    "blue negative, one colour scale centred on 0.",
-        "feature_maps": f"Second-layer feature maps of the {net} (seed {seed}) for {samples} (samples "
-                        f"{idx[0]} and {idx[1]}): the input, then the 8 ReLU maps of size $4\\times4$ on one "
-                        f"colour scale.{extra}"}
+        "feature_maps": f"Second-layer feature maps of the {net} (seed {run.seed}) for {which}: the input, then "
+                        f"the 8 ReLU maps of size $4\\times4$ on one colour scale.{extra}"}
     for key, text in captions.items():
         write_text(out / f"part3_{name}_{key}_caption.tex", text + "\n")
     return captions

@@ -4,10 +4,11 @@ Accepted layouts, first match wins, for every array of a dataset `name` under a 
   DIR/name/name_imgs.npy   (the course layout; also flat as DIR/name_imgs.npy)
   DIR/name/p21_random_imgs.npy, DIR/p22_line_imgs.npy, ...   (the 2017 names)
   the same stems with .mat (scipy.io; variable = the file's stem, or imgs / labs / width)
-Widths live in detection_width.* . Any numeric dtype; labels shaped (N,) or (N, 1).
+Widths live in detection_width.* and hold the half-width w (an object spans 2w + 1 px). Any
+numeric dtype and byte order; labels shaped (N,) or (N, 1). Values are kept exactly (float64).
 """
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,9 @@ SPECS = {  # name -> (image side, arrays, 2017 prefix)
     "line": (16, ("imgs", "labs"), "p22_line"),
     "detection": (16, ("imgs", "labs", "width"), None),
 }
+MAX_SAMPLES = 100_000        # the course's sets have 64; far beyond this is not a toy dataset
+MAX_PIXEL = 1e6              # |pixel| beyond this is no image (and overflows float32 arithmetic)
+NPY_MAGIC = b"\x93NUMPY"
 
 # SHA-256 of the course's original files, to tell which data produced a run.
 COURSE_SHA256 = {
@@ -42,18 +46,29 @@ class DataError(UserError):
 @dataclass
 class Dataset:
     name: str
-    images: torch.Tensor            # (N, side, side) float32
-    labels: torch.Tensor            # (N,) float32, 0/1
-    widths: torch.Tensor | None     # (N,) float32, > 0 (detection only)
+    images: torch.Tensor            # (N, side, side)
+    labels: torch.Tensor            # (N,), 0/1
+    widths: torch.Tensor | None     # (N,), half-widths (detection only)
     files: list = field(default_factory=list)
     origin: str = "user-supplied"   # or "course" / "bundled"
 
     def __len__(self):
         return len(self.labels)
 
+    def to(self, dtype):
+        """The same data as `dtype` tensors (the training runs' precision)."""
+        widths = None if self.widths is None else self.widths.to(dtype)
+        return replace(self, images=self.images.to(dtype), labels=self.labels.to(dtype), widths=widths)
+
+    @property
+    def class_counts(self):
+        n1 = int((self.labels > 0.5).sum())
+        return len(self) - n1, n1
+
 
 def display_path(path):
-    path = Path(path).resolve()
+    """The path as the user would write it: relative to the project when inside it, links kept."""
+    path = Path(path).absolute()
     try:
         return str(path.relative_to(ROOT))
     except ValueError:
@@ -62,23 +77,57 @@ def display_path(path):
 
 def _candidates(data_dir, name, array):
     stem_name = "detection_width" if array == "width" else f"{name}_{array}"
-    stems = [stem_name]
-    if SPECS[name][2]:
-        stems.append(f"{SPECS[name][2]}_{array}")
+    stems = [stem_name] + ([f"{SPECS[name][2]}_{array}"] if SPECS[name][2] else [])
     for folder in (data_dir / name, data_dir):
         for stem in stems:
             for ext in (".npy", ".mat"):
                 yield folder / f"{stem}{ext}"
 
 
+def _exists(path):
+    """True if something (a file, a folder, a link, even a broken one) is at `path`."""
+    try:
+        return path.is_symlink() or path.exists()
+    except OSError as err:
+        raise DataError(f"{display_path(path)}: cannot be inspected ({err.strerror})") from None
+
+
 def find_file(data_dir, name, array):
     data_dir = Path(data_dir)
     for path in _candidates(data_dir, name, array):
-        if path.is_file():
-            return path
+        if not _exists(path):
+            continue
+        if path.is_symlink() and not path.exists():
+            raise DataError(f"{display_path(path)}: a link that leads nowhere (to {path.readlink()}: missing "
+                            "or a loop)")
+        if path.is_dir():
+            raise DataError(f"{display_path(path)}: expected a file, found a folder")
+        return path
     expected = data_dir / name / ("detection_width.npy" if array == "width" else f"{name}_{array}.npy")
     raise DataError(f"{display_path(expected)}: file not found (expected the {name} dataset's "
                     f"{array} as .npy or .mat; see --help for accepted names)")
+
+
+def _read_npy(path):
+    """np.load, but the header is checked first: no pickles, no giant allocations."""
+    with open(path, "rb") as f:
+        if f.read(6) != NPY_MAGIC:
+            raise DataError(f"{display_path(path)}: not a NumPy .npy file (no .npy header)")
+        f.seek(0)
+        try:
+            version = np.lib.format.read_magic(f)
+            read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else \
+                np.lib.format.read_array_header_2_0
+            shape, _, dtype = read_header(f)
+        except ValueError as err:
+            raise DataError(f"{display_path(path)}: damaged .npy header ({err})") from None
+        if dtype.hasobject or dtype.kind not in "biuf":
+            raise DataError(f"{display_path(path)}: expected a numeric array, got dtype {dtype}")
+        if not shape or shape[0] > MAX_SAMPLES or np.prod(shape, dtype=np.float64) > MAX_SAMPLES * 256:
+            raise DataError(f"{display_path(path)}: expected at most {MAX_SAMPLES} samples of at most "
+                            f"16 x 16, got shape {shape}")
+        f.seek(0)
+        return np.load(f, allow_pickle=False)
 
 
 def _read_mat(path, array):
@@ -97,15 +146,15 @@ def _read_mat(path, array):
 
 def read_array(path, array):
     path = Path(path)
-    if path.suffix == ".mat":
-        value = _read_mat(path, array)
-    else:
-        try:
-            value = np.load(path, allow_pickle=False)
-        except Exception as err:
-            raise DataError(f"{display_path(path)}: cannot be read as a NumPy .npy file ({err})") from None
+    try:
+        value = _read_mat(path, array) if path.suffix == ".mat" else _read_npy(path)
+    except OSError as err:
+        raise DataError(f"{display_path(path)}: cannot be read ({err.strerror or err})") from None
+    except (ValueError, EOFError) as err:
+        raise DataError(f"{display_path(path)}: cannot be read as a NumPy .npy file ({err})") from None
     if not isinstance(value, np.ndarray) or value.dtype.kind not in "biuf":
         raise DataError(f"{display_path(path)}: expected a numeric array, got dtype {getattr(value, 'dtype', type(value))}")
+    value = value.astype(value.dtype.newbyteorder("="), copy=False)          # big-endian files too
     if not np.all(np.isfinite(value)):
         raise DataError(f"{display_path(path)}: expected finite values, found NaN or infinity")
     return value
@@ -115,16 +164,19 @@ def _check_vector(path, value, count, what):
     if value.shape not in ((count,), (count, 1)):
         raise DataError(f"{display_path(path)}: expected {what} of shape ({count},) or ({count}, 1) "
                         f"to match the {count} images, got {value.shape}")
-    return value.reshape(count)
+    return value.reshape(count).astype(np.float64)
 
 
 def validate(name, paths, arrays):
-    """Check shapes and values; return float32 tensors."""
+    """Check shapes and values; return float64 tensors (exact for every accepted input)."""
     side = SPECS[name][0]
     imgs = arrays["imgs"]
     if imgs.ndim != 3 or imgs.shape[1:] != (side, side) or imgs.shape[0] < 1:
         raise DataError(f"{display_path(paths['imgs'])}: expected {name} images of shape "
                         f"(N, {side}, {side}), got {imgs.shape}")
+    if np.abs(imgs).max() > MAX_PIXEL:
+        raise DataError(f"{display_path(paths['imgs'])}: expected pixel values within +-{MAX_PIXEL:g}, "
+                        f"found {float(np.abs(imgs).max()):g}")
     count = imgs.shape[0]
     labs = _check_vector(paths["labs"], arrays["labs"], count, "labels")
     bad = labs[(labs != 0) & (labs != 1)]
@@ -133,14 +185,15 @@ def validate(name, paths, arrays):
     widths = None
     if "width" in arrays:
         widths = _check_vector(paths["width"], arrays["width"], count, "widths")
-        if np.any(widths <= 0):
-            raise DataError(f"{display_path(paths['width'])}: expected widths > 0, "
-                            f"found {float(widths[widths <= 0][0])!r}")
-        widths = torch.tensor(widths, dtype=torch.float32)
-    return (torch.tensor(imgs, dtype=torch.float32), torch.tensor(labs, dtype=torch.float32), widths)
+        bad = widths[(widths <= 0) | (widths > side)]
+        if bad.size:
+            raise DataError(f"{display_path(paths['width'])}: expected half-widths in (0, {side}] pixels, "
+                            f"found {float(bad[0]):g}")
+        widths = torch.from_numpy(widths)
+    return torch.from_numpy(imgs.astype(np.float64)), torch.from_numpy(labs), widths
 
 
-def _origin(paths, data_dir):
+def _origin(paths):
     digests = {hashlib.sha256(Path(p).read_bytes()).hexdigest() for p in paths}
     if digests <= COURSE_SHA256:
         return "course"
@@ -148,18 +201,26 @@ def _origin(paths, data_dir):
     return "bundled" if digests <= bundled_digests() else "user-supplied"
 
 
-def load_dataset(name, data_dir):
-    """Find, read and validate dataset `name` under `data_dir`; raise DataError on any problem."""
+def load_dataset(name, data_dir, flag="--data-dir"):
+    """Find, read and validate dataset `name` under `data_dir`; raise DataError on any problem.
+
+    `flag` names the folder in messages (the command-line flag or argument it came from)."""
     data_dir = Path(data_dir)
-    if not data_dir.is_dir():
-        raise DataError(f"--data-dir {data_dir}: expected an existing folder")
+    try:
+        is_dir = data_dir.is_dir()
+    except OSError as err:
+        raise DataError(f"{flag} {data_dir}: cannot be inspected ({err.strerror})") from None
+    if not is_dir:
+        raise DataError(f"{flag} {data_dir}: expected an existing folder")
     paths = {a: find_file(data_dir, name, a) for a in SPECS[name][1]}
     arrays = {a: read_array(p, a) for a, p in paths.items()}
     images, labels, widths = validate(name, paths, arrays)
     files = [display_path(p) for p in paths.values()]
-    return Dataset(name, images, labels, widths, files, _origin(paths.values(), data_dir))
+    return Dataset(name, images, labels, widths, files, _origin(paths.values()))
 
 
 def describe(dataset):
     """One line for the console: which files were read and what they are."""
-    return f"data: {dataset.name} ({dataset.origin}, {len(dataset)} samples) from {', '.join(dataset.files)}"
+    zeros, ones = dataset.class_counts
+    return (f"data: {dataset.name} ({dataset.origin}, {len(dataset)} samples, {zeros} x label 0, "
+            f"{ones} x label 1) from {', '.join(dataset.files)}")

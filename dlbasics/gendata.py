@@ -17,7 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .cli import Parser, check_out_dir, run_main
+from .cli import Parser, folder, run_main
+from .outputs import Outputs
 from .paths import DATA_DIR
 
 SEED = 581
@@ -95,15 +96,18 @@ def bundled_digests():
 
 def main(argv=None):
     parser = Parser(prog="python -m dlbasics.gendata", description=__doc__)
-    parser.add_argument("--out-dir", type=Path, default=DATA_DIR,
-                        help="folder to write <name>/<name>_*.npy into (default: %(default)s)")
+    parser.add_argument("--out-dir", type=folder, default=DATA_DIR,
+                        help="folder to write <name>/<name>_*.npy into (default: data/ in the project)")
     args = parser.parse_args(argv)
-    out = check_out_dir(args.out_dir)
-    for rel, array in generate().items():
-        path = out / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(npy_bytes(array))
-        print(f"wrote {path} {array.shape} {array.dtype}")
+    with Outputs(args.out_dir) as out:
+        for rel, array in generate().items():
+            name = rel.replace("/", "__")          # staged flat, moved into place below
+            (out.dir / name).write_bytes(npy_bytes(array))
+    for rel in generate():
+        target = args.out_dir / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        (args.out_dir / rel.replace("/", "__")).replace(target)
+        print(f"wrote {target}")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
-"""Writing results: atomic files with fixed names, JSON/CSV/LaTeX, and figures as PNG + PDF.
+"""Writing results: staged files with fixed names, JSON/CSV/LaTeX, and figures as PNG + PDF.
 
-Every writer goes through `_atomic`, so an interrupted run never leaves a half-written file.
+A run writes every file into a hidden staging folder beside --out-dir and moves them in together at
+the very end (`Outputs`), so an interrupted or failed run leaves the out folder exactly as it was.
 """
 import csv
 import io
@@ -8,6 +9,9 @@ import json
 import math
 import os
 import re
+import shutil
+import signal
+import tempfile
 from pathlib import Path
 
 import matplotlib
@@ -15,15 +19,73 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+from .cli import UserError  # noqa: E402
+
 PNG_DPI = 150
+
+
+def check_out_dir(path):
+    """Fail early (before any work) if `path` cannot become a writable folder; return its nearest
+    existing ancestor (where the staging folder goes)."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise UserError(f"--out-dir {path}: expected a folder, found a file")
+    probe = path
+    while not probe.exists():
+        probe = probe.parent
+    if not probe.is_dir():
+        raise UserError(f"--out-dir {path}: cannot create a folder under the file {probe}")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise UserError(f"--out-dir {path}: folder {probe} is not writable")
+    return probe
+
+
+class Outputs:
+    """Context manager: files go to `self.dir` (staging) and reach `out_dir` only if the block succeeds."""
+
+    def __init__(self, out_dir):
+        self.out_dir = Path(out_dir)
+        base = check_out_dir(self.out_dir)
+        anchor = self.out_dir.parent if self.out_dir.parent.exists() else base
+        try:
+            self.dir = Path(tempfile.mkdtemp(prefix=f".{self.out_dir.name or 'out'}.staging-", dir=anchor))
+        except OSError as err:
+            raise UserError(f"--out-dir {self.out_dir}: cannot write beside it ({err.strerror})") from None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, value, tb):
+        if kind is None:
+            self.commit()
+        else:
+            shutil.rmtree(self.dir, ignore_errors=True)
+        return False
+
+    def commit(self):
+        """Move every staged file into out_dir; Ctrl-C is held off until all are there."""
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+            for path in sorted(self.dir.iterdir()):
+                os.replace(path, self.out_dir / path.name)
+        except OSError as err:
+            raise UserError(f"--out-dir {self.out_dir}: cannot move the results in ({err.strerror})") from None
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            signal.signal(signal.SIGINT, previous)
 
 
 def _atomic_write_bytes(path, data):
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
 
 
 def _clean(value):
@@ -38,7 +100,7 @@ def _clean(value):
 
 
 def write_json(path, obj):
-    text = json.dumps(_clean(obj), indent=2, sort_keys=True) + "\n"
+    text = json.dumps(_clean(obj), indent=1, sort_keys=True) + "\n"
     _atomic_write_bytes(path, text.encode())
 
 

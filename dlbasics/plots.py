@@ -94,14 +94,16 @@ def plot_overlay(runs, out_dir, stem, title, panels=(("loss", "loss", True), ("a
 def plot_ecdf(panels, cap, out_dir, stem, title):
     """Share of seeds that reached 100 % by iteration t, one panel per group of settings.
 
-    panels: {panel title: {label: (iterations, status)}}. A curve that ends below 1 at the cap
-    is the censored share; the legend gives the reached / diverged percentages.
+    panels: {panel title: {label: (values, statuses)}}, values = iterations, +inf where the run did
+    not get there. A curve that ends below 1 at the cap is the censored share; the legend gives the
+    reached / diverged / dead percentages.
     """
     fig, axes = plt.subplots(1, len(panels), figsize=(max(5.0 * len(panels), 7.0), 3.7), sharey=True)
     for ax, (panel, groups) in zip(np.atleast_1d(axes), panels.items()):
-        for label, (iters, status) in groups.items():
-            reached = np.sort(iters[status == "reached"])
-            n = len(iters)
+        for label, (values, status) in groups.items():
+            values, status = np.asarray(values, dtype=float), np.asarray(status)
+            reached = np.sort(values[np.isfinite(values)])
+            n = len(values)
             xs = np.concatenate([[0.5], np.maximum(reached, 0.5), [cap]])
             ys = np.concatenate([[0.0], np.arange(1, len(reached) + 1) / n, [len(reached) / n]])
             div, dead = np.mean(status == "diverged") * 100, np.mean(status == "stuck") * 100
@@ -119,7 +121,7 @@ def plot_ecdf(panels, cap, out_dir, stem, title):
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7.5, loc="best")
     np.atleast_1d(axes)[0].set_ylabel("share of seeds at 100 %")
-    fig.suptitle(title + f"\n(x: runs censored at the {cap:,}-iteration cap)", fontsize=10)
+    fig.suptitle(title + f"\n(x: runs that did not get there within the {cap:,}-iteration cap)", fontsize=10)
     fig.tight_layout()
     return save_figure(fig, out_dir, stem)
 

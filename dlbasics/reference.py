@@ -1,64 +1,83 @@
-"""The plain reference: one nn.Module, one torch.optim.SGD per loss, one seed at a time.
+"""The plain reference: one nn.Module, torch's own losses, autograd and torch.optim.SGD, one seed at a time.
 
-Deliberately obvious, and independent of the engine's maths (torch's own losses and autograd):
-the tests and the benchmarks use it as ground truth.
+Deliberately obvious and independent of the engine's hand-written maths: the tests, `make verify`'s
+check of its expected file, and the benchmarks use it as ground truth. Same conventions as the
+engine: evaluate, stop (diverged / reached / dead / cap), else step; prediction = logit > 0, which
+is sigmoid(logit) > 1/2.
 """
-import numpy as np
+import math
+
 import torch
 import torch.nn.functional as F
 
-from .engine import CENSORED, DIVERGED, REACHED
+from .engine import CENSORED, DIVERGED, REACHED, STUCK
 from .models import ConvNet, FCNet, init_
 
 
-def _losses(model, kind, x, y, width, reduction):
-    """{loss name: (value, lr key)} and metrics for one forward pass."""
+def _metrics(model, kind, x, y, width, reduction):
+    """{loss name: loss tensor} and the float metrics of one full-batch forward pass."""
     out = model(x)
     if kind in ("l2", "ce"):
-        prob = torch.sigmoid(out)
-        loss = F.mse_loss(prob, y, reduction=reduction) if kind == "l2" else \
+        loss = F.mse_loss(torch.sigmoid(out), y, reduction=reduction) if kind == "l2" else \
             F.binary_cross_entropy_with_logits(out, y, reduction=reduction)
-        return {"cls": loss}, {"loss": loss.item(), "acc": ((prob > 0.5) == (y > 0.5)).float().mean().item()}
-    logits, pred = out
+        return {"cls": loss}, {"loss": loss.item(), "acc": ((out > 0) == (y > 0.5)).double().mean().item()}
+    logits, pred = out if kind == "detection" else (out, None)
     ce = F.binary_cross_entropy_with_logits(logits, y, reduction=reduction)
+    acc = ((logits > 0) == (y > 0.5)).double().mean().item()
+    if kind == "line":
+        return {"cls": ce}, {"loss": ce.item(), "acc": acc}
     l2 = F.mse_loss(pred, width, reduction=reduction)
-    acc = ((torch.sigmoid(logits) > 0.5) == (y > 0.5)).float().mean().item()
     return {"cls": ce, "reg": l2}, {"cls_loss": ce.item(), "cls_acc": acc, "reg_loss": l2.item(),
-                                     "reg_acc": ((pred - width).abs() < 0.5).float().mean().item()}
+                                     "reg_acc": ((pred - width).abs() < 0.5).double().mean().item()}
 
 
-def train_reference(kind, seed, data, lr, max_iters, reduction="mean", activation="sigmoid", lr_reg=0.0):
+def _dead(model, x, data):
+    """A whole ReLU layer is 0 for every sample (so all samples share one prediction for good), and
+    one shared prediction cannot be enough for these data."""
+    with torch.no_grad():
+        if isinstance(model, FCNet):
+            layers = [model.hidden(x)]
+        else:
+            h1 = torch.relu(model.conv1(x.unsqueeze(1)))
+            layers = [h1, model.features(x)]
+    if not any(bool((layer == 0).all()) for layer in layers):
+        return False
+    if data.widths is not None:
+        return bool(data.widths.max() - data.widths.min() >= 1)
+    return bool(data.labels.min() != data.labels.max())
+
+
+def train_reference(kind, seed, data, lr, max_iters, reduction="mean", activation="relu", lr_reg=0.0,
+                    init="handout", stop_dead=True):
     """kind: 'l2' / 'ce' (FC net), 'line' (conv net, CE) or 'detection' (conv net + width head).
 
-    Returns (iterations, status, curves) like one column of the engine's Result.
+    Returns (iterations, status, curves) with curves {metric: [value per evaluation]}.
     """
-    model = init_(FCNet(activation) if kind in ("l2", "ce") else ConvNet(kind == "detection"), seed)
-    model.to(data.images.dtype)          # float64 data -> a float64 run (tests compare exactly)
-    if kind == "line":
-        kind = "ce_conv"
+    model = FCNet(activation) if kind in ("l2", "ce") else ConvNet(kind == "detection")
+    model = init_(model.to(data.images.dtype), seed, init)
     params = dict(model.named_parameters())
     opts = {"cls": torch.optim.SGD([p for n, p in params.items() if not n.startswith("reg.")], lr=lr)}
     if kind == "detection":
         opts["reg"] = torch.optim.SGD([p for n, p in params.items() if not n.startswith("fc.")], lr=lr_reg)
     done_key = "reg_acc" if kind == "detection" else "acc"
-    x, y, width = data.images, data.labels, data.widths
+    dead_possible = stop_dead and (kind != "l2" and kind != "ce" or activation == "relu")
     curves = {}
     for t in range(max_iters + 1):
-        losses, metrics = _losses(model, "ce" if kind == "ce_conv" else kind, x, y, width, reduction)
+        losses, metrics = _metrics(model, kind, data.images, data.labels, data.widths, reduction)
         for k, value in metrics.items():
             curves.setdefault(k, []).append(value)
-        if not all(np.isfinite(v.item()) for v in losses.values()):
+        if not all(math.isfinite(v.item()) for v in losses.values()):
             return t, DIVERGED, curves
         if metrics[done_key] == 1:
             return t, REACHED, curves
+        if dead_possible and _dead(model, data.images, data):
+            return t, STUCK, curves
         if t == max_iters:
             return t, CENSORED, curves
-        # each loss takes its own plain GD step, both from the same parameters
-        grads = {name: torch.autograd.grad(loss, opts[name].param_groups[0]["params"], allow_unused=True,
-                                           retain_graph=True)
+        # each loss takes its own plain gradient-descent step, both from the same parameters
+        grads = {name: torch.autograd.grad(loss, opts[name].param_groups[0]["params"], retain_graph=True)
                  for name, loss in losses.items()}
         for name, opt in opts.items():
-            opt.zero_grad()
             for p, g in zip(opt.param_groups[0]["params"], grads[name]):
                 p.grad = g
             opt.step()

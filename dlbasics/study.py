@@ -1,19 +1,33 @@
-"""Many-seed summaries that keep censored and diverged runs honest.
+"""Many-seed summaries that keep censored, diverged and dead runs honest.
 
-A run that never reached the stopping criterion counts as +infinity: it is beyond the cap, not
-at it. Quantiles are taken over all seeds with that convention, so a median that lands on a
-censored run is reported as "> cap", never as a number.
+A run that never reached the stopping criterion counts as +infinity: it is beyond the cap, not at
+it. Quantiles are taken over all seeds with that convention, so a median that lands on such a run
+is reported as "> cap", never as a number.
 """
 import math
+from collections import defaultdict
 
 import numpy as np
 
 from .engine import DIVERGED, REACHED, STUCK
 
 
-def censored_values(result_iterations, status):
-    """Iterations where reached, +inf otherwise (censored or diverged)."""
-    return np.where(status == REACHED, result_iterations, np.inf).astype(float)
+def group_runs(runs, keys=("setting", "lr", "reduction")):
+    """{(values of keys): [runs]}, in first-seen order."""
+    groups = defaultdict(list)
+    for run in runs:
+        groups[tuple(getattr(run, k) for k in keys)].append(run)
+    return dict(groups)
+
+
+def censored_values(runs):
+    """Iterations where reached, +inf otherwise (censored, diverged or dead)."""
+    return np.array([r.iterations if r.status == REACHED else np.inf for r in runs], dtype=float)
+
+
+def milestone_values(runs, name):
+    """First iteration at which milestone `name` held, +inf where it never did."""
+    return np.array([np.inf if r.milestones.get(name) is None else r.milestones[name] for r in runs], dtype=float)
 
 
 def quantile(values, q):
@@ -26,13 +40,14 @@ def quantile(values, q):
     return float(v[lo] + (v[hi] - v[lo]) * (pos - lo))
 
 
-def summarise(iterations, status):
-    values = censored_values(iterations, status)
-    n = len(values)
+def summarise(runs, values=None):
+    """Seeds, median and quartiles (censoring-aware) and the share of each ending."""
+    values = censored_values(runs) if values is None else values
+    status = np.array([r.status for r in runs])
     return {
-        "seeds": n,
+        "seeds": len(runs),
         "median": quantile(values, 0.5), "q1": quantile(values, 0.25), "q3": quantile(values, 0.75),
-        "reached_pct": 100.0 * float(np.mean(status == REACHED)),
+        "reached_pct": 100.0 * float(np.mean(np.isfinite(values))),
         "diverged_pct": 100.0 * float(np.mean(status == DIVERGED)),
         "stuck_pct": 100.0 * float(np.mean(status == STUCK)),
     }

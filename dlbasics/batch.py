@@ -1,0 +1,144 @@
+"""The engine's bookkeeping: which job each column of the batch holds, and what each run recorded."""
+from collections import deque
+
+import numpy as np
+import torch
+
+REACHED, CENSORED, DIVERGED, STUCK = "reached", "censored", "diverged", "stuck"
+
+
+class CurveBuffer:
+    """Rows of metric values, one per iteration, in a numpy array that grows by doubling."""
+
+    def __init__(self, keys):
+        self.keys, self.n = list(keys), 0
+        self.data = np.empty((64, len(self.keys)))
+
+    def append(self, row):
+        if self.n == len(self.data):
+            self.data = np.concatenate([self.data, np.empty_like(self.data)])
+        self.data[self.n] = row
+        self.n += 1
+
+    def curves(self):
+        return {k: self.data[:self.n, i].copy() for i, k in enumerate(self.keys)}
+
+
+class Batch:
+    """Up to `width` runs side by side; finished ones leave, waiting ones take their places."""
+
+    def __init__(self, experiment, jobs, max_iters, width):
+        self.exp, self.jobs, self.max_iters, self.width = experiment, jobs, max_iters, width
+        self.net, self.dim = experiment.net, experiment.net.seed_dim
+        self.queue = deque(range(len(jobs)))
+        self.targets = [h.target[:, None] for h in experiment.heads]                  # (N, 1) each
+        self.cols, self.t = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+        self.params, self.outcome = None, {}
+        self.first = {name: np.full(len(jobs), -1) for name in experiment.milestones}
+        self.buffers = {}
+        self.recorded = np.array([j.record for j in jobs], dtype=bool)
+        self.refill()
+
+    # ---- the columns ----------------------------------------------------------------------
+    @property
+    def size(self):
+        return len(self.cols)
+
+    def active(self):
+        return self.size > 0
+
+    def needs_step(self):
+        return int(self.t.min()) < self.max_iters
+
+    def refill(self):
+        """Start waiting jobs in the free columns (at iteration 0)."""
+        new = [self.queue.popleft() for _ in range(min(self.width - self.size, len(self.queue)))]
+        if not new:
+            return
+        fresh = self.net.init([self.jobs[j].seed for j in new])
+        dtype = next(iter(fresh.values())).dtype
+        self.params = fresh if self.params is None else \
+            {k: torch.cat([v, fresh[k]], self.dim) for k, v in self.params.items()}
+        self.exp.optimizer.add_columns(self, len(new))
+        self.cols, self.t = np.concatenate([self.cols, new]), np.concatenate([self.t, np.zeros(len(new), np.int64)])
+        jobs = [self.jobs[j] for j in self.cols]
+        self.scale = torch.tensor([1.0 / len(self.targets[0]) if j.reduction == "mean" else 1.0 for j in jobs],
+                                  dtype=dtype)
+        self.lr = torch.tensor([j.lr for j in jobs], dtype=dtype)
+        self.head_lr_scale = [(self.lr if h.lr is None else torch.full_like(self.lr, h.lr)) * self.scale
+                              for h in self.exp.heads]
+        for j in new:
+            if self.jobs[j].record:
+                self.buffers[j] = None          # created at the first record, when the keys are known
+
+    def take(self, tensors, keep):
+        """The columns `keep` (a LongTensor of positions) of every tensor in a dict."""
+        return {k: v.index_select(self.dim, keep) for k, v in tensors.items()}
+
+    def remove(self, stop):
+        """Drop the columns where `stop` (numpy bool) holds; return the kept positions."""
+        keep = torch.from_numpy(np.flatnonzero(~stop))
+        self.params = self.take(self.params, keep)
+        self.exp.optimizer.keep_columns(self, keep)
+        self.cols, self.t = self.cols[~stop], self.t[~stop]
+        self.scale, self.lr = self.scale[keep], self.lr[keep]
+        self.head_lr_scale = [v[keep] for v in self.head_lr_scale]
+        return keep
+
+    def advance(self):
+        self.t += 1
+
+    # ---- what happens to each run -----------------------------------------------------------
+    def record(self, metrics, step):
+        """Append this iteration's metrics (and step norms) to the curves of recorded runs."""
+        if not self.buffers:
+            return
+        rec = np.flatnonzero(self.recorded[self.cols]).tolist()
+        if not rec:
+            return
+        keys = sorted(metrics)
+        values = torch.stack([metrics[k].to(torch.float64) for k in keys], 1)[rec]
+        if self.exp.record_grad_norms and step is not None:
+            pos = torch.tensor(rec)
+            norms = [self.take({k: v}, pos)[k].movedim(self.dim, 0).flatten(1).norm(dim=1) / self.lr[pos]
+                     for k, v in sorted(step.items())]
+            keys = keys + [f"grad_norm_{k}" for k in sorted(step)]
+            values = torch.cat([values, torch.stack(norms, 1).to(torch.float64)], 1)
+        for row, p in zip(values.numpy(), rec):
+            job = self.cols[p]
+            if self.buffers[job] is None:
+                self.buffers[job] = CurveBuffer(keys)
+            self.buffers[job].append(row if len(row) == len(self.buffers[job].keys) else
+                                     np.append(row, np.full(len(self.buffers[job].keys) - len(row), np.nan)))
+
+    def stop(self, metrics, cache):
+        """Stop the runs that are done, diverged, stuck or at the cap; return how many stopped."""
+        diverged = np.zeros(self.size, dtype=bool)
+        for head in self.exp.heads:
+            diverged |= ~torch.isfinite(metrics[head.key("loss")]).numpy()
+        done = self.exp.done(metrics).numpy() & ~diverged
+        stuck = self.exp.stuck(cache["acts"]).numpy() & ~done & ~diverged if self.exp.stuck else done & False
+        for name, rule in self.exp.milestones.items():
+            fresh = rule(metrics).numpy() & ~diverged & (self.first[name][self.cols] < 0)
+            self.first[name][self.cols[fresh]] = self.t[fresh]
+        stop = diverged | done | stuck | (self.t >= self.max_iters)
+        if not stop.any():
+            return 0
+        status = np.where(diverged, DIVERGED, np.where(done, REACHED, np.where(stuck, STUCK, CENSORED)))
+        for p in np.flatnonzero(stop):
+            job = self.cols[p]
+            params = self.net.export(self.params, p) if self.jobs[job].record else None
+            self.outcome[job] = (int(self.t[p]), str(status[p]), params)
+        self.kept = self.remove(stop)
+        return int(stop.sum())
+
+    def runs(self):
+        from .engine import Run
+        out = []
+        for i, job in enumerate(self.jobs):
+            iterations, status, params = self.outcome[i]
+            buf = self.buffers.get(i)
+            milestones = {name: (int(first[i]) if first[i] >= 0 else None) for name, first in self.first.items()}
+            out.append(Run(job.setting, job.lr, job.reduction, job.seed, iterations, status, milestones,
+                           buf.curves() if buf is not None else {}, params))
+        return out

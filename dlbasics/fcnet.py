@@ -1,0 +1,86 @@
+"""The part 2 net (handout Figure 3) for S seeds at once, written out as matrices.
+
+    A = X W              X: (N, 17) = the 16 pixels and a 1;  W: (17, H, S) = fc1 weight, bias as row 16
+    h = act(A)           (N, H, S) hidden units
+    z = sum_j h_j v_j + v_H                      v: (H + 1, S) = fc2 weight (rows 0..H-1) and bias
+    outputs: {"logit": z}  (N, S)
+
+Every seed shares the two GEMMs with X, and the bias gradients come out of the same GEMMs. The
+backward is derived by hand (tests/test_nets.py checks it against autograd in float64):
+
+    dv_j = sum_n h_nj dz_n,   dv_H = sum_n dz_n,   dA = act'(A) * dz v_j,   dW = X^T dA
+    sigmoid'(A) = h (1 - h);  relu'(A) = [h > 0]  (0 at the kink, as torch's ReLU)
+
+The seed axis is last in every tensor (`seed_dim = -1`).
+"""
+import torch
+
+from .models import FCNet as FCModule
+from .models import init_
+
+relu_backward = torch.ops.aten.threshold_backward   # grad where the ReLU's output > 0, else 0
+
+
+def _sigmoid_backward(dh, h):
+    return torch.ops.aten.sigmoid_backward(dh, h)      # dh * h * (1 - h), one pass
+
+
+def _relu_backward(dh, h):
+    return relu_backward(dh, h, 0.0)
+
+
+ACTIVATIONS = {"sigmoid": (torch.sigmoid, _sigmoid_backward), "relu": (torch.relu, _relu_backward)}
+
+
+class FCNet:
+    """Batched 16 -> H -> 1 net over the images of one dataset."""
+
+    seed_dim = -1
+
+    def __init__(self, images, activation, hidden=4, init="handout"):
+        n = len(images)
+        self.x = torch.cat([images.reshape(n, -1), images.new_ones(n, 1)], 1)     # (N, 17)
+        self.xt = self.x.T.contiguous()                                             # (17, N)
+        self.activation, self.hidden, self.init_scheme = activation, hidden, init
+        self.act, self.act_backward = ACTIVATIONS[activation]
+        self._init_cache = {}
+
+    def module(self):
+        """The plain nn.Module this net is a batched copy of."""
+        return FCModule(self.activation, self.hidden).to(self.x.dtype)
+
+    def init(self, seeds):
+        """{"W": (17, H, S), "v": (H + 1, S)}: exactly the parameters init_ gives the nn.Module."""
+        cols = [self._init_one(int(s)) for s in seeds]
+        return {"W": torch.stack([c[0] for c in cols], -1), "v": torch.stack([c[1] for c in cols], -1)}
+
+    def _init_one(self, seed):
+        if seed not in self._init_cache:
+            p = dict(init_(self.module(), seed, self.init_scheme).named_parameters())
+            w = torch.cat([p["fc1.weight"].T, p["fc1.bias"][None]], 0).detach()    # (17, H)
+            v = torch.cat([p["fc2.weight"][0], p["fc2.bias"]]).detach()              # (H + 1,)
+            self._init_cache[seed] = (w, v)
+        return self._init_cache[seed]
+
+    def export(self, params, col):
+        """The nn.Module state dict of column `col`."""
+        w, v = params["W"][..., col], params["v"][..., col]
+        return {"fc1.weight": w[:16].T.clone(), "fc1.bias": w[16].clone(),
+                "fc2.weight": v[None, :-1].clone(), "fc2.bias": v[-1:].clone()}
+
+    def forward(self, params):
+        """({"logit": (N, S)}, cache); cache["acts"]["hidden"] is the (N, H, S) hidden layer."""
+        w, v = params["W"], params["v"]
+        n, s = len(self.x), v.shape[-1]
+        h = self.act((self.x @ w.reshape(17, -1)).view(n, self.hidden, s))      # (N, H, S)
+        z = (h * v[:-1]).sum(1).add_(v[-1])                                      # (N, S) logits
+        return {"logit": z}, {"acts": {"hidden": h}}
+
+    def backward(self, params, cache, d_out):
+        """Gradients (or lr-scaled steps) of every parameter, given d(loss)/d(logit) (N, S)."""
+        v, h, dz = params["v"], cache["acts"]["hidden"], d_out["logit"]
+        n, s = dz.shape
+        dv = torch.cat([(h * dz[:, None]).sum(0), dz.sum(0)[None]], 0)           # (H + 1, S)
+        da = self.act_backward(dz[:, None] * v[:-1], h)                          # (N, H, S)
+        dw = (self.xt @ da.view(n, -1)).view(17, self.hidden, s)
+        return {"W": dw, "v": dv}

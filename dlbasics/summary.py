@@ -1,0 +1,80 @@
+"""The one schema every script's <name>_summary.json follows, and reading it back.
+
+    schema        "dlbasics-summary/1"
+    script        which script wrote it, and argv: the flags that rerun it exactly
+    settings      every resolved setting
+    data          which files (origin, SHA-256 of each), samples, class counts
+    kernels       the torch version and the pinned kernel paths
+    runs          every run of the study: columns + rows (setting, lr, reduction, seed, iterations,
+                  status, and the script's milestones)
+    single_runs   the recorded runs, each with a few points of every curve
+    groups        one censoring-aware summary per (setting, lr, reduction)
+    numbers       the values the report quotes (also in <name>_numbers.tex)
+
+No timestamps: the same arguments give the same bytes. `verify` and part3_detection.py read it.
+"""
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from .cli import UserError
+from .study import group_runs, summarise
+
+SCHEMA = "dlbasics-summary/1"
+RUN_COLUMNS = ["setting", "lr", "reduction", "seed", "iterations", "status"]
+
+
+def curve_points(curve):
+    """The values at t = 0, 1, 10, 100, 1000 (where run that long) and at the stop."""
+    last = len(curve) - 1
+    return {str(t): float(curve[t]) for t in sorted({0, 1, 10, 100, 1000, last}) if t <= last}
+
+
+def data_record(data):
+    from .data import ROOT
+    digests = {}
+    for f in data.files:
+        path = Path(f) if Path(f).is_absolute() else ROOT / f
+        digests[f] = hashlib.sha256(path.read_bytes()).hexdigest()
+    zeros, ones = data.class_counts
+    return {"name": data.name, "origin": data.origin, "files": data.files, "sha256": digests,
+            "samples": len(data), "class_counts": [zeros, ones]}
+
+
+def build(script, argv, settings, data, runs, milestones=(), groups=None, numbers=None):
+    """The summary dict; `groups` defaults to one summary per (setting, lr, reduction)."""
+    import torch
+    if groups is None:
+        groups = [{"setting": s, "lr": lr, "reduction": red} | summarise(rs)
+                  for (s, lr, red), rs in group_runs(runs).items()]
+    singles = [{"setting": r.setting, "lr": r.lr, "reduction": r.reduction, "seed": r.seed,
+                "iterations": r.iterations, "status": r.status, "milestones": r.milestones,
+                "curve_points": {k: curve_points(v) for k, v in sorted(r.curves.items())}}
+               for r in runs if r.curves]
+    return {"schema": SCHEMA, "script": script, "argv": list(argv), "settings": settings,
+            "data": data_record(data),
+            "kernels": {"torch": torch.__version__.split("+")[0],
+                        **{k: os.environ.get(k, "") for k in ("ATEN_CPU_CAPABILITY", "MKL_CBWR")}},
+            "runs": {"columns": RUN_COLUMNS + list(milestones), "rows": [r.row() for r in runs]},
+            "single_runs": singles, "groups": groups, "numbers": numbers or {}}
+
+
+def read(path, script=None):
+    """A summary written by `script` (any when None); UserError naming the file if it is not one."""
+    path = Path(path)
+    try:
+        summary = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise UserError(f"{path}: expected a summary written by the scripts (JSON), cannot read it "
+                        f"({getattr(err, 'strerror', None) or err.__class__.__name__})") from None
+    if not isinstance(summary, dict) or summary.get("schema") != SCHEMA:
+        raise UserError(f"{path}: expected a summary with schema {SCHEMA!r}; rerun the script that wrote it")
+    if script and summary.get("script") != script:
+        raise UserError(f"{path}: expected a summary written by {script}, found one by {summary.get('script')}")
+    return summary
+
+
+def groups_of(summary, **match):
+    """The summary's groups whose fields equal `match`."""
+    return [g for g in summary["groups"] if all(g.get(k) == v for k, v in match.items())]
