@@ -32,11 +32,11 @@ from dlbasics import plots, summary
 from dlbasics.cli import (Parser, add_run_arguments, default_threads, float_list, positive_float, positive_int,
                           rerun_argv, resolve_quick, run_main)
 from dlbasics.data import describe, load_dataset
-from dlbasics.engine import Experiment, Head, Job, layer_off, train
+from dlbasics.engine import Experiment, Head, Job, layer_off
 from dlbasics.fcnet import FCNet
 from dlbasics.models import n_parameters
 from dlbasics.outputs import Outputs, write_csv, write_json, write_tex_macros, write_tex_table
-from dlbasics.parallel import map_jobs
+from dlbasics.parallel import train_jobs
 from dlbasics.resources import check_study
 from dlbasics.runtime import seed_everything
 from dlbasics.study import censored_values, fmt_iters, group_runs, sort_key, summarise
@@ -137,25 +137,11 @@ def jobs_for(args):
     return jobs
 
 
-def run_share(share, progress):
-    """One worker's share of the jobs: one engine call per setting."""
-    data, jobs, max_iters = share
-    runs = {}
-    for setting in dict.fromkeys(j.setting for j in jobs):
-        mine = [j for j in jobs if j.setting == setting]
-        runs.update(zip(mine, train(experiment(setting, data), mine, max_iters, progress=progress)))
-    return runs
-
-
 def run_study(args, data):
     settings = len(args.activations) * len(LOSSES) * len(REDUCTIONS)
     check_study(settings * (args.seeds + args.sweep_seeds * (len(args.lrs) - 1)), settings, args.max_iters, metrics=5)
-    jobs = jobs_for(args)
-    shares = [(data, [j for j in jobs if j.seed % args.workers == k], args.max_iters) for k in range(args.workers)]
-    results = map_jobs(run_share, [s for s in shares if s[1]], args.workers, total_runs=len(jobs),
-                       desc="part 2 runs", progress=not args.no_progress)
-    by_job = {job: run for share in results for job, run in share.items()}
-    return [by_job[j] for j in jobs]
+    return train_jobs(experiment, data, jobs_for(args), args.max_iters, args.workers, progress=not args.no_progress,
+                      desc="part 2 runs")
 
 
 # ================================ Outputs ======================================================

@@ -25,11 +25,12 @@ from dlbasics import plots, summary
 from dlbasics.cli import (Parser, add_run_arguments, default_threads, positive_float, positive_int, rerun_argv,
                           resolve_quick, run_main)
 from dlbasics.convnet import ConvNet
-from dlbasics.convruns import learned_pictures, relative_change, run_conv
+from dlbasics.convruns import BLOCK, learned_pictures, relative_change
 from dlbasics.data import describe, load_dataset
 from dlbasics.engine import Experiment, Head, Job, layer_off
 from dlbasics.models import n_parameters
 from dlbasics.outputs import Outputs, write_json, write_tex_macros
+from dlbasics.parallel import train_jobs
 from dlbasics.resources import check_study
 from dlbasics.runtime import seed_everything
 from dlbasics.study import censored_values, fmt_iters, group_runs, summarise
@@ -56,7 +57,7 @@ def dead(acts):
     return layer_off(acts["conv1"]) | layer_off(acts["features"])
 
 
-def experiment(data):
+def experiment(setting, data):
     both_classes = 0 < data.class_counts[1] < len(data)
     return Experiment(net=ConvNet(data.images), heads=[Head("", "logit", data.labels, cross_entropy, correct)],
                       done=done, stuck=dead if both_classes else None)
@@ -71,8 +72,9 @@ def parse_args(argv=None):
     p = Parser(prog="part3_conv.py", description=__doc__)
     add_run_arguments(p, "line", seeds=32, per="reduction")
     p.add_argument("--lr", type=positive_float, default=0.1, help="learning rate (default: %(default)s)")
-    p.add_argument("--threads", type=positive_int, default=default_threads(),
-                   help="torch threads inside each step; only the speed depends on it (default: %(default)s)")
+    p.add_argument("--workers", type=positive_int, default=default_threads(),
+                   help="processes sharing the runs, 1 torch thread each; results do not depend on it "
+                        "(default: %(default)s)")
     p.add_argument("--quick", action="store_true",
                    help="tiny budget for tests: 4 seeds, 300 iterations (explicit --seeds / --max-iters win)")
     return resolve_quick(p.parse_args(argv), seeds=4, max_iters=300)
@@ -82,7 +84,8 @@ def run_study(args, data):
     seeds = sorted(set(range(args.seeds)) | {args.seed})
     check_study(2 * len(seeds), 2, args.max_iters, metrics=2)
     jobs = [Job("line", s, args.lr, red, record=(s == args.seed)) for red in REDUCTIONS for s in seeds]
-    return run_conv(experiment(data), jobs, args.max_iters, args.threads, not args.no_progress, "part 3.1 runs")
+    return train_jobs(experiment, data, jobs, args.max_iters, args.workers, BLOCK, not args.no_progress,
+                      "part 3.1 runs")
 
 
 def single_run_outputs(run, data, args, out):
@@ -129,7 +132,7 @@ def main(argv=None):
     data = load_dataset("line", args.data_dir)
     print(describe(data))
     with Outputs(args.out_dir) as out:
-        seed_everything(args.seed, args.threads)
+        seed_everything(args.seed, 1)
         runs = run_study(args, data.to(getattr(torch, args.dtype)))
         single = next(r for r in runs if r.curves and r.reduction == args.reduction)
         captions = single_run_outputs(single, data.to(getattr(torch, args.dtype)), args, out.dir)

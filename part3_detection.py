@@ -20,6 +20,7 @@ Outputs go to --out-dir with fixed names (part3_detection_*), plus part3_compari
 part 2 and part 3.1 summaries are in the same folder.
 """
 import sys
+from functools import partial
 
 import numpy as np
 import torch
@@ -28,10 +29,11 @@ from dlbasics import plots, summary
 from dlbasics.cli import (Parser, UserError, add_run_arguments, default_threads, positive_float, positive_int,
                           rerun_argv, resolve_quick, run_main)
 from dlbasics.convnet import ConvNet
-from dlbasics.convruns import learned_pictures, run_conv
+from dlbasics.convruns import BLOCK, learned_pictures
 from dlbasics.data import describe, load_dataset
 from dlbasics.engine import Experiment, Head, Job, layer_off
 from dlbasics.outputs import Outputs, write_csv, write_json, write_tex_macros, write_tex_table
+from dlbasics.parallel import train_jobs
 from dlbasics.resources import check_study
 from dlbasics.runtime import seed_everything
 from dlbasics.study import censored_values, fmt_iters, milestone_values, summarise
@@ -68,7 +70,7 @@ def dead(acts):
     return layer_off(acts["conv1"]) | layer_off(acts["features"])
 
 
-def experiment(data, lr_reg):
+def experiment(setting, data, lr_reg=0.001):
     hopeless_if_dead = bool(data.widths.max() - data.widths.min() >= 1)
     return Experiment(net=ConvNet(data.images, regression=True),
                       heads=[Head("cls", "logit", data.labels, cross_entropy, correct),
@@ -88,8 +90,9 @@ def parse_args(argv=None):
                    help="learning rate of the cross-entropy step (default: %(default)s)")
     p.add_argument("--lr-reg", type=positive_float, default=0.001,
                    help="learning rate of the L2 (width) step (default: %(default)s)")
-    p.add_argument("--threads", type=positive_int, default=default_threads(),
-                   help="torch threads inside each step; only the speed depends on it (default: %(default)s)")
+    p.add_argument("--workers", type=positive_int, default=default_threads(),
+                   help="processes sharing the runs, 1 torch thread each; results do not depend on it "
+                        "(default: %(default)s)")
     p.add_argument("--quick", action="store_true",
                    help="tiny budget for tests: 4 seeds, 300 iterations (explicit --seeds / --max-iters win)")
     return resolve_quick(p.parse_args(argv), seeds=4, max_iters=300)
@@ -111,8 +114,8 @@ def run_study(args, data):
     seeds = sorted(set(range(args.seeds)) | {args.seed})
     check_study(2 * len(seeds), 2, args.max_iters, metrics=4)
     jobs = [Job("detection", s, args.lr_cls, red, record=(s == args.seed)) for red in REDUCTIONS for s in seeds]
-    return run_conv(experiment(data, args.lr_reg), jobs, args.max_iters, args.threads, not args.no_progress,
-                    "part 3.2 runs")
+    return train_jobs(partial(experiment, lr_reg=args.lr_reg), data, jobs, args.max_iters, args.workers, BLOCK,
+                      not args.no_progress, "part 3.2 runs")
 
 
 def curve_figures(run, args, out):
@@ -192,7 +195,7 @@ def main(argv=None):
     print(describe(data))
     siblings = sibling_summaries(args.out_dir)
     with Outputs(args.out_dir) as out:
-        seed_everything(args.seed, args.threads)
+        seed_everything(args.seed, 1)
         runs = run_study(args, data.to(getattr(torch, args.dtype)))
         single = next(r for r in runs if r.curves and r.reduction == args.reduction)
         curve_figures(single, args, out.dir)

@@ -4,6 +4,8 @@ from collections import deque
 import numpy as np
 import torch
 
+from .sums import sum_samples
+
 REACHED, CENSORED, DIVERGED, STUCK = "reached", "censored", "diverged", "stuck"
 
 
@@ -47,9 +49,6 @@ class Batch:
     def active(self):
         return self.size > 0
 
-    def needs_step(self):
-        return int(self.t.min()) < self.max_iters
-
     def refill(self):
         """Start waiting jobs in the free columns (at iteration 0)."""
         new = [self.queue.popleft() for _ in range(min(self.width - self.size, len(self.queue)))]
@@ -65,11 +64,18 @@ class Batch:
         self.scale = torch.tensor([1.0 / len(self.targets[0]) if j.reduction == "mean" else 1.0 for j in jobs],
                                   dtype=dtype)
         self.lr = torch.tensor([j.lr for j in jobs], dtype=dtype)
-        self.head_lr_scale = [(self.lr if h.lr is None else torch.full_like(self.lr, h.lr)) * self.scale
-                              for h in self.exp.heads]
+        # each head's loss enters the gradient with weight scale * (its lr / the run's lr): one backward
+        # then gives the gradient whose plain step lr * g is the handout's step(s)
+        self.head_weight = [self.scale if h.lr is None else self.scale * (h.lr / self.lr) for h in self.exp.heads]
         for j in new:
             if self.jobs[j].record:
                 self.buffers[j] = None          # created at the first record, when the keys are known
+
+    def per_column(self, values, like):
+        """(S,) values shaped to broadcast along the seed axis of `like`."""
+        shape = [1] * like.ndim
+        shape[self.dim] = -1
+        return values.view(shape)
 
     def take(self, tensors, keep):
         """The columns `keep` (a LongTensor of positions) of every tensor in a dict."""
@@ -82,15 +88,15 @@ class Batch:
         self.exp.optimizer.keep_columns(self, keep)
         self.cols, self.t = self.cols[~stop], self.t[~stop]
         self.scale, self.lr = self.scale[keep], self.lr[keep]
-        self.head_lr_scale = [v[keep] for v in self.head_lr_scale]
+        self.head_weight = [v[keep] for v in self.head_weight]
         return keep
 
     def advance(self):
         self.t += 1
 
     # ---- what happens to each run -----------------------------------------------------------
-    def record(self, metrics, step):
-        """Append this iteration's metrics (and step norms) to the curves of recorded runs."""
+    def record(self, metrics, grads):
+        """Append this iteration's metrics (and gradient norms) to the curves of recorded runs."""
         if not self.buffers:
             return
         rec = np.flatnonzero(self.recorded[self.cols]).tolist()
@@ -98,18 +104,19 @@ class Batch:
             return
         keys = sorted(metrics)
         values = torch.stack([metrics[k].to(torch.float64) for k in keys], 1)[rec]
-        if self.exp.record_grad_norms and step is not None:
+        if self.exp.record_grad_norms:
             pos = torch.tensor(rec)
-            norms = [self.take({k: v}, pos)[k].movedim(self.dim, 0).flatten(1).norm(dim=1) / self.lr[pos]
-                     for k, v in sorted(step.items())]
-            keys = keys + [f"grad_norm_{k}" for k in sorted(step)]
+            norms = []
+            for k, v in sorted(grads.items()):              # ||gradient||, summed in a fixed order
+                x = v.index_select(self.dim, pos).movedim(self.dim, -1).reshape(-1, len(rec))
+                norms.append(sum_samples(x * x).sqrt())
+            keys = keys + [f"grad_norm_{k}" for k in sorted(grads)]
             values = torch.cat([values, torch.stack(norms, 1).to(torch.float64)], 1)
         for row, p in zip(values.numpy(), rec):
             job = self.cols[p]
             if self.buffers[job] is None:
                 self.buffers[job] = CurveBuffer(keys)
-            self.buffers[job].append(row if len(row) == len(self.buffers[job].keys) else
-                                     np.append(row, np.full(len(self.buffers[job].keys) - len(row), np.nan)))
+            self.buffers[job].append(row)
 
     def stop(self, metrics, cache):
         """Stop the runs that are done, diverged, stuck or at the cap; return how many stopped."""

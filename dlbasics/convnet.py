@@ -22,6 +22,7 @@ import torch
 
 from .models import ConvNet as ConvModule
 from .models import init_
+from .sums import sum_samples
 
 relu_backward = torch.ops.aten.threshold_backward   # grad where the ReLU's output > 0, else 0
 NAMES = {"w1": "conv1.weight", "b1": "conv1.bias", "w2": "conv2.weight", "b2": "conv2.bias",
@@ -107,7 +108,9 @@ class ConvNet:
         return w.view(-1, 8, 4, 4).transpose(2, 3).reshape(-1, 1, 128)
 
     def _head(self, w, b, f):
-        return torch.baddbmm(b[:, None, None], self._feature_order(w), f).view(f.shape[0], -1).T   # (N, S)
+        """(N, S) outputs b + w . f; summed over the 128 features in a fixed order (see sums.py)."""
+        products = self._feature_order(w).view(-1, 128, 1) * f                  # (S, 128, N)
+        return (sum_samples(products.transpose(0, 1)) + b[:, None]).T
 
     def backward(self, params, cache, d_out):
         h1, band, f = cache["h1"], cache["band"], cache["f"]
@@ -117,7 +120,7 @@ class ConvNet:
             if key not in self.heads:
                 continue
             d = d_out[out].T.contiguous()                                               # (S, N)
-            grads[w] = self._feature_order(torch.bmm(f, d[:, :, None])).view(s, 128)   # back to (o, i, j)
+            grads[w] = self._feature_order((f * d[:, None, :]).sum(2)).view(s, 128)   # back to (o, i, j)
             grads[b] = d.sum(1)
             d_f = d_f + self._feature_order(params[w]).view(s, 128, 1) * d[:, None, :]
         d_a2 = relu_backward(d_f, f, 0.0)                                               # (S, 128, N)

@@ -1,29 +1,19 @@
-"""Running the part 3 conv nets for many seeds, and the pictures of what a trained net learned.
+"""The part 3 conv nets: how many runs share a batch, and pictures of what a trained net learned.
 
-The conv steps are large GEMMs, so one process uses both cores inside each operation (measured
-faster than two single-threaded processes). Runs go through the engine BLOCK at a time: the
-per-seed matrices of a block of 8 stay in cache, and a finished run's column is refilled at once.
+Runs go through the engine BLOCK at a time: the per-seed matrices of a block of 8 stay in cache, a
+finished run's column is refilled at once, and each worker process computes on one thread (two
+single-threaded processes beat one process with two threads here, and keep every run's bits
+independent of the thread count).
 """
 import numpy as np
 import torch
 
 from . import plots
 from .convnet import ConvNet
-from .engine import train
 from .models import init_
 from .outputs import write_text
-from .progress import Bar, Counters, WorkerProgress
-from .runtime import configure_torch
 
 BLOCK = 8
-
-
-def run_conv(experiment, jobs, max_iters, threads, progress=True, desc="runs"):
-    """[Run] for `jobs`, trained BLOCK at a time on `threads` torch threads in this process."""
-    configure_torch(threads)
-    counters = Counters(1)
-    with Bar(len(jobs), desc, progress, counters):
-        return train(experiment, jobs, max_iters, width=BLOCK, progress=WorkerProgress(counters, 0))
 
 
 def feature_maps(params, images, regression):

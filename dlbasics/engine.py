@@ -7,7 +7,7 @@ and the rules an experiment hands it. Each iteration it
   3. stops a run whose loss is not finite (diverged), whose `done` rule holds (reached), whose
      `stuck` rule holds (provably unable ever to get there, e.g. a dead net), or that has made
      `max_iters` updates (censored),
-  4. moves every other run one step.
+  4. moves every other run one step (the optimiser applies each run's learning rate).
 So "iterations" = the updates made before the evaluation that stopped the run. A stopped run leaves
 the batch at once and, while jobs are waiting, a new one takes its place (each column keeps its own
 iteration count), so no slot ever computes for a finished run.
@@ -19,6 +19,7 @@ import torch
 
 from .batch import CENSORED, DIVERGED, REACHED, STUCK, Batch
 from .optim import GradientDescent
+from .sums import sum_samples
 
 STATUSES = (REACHED, CENSORED, DIVERGED, STUCK)
 
@@ -90,15 +91,15 @@ def train(experiment, jobs, max_iters, width=None, progress=None):
     jobs = list(jobs)
     batch = Batch(experiment, jobs, max_iters, width or len(jobs))
     while batch.active():
-        metrics, step, cache = evaluate(experiment, batch)
-        batch.record(metrics, step)
+        metrics, grads, cache = evaluate(experiment, batch)
+        batch.record(metrics, grads)
         finished = batch.stop(metrics, cache)
         if finished:
-            step = None if step is None else batch.take(step, batch.kept)
+            grads = batch.take(grads, batch.kept)
             if progress:
                 progress.advance(finished)
         if batch.active():
-            experiment.optimizer.update(batch, step)
+            experiment.optimizer.update(batch, grads)
             batch.advance()
         batch.refill()
         if progress:
@@ -107,17 +108,16 @@ def train(experiment, jobs, max_iters, width=None, progress=None):
 
 
 def evaluate(experiment, batch):
-    """Metrics of every active run, each (S,), and the step every run would take now."""
+    """Metrics of every active run, each (S,), and the gradient of every run's (weighted) loss."""
     outputs, cache = experiment.net.forward(batch.params)
     metrics, d_out = {}, {}
     n = len(experiment.heads[0].target)
-    for head, target, lr_scale in zip(experiment.heads, batch.targets, batch.head_lr_scale):
+    for head, target, weight in zip(experiment.heads, batch.targets, batch.head_weight):
         value, d_value = head.loss(outputs[head.output], target)
-        metrics[head.key("loss")] = value.sum(0) * batch.scale
+        metrics[head.key("loss")] = sum_samples(value) * batch.scale
         metrics[head.key("acc")] = head.correct(outputs[head.output], target).sum(0) / n
-        d_out[head.output] = d_value * lr_scale
-    step = experiment.net.backward(batch.params, cache, d_out) if batch.needs_step() else None
-    return metrics, step, cache
+        d_out[head.output] = d_value * weight
+    return metrics, experiment.net.backward(batch.params, cache, d_out), cache
 
 
 def layer_off(acts):
@@ -129,3 +129,4 @@ def first_reached(curve, target=1.0):
     """(S,) first iteration at which `curve` (T, S) reaches `target`; -1 where it never does."""
     hit = np.asarray(curve) >= target
     return np.where(hit.any(0), hit.argmax(0), -1)
+

@@ -15,6 +15,7 @@ The seed axis is last in every tensor (`seed_dim = -1`).
 """
 import torch
 
+from .sums import sum_samples
 from .models import FCNet as FCModule
 from .models import init_
 
@@ -73,14 +74,16 @@ class FCNet:
         w, v = params["W"], params["v"]
         n, s = len(self.x), v.shape[-1]
         h = self.act((self.x @ w.reshape(17, -1)).view(n, self.hidden, s))      # (N, H, S)
-        z = (h * v[:-1]).sum(1).add_(v[-1])                                      # (N, S) logits
+        z = torch.addcmul(v[-1], h[:, 0], v[0])                                  # (N, S) logits, summed
+        for j in range(1, self.hidden):                                          # in a fixed order
+            z.addcmul_(h[:, j], v[j])
         return {"logit": z}, {"acts": {"hidden": h}}
 
     def backward(self, params, cache, d_out):
-        """Gradients (or lr-scaled steps) of every parameter, given d(loss)/d(logit) (N, S)."""
+        """Gradients of every parameter, given d(loss)/d(logit) (N, S)."""
         v, h, dz = params["v"], cache["acts"]["hidden"], d_out["logit"]
         n, s = dz.shape
-        dv = torch.cat([(h * dz[:, None]).sum(0), dz.sum(0)[None]], 0)           # (H + 1, S)
+        dv = torch.cat([sum_samples(h * dz[:, None]), sum_samples(dz)[None]], 0)  # (H + 1, S)
         da = self.act_backward(dz[:, None] * v[:-1], h)                          # (N, H, S)
         dw = (self.xt @ da.view(n, -1)).view(17, self.hidden, s)
         return {"W": dw, "v": dv}

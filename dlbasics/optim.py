@@ -1,8 +1,8 @@
-"""How the engine turns a step into new parameters: plain gradient descent, or momentum.
+"""How the engine turns gradients into new parameters: plain gradient descent, or momentum.
 
-The nets' backward already folds each run's learning rate (and loss scale) into its step s = lr * g.
+The learning rate is applied last, to the gradient, exactly as torch.optim.SGD does, so that a huge
+learning rate overflows (and diverges) where the reference does, not earlier.
 """
-import torch
 
 
 class GradientDescent:
@@ -14,6 +14,6 @@ class GradientDescent:
     def keep_columns(self, batch, keep):
         pass
 
-    def update(self, batch, step):
-        for k, s in step.items():
-            batch.params[k].sub_(s)
+    def update(self, batch, grads):
+        for k, g in grads.items():
+            batch.params[k].addcmul_(g, batch.per_column(batch.lr, g), value=-1)

@@ -57,3 +57,29 @@ def _init_worker_here(threads, counters):
     global _COUNTERS
     configure_torch(threads)
     _COUNTERS = counters
+
+
+def _train_share(share, progress):
+    """One worker's jobs: one engine call per setting."""
+    from .engine import train
+    make_experiment, data, jobs, max_iters, width = share
+    runs = {}
+    for setting in dict.fromkeys(j.setting for j in jobs):
+        mine = [j for j in jobs if j.setting == setting]
+        runs.update(zip(mine, train(make_experiment(setting, data), mine, max_iters, width, progress)))
+    return runs
+
+
+def train_jobs(make_experiment, data, jobs, max_iters, workers, width=None, progress=True, desc="runs"):
+    """Every job trained by the engine, its seeds split over `workers` single-threaded processes.
+
+    make_experiment(setting, data) -> Experiment must be picklable (a module-level function or a
+    functools.partial of one). Returns the runs in job order.
+    """
+    jobs = list(jobs)
+    shares = [(make_experiment, data, [j for j in jobs if j.seed % workers == k], max_iters, width)
+              for k in range(workers)]
+    results = map_jobs(_train_share, [s for s in shares if s[2]], workers, total_runs=len(jobs), desc=desc,
+                       progress=progress)
+    by_job = {job: run for share in results for job, run in share.items()}
+    return [by_job[j] for j in jobs]

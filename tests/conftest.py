@@ -7,17 +7,21 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 COURSE = ROOT.parent / "shared" / "data" / "cis581"
 sys.path.insert(0, str(ROOT))
+import dlbasics  # noqa: E402,F401  (pins the kernels before anything imports torch)
+from dlbasics.runtime import configure_torch  # noqa: E402
+
+configure_torch(1)
 
 
-def run_script(script, *args, timeout=600):
+def run_script(script, *args, timeout=600, env=None):
     """Run a project script in a subprocess from a neutral folder; return CompletedProcess."""
     return subprocess.run([sys.executable, str(ROOT / script), *map(str, args)], cwd="/",
-                          capture_output=True, text=True, timeout=timeout)
+                          capture_output=True, text=True, timeout=timeout, env=env)
 
 
-def run_module(module, *args):
+def run_module(module, *args, env=None, timeout=300):
     return subprocess.run([sys.executable, "-m", module, *map(str, args)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=timeout, env=env)
 
 
 def assert_one_line_error(proc, *fragments):
