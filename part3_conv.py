@@ -81,8 +81,8 @@ def parse_args(argv=None):
 
 
 def run_study(args, data):
+    check_study(2 * (args.seeds + (args.seed >= args.seeds)), 2, args.max_iters, metrics=2)
     seeds = sorted(set(range(args.seeds)) | {args.seed})
-    check_study(2 * len(seeds), 2, args.max_iters, metrics=2)
     jobs = [Job("line", s, args.lr, red, record=(s == args.seed)) for red in REDUCTIONS for s in seeds]
     return train_jobs(experiment, data, jobs, args.max_iters, args.workers, BLOCK, not args.no_progress,
                       "part 3.1 runs")

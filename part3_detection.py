@@ -111,8 +111,8 @@ def sibling_summaries(out_dir):
 
 
 def run_study(args, data):
+    check_study(2 * (args.seeds + (args.seed >= args.seeds)), 2, args.max_iters, metrics=4)
     seeds = sorted(set(range(args.seeds)) | {args.seed})
-    check_study(2 * len(seeds), 2, args.max_iters, metrics=4)
     jobs = [Job("detection", s, args.lr_cls, red, record=(s == args.seed)) for red in REDUCTIONS for s in seeds]
     return train_jobs(partial(experiment, lr_reg=args.lr_reg), data, jobs, args.max_iters, args.workers, BLOCK,
                       not args.no_progress, "part 3.2 runs")

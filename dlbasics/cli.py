@@ -53,7 +53,7 @@ def bounded(kind, low, high, what):
 
 
 positive_int = bounded(int, 1, sys.maxsize, "a positive integer")
-positive_float = bounded(float, 5e-324, sys.float_info.max, "a positive number")
+positive_float = bounded(float, sys.float_info.min, sys.float_info.max, "a positive number")   # normal numbers only
 seed_int = bounded(int, 0, 2**32 - 1, "an integer in [0, 4294967295]")
 
 

@@ -104,8 +104,8 @@ def find_file(data_dir, name, array):
             raise DataError(f"{display_path(path)}: expected a file, found a folder")
         return path
     expected = data_dir / name / ("detection_width.npy" if array == "width" else f"{name}_{array}.npy")
-    raise DataError(f"{display_path(expected)}: file not found (expected the {name} dataset's "
-                    f"{array} as .npy or .mat; see --help for accepted names)")
+    raise DataError(f"{display_path(expected)}: file not found (expected the {name} dataset's {array} there, "
+                    f"as .npy or .mat, or flat in the folder, or under its 2017 name)")
 
 
 def _read_npy(path):

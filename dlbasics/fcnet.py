@@ -30,7 +30,8 @@ def _relu_backward(dh, h):
     return relu_backward(dh, h, 0.0)
 
 
-ACTIVATIONS = {"sigmoid": (torch.sigmoid, _sigmoid_backward), "relu": (torch.relu, _relu_backward)}
+# (in place on the fresh GEMM output, its derivative from the output)
+ACTIVATIONS = {"sigmoid": (torch.sigmoid_, _sigmoid_backward), "relu": (torch.relu_, _relu_backward)}
 
 
 class FCNet:

@@ -163,7 +163,7 @@ def plot_filters(weights, title, out_dir, stem):
 def plot_feature_maps(images, maps, row_labels, title, out_dir, stem):
     """One row per sample: the input, then the 8 second-layer maps (4 x 4) on a shared scale."""
     vmax = float(np.max(maps)) or 1.0
-    fig, axes = plt.subplots(len(images), 9, figsize=(11, 1.55 * len(images) + 0.6))
+    fig, axes = plt.subplots(len(images), 9, figsize=(11, 1.55 * len(images) + 0.6), squeeze=False)
     for r, (img, fmap, lab) in enumerate(zip(images, maps, row_labels)):
         axes[r, 0].imshow(img, cmap="gray_r", vmin=0, vmax=1)
         axes[r, 0].set_ylabel(lab, fontsize=8)

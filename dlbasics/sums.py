@@ -1,16 +1,19 @@
-"""Sums whose rounding does not depend on how many runs share the batch."""
+"""Sums over samples whose rounding does not depend on how many runs share the batch.
+
+torch's reductions choose their accumulation order from the tensor's shape, so a run's sums would
+depend on its batch. A product with a row of ones does not: each column is its own dot product,
+accumulated over the samples in order (products with 1 are exact), wherever the column sits and
+however many columns there are. tests/test_engine.py checks runs bit for bit alone and in studies.
+"""
+import torch
+
+_ONES = {}
+
 
 def sum_samples(x):
-    """Sum over axis 0 (the samples) by a fixed pairwise tree of elementwise adds.
-
-    torch's own reductions pick their accumulation order from the tensor's shape, so a run's sums
-    would depend on how many runs share its batch; elementwise adds round the same way wherever a
-    column sits, so every run gets the same bits alone or in any study.
-    """
-    while x.shape[0] > 1:
-        half = x.shape[0] // 2
-        head = x[:half] + x[half:2 * half]
-        if x.shape[0] % 2:
-            head[0] += x[-1]
-        x = head
-    return x[0]
+    """x summed over axis 0 (the samples), in sample order for every other index."""
+    n = x.shape[0]
+    key = (n, x.dtype, x.device)
+    if key not in _ONES:
+        _ONES[key] = torch.ones(1, n, dtype=x.dtype, device=x.device)
+    return (_ONES[key] @ x.reshape(n, -1).contiguous()).view(x.shape[1:])   # row-major, always
