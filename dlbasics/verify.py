@@ -29,7 +29,7 @@ SCRIPTS = {  # summary file -> script
 SMALL_STUDY = {  # every setting, a few seeds, both reductions, on the bundled data
     "part2_fc.py": ["--seeds", "4", "--lrs", "0.1"],
     "part3_conv.py": ["--seeds", "4"],
-    "part3_detection.py": ["--seeds", "3"],
+    "part3_detection.py": ["--seeds", "2"],
 }
 
 

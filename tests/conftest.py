@@ -1,3 +1,4 @@
+import functools
 import subprocess
 import sys
 from pathlib import Path
@@ -39,3 +40,44 @@ def course_dir():
     if not (COURSE / "random" / "random_imgs.npy").is_file():
         pytest.skip(f"course data not found at {COURSE}")
     return COURSE
+
+
+@functools.lru_cache(maxsize=None)
+def bundled(name):
+    from dlbasics.data import load_dataset
+    return load_dataset(name, ROOT / "data")
+
+
+@functools.lru_cache(maxsize=None)
+def reference(kind, seed, reduction, activation="relu", lr=0.1, max_iters=10000, threads=1):
+    """The plain reference on the bundled data, computed once per test session (several tests ask)."""
+    import torch
+    from dlbasics.reference import train_reference
+    dataset = {"l2": "random", "ce": "random"}.get(kind, kind)
+    torch.set_num_threads(threads)
+    try:
+        return train_reference(kind, seed, bundled(dataset), lr, max_iters, reduction, activation, lr_reg=0.001)
+    finally:
+        torch.set_num_threads(1)
+
+
+QUICK_RUNS = [("part1_loss_gradient.py", "--points", "31"), ("part2_fc.py", "--quick", "--workers", "1"),
+              ("part3_conv.py", "--quick", "--workers", "1"), ("part3_detection.py", "--quick", "--workers", "2")]
+
+
+@pytest.fixture(scope="session")
+def quick_outputs(tmp_path_factory):
+    """All four scripts run with --quick into one folder: parts 1, 2 and 3.1 side by side, then part 3.2,
+    whose comparison table reads the part 2 and 3.1 summaries."""
+    out = tmp_path_factory.mktemp("figures")
+    procs = {script: subprocess.Popen([sys.executable, str(ROOT / script), *args, "--out-dir", str(out)],
+                                      cwd="/", stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for script, *args in QUICK_RUNS[:3]}
+    done = {script: subprocess.CompletedProcess(p.args, 0, *p.communicate(timeout=600)) for script, p in procs.items()}
+    for script, p in procs.items():
+        done[script].returncode = p.returncode
+    script, *args = QUICK_RUNS[3]
+    done[script] = run_script(script, *args, "--out-dir", out)
+    for script, proc in done.items():
+        assert proc.returncode == 0, (script, proc.stderr)
+    return out, done

@@ -6,7 +6,6 @@ import pytest
 import torch
 
 import part1_loss_gradient as p1
-from conftest import assert_one_line_error, run_script
 
 
 def autograd_dw(loss_of_z, w, b):
@@ -46,36 +45,7 @@ def test_l2_gradient_vanishes_where_cross_entropy_does_not():
     assert numbers["ce_min_abs_grad_far"] >= 0.4        # CE keeps pushing where the output is wrong
 
 
-@pytest.mark.slow
-def test_end_to_end(tmp_path):
-    proc = run_script("part1_loss_gradient.py", "--out-dir", tmp_path / "out", "--points", 31)
-    assert proc.returncode == 0, proc.stderr
-    names = {p.name for p in (tmp_path / "out").iterdir()}
-    for stem in ("sigmoid_output", "l2_loss", "l2_grad", "ce_loss", "ce_grad", "relu_output",
-                 "relu_l2_loss", "relu_l2_grad", "gradient_slices"):
-        assert {f"part1_{stem}.png", f"part1_{stem}.pdf"} <= names
-    numbers = json.loads((tmp_path / "out" / "part1_numbers.json").read_text())
-    assert numbers["points"] == 31 and numbers["extent"] == 6.0
-    assert "\\newcommand{\\POneLTwoFlatPct}" in (tmp_path / "out" / "part1_numbers.tex").read_text()
-
-
-@pytest.mark.parametrize("args, fragment", [
-    (["--extent", "-1"], "--extent: expected a positive number"),
-    (["--points", "1"], "--points: expected at least 3"),
-    (["--target", "2"], "--target: expected a value in [0, 1]"),
-    (["--bogus"], "unrecognized arguments: --bogus"),
-])
-def test_bad_flags(tmp_path, args, fragment):
-    proc = run_script("part1_loss_gradient.py", "--out-dir", tmp_path / "out", *args)
-    assert_one_line_error(proc, fragment)
-    assert not (tmp_path / "out").exists()
-
-
-def test_unwritable_out_dir(tmp_path):
-    blocker = tmp_path / "a_file"
-    blocker.write_text("x")
-    for target, fragment in ((blocker, "expected a folder, found a file"),
-                             (blocker / "sub", "cannot create a folder under the file")):
-        proc = run_script("part1_loss_gradient.py", "--out-dir", target)
-        assert_one_line_error(proc, f"--out-dir {target}", fragment)
-    assert [p.name for p in tmp_path.iterdir()] == ["a_file"]
+def test_narrow_extent_reports_no_far_points():
+    axis = np.linspace(-1, 1, 21)
+    numbers = p1.grid_numbers(*np.meshgrid(axis, axis), 0.5, 1.0)
+    assert numbers["far_pct"] == 0 and numbers["ce_min_abs_grad_far"] is None
