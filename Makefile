@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 DIR ?= data
+DATA_DIR ?= data
+RUN := --data-dir $(DATA_DIR)
 
 .PHONY: all venv figures data check-data report latex-deps test verify bench study clean
 
@@ -18,9 +20,9 @@ $(VENV)/.installed: requirements.txt
 # and 3.1 summaries.
 figures: venv
 	@echo "== part1_loss_gradient.py"; $(PY) part1_loss_gradient.py
-	@echo "== part2_fc.py"; $(PY) part2_fc.py
-	@echo "== part3_conv.py"; $(PY) part3_conv.py
-	@echo "== part3_detection.py"; $(PY) part3_detection.py
+	@echo "== part2_fc.py"; $(PY) part2_fc.py $(RUN)
+	@echo "== part3_conv.py"; $(PY) part3_conv.py $(RUN)
+	@echo "== part3_detection.py"; $(PY) part3_detection.py $(RUN)
 
 data: venv                 ## regenerate the bundled datasets (byte-identical)
 	$(PY) -m dlbasics.gendata
@@ -48,14 +50,15 @@ test: all
 verify: venv               ## the grader's check: rerun a small study, compare with the shipped numbers
 	$(PY) -m dlbasics.verify
 
-bench: venv                ## engine vs plain reference, parts 2 and 3 (minutes)
-	$(PY) bench/bench_engine.py --ref-seeds 20
-	$(PY) bench/bench_conv.py
+bench: venv                ## engine vs plain reference, side by side (minutes); ends with BENCH lines
+	$(PY) bench/bench.py
 
-study: venv                ## the larger many-seed study (several minutes); then make report
-	$(PY) part2_fc.py --seeds 100 --lrs 0.01,0.03,0.1,0.3,1
-	$(PY) part3_conv.py --seeds 32
-	$(PY) part3_detection.py --seeds 16
+study: venv                ## the large study (make study DATA_DIR=...): 1000 seeds + lr sweep, 100, 32; the report
+	$(PY) part1_loss_gradient.py
+	$(PY) part2_fc.py $(RUN) --seeds 1000 --sweep-seeds 1000 --lrs 0.01,0.03,0.1,0.3,1,3
+	$(PY) part3_conv.py $(RUN) --seeds 100
+	$(PY) part3_detection.py $(RUN) --seeds 32
+	$(MAKE) -s report
 
 clean:
 	rm -rf figures/*.png figures/*.pdf figures/*.json figures/*.csv figures/*.tex

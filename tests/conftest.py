@@ -48,9 +48,13 @@ def bundled(name):
     return load_dataset(name, ROOT / "data")
 
 
-@functools.lru_cache(maxsize=None)
 def reference(kind, seed, reduction, activation="relu", lr=0.1, max_iters=10000, threads=1):
     """The plain reference on the bundled data, computed once per test session (several tests ask)."""
+    return _reference(kind, seed, reduction, activation, float(lr), max_iters, threads)
+
+
+@functools.lru_cache(maxsize=None)
+def _reference(kind, seed, reduction, activation, lr, max_iters, threads):
     import torch
     from dlbasics.reference import train_reference
     dataset = {"l2": "random", "ce": "random"}.get(kind, kind)

@@ -239,8 +239,8 @@ def test_one_class_or_one_sample_trains_and_draws(tmp_path, case):
     for main, stem in ((part3_conv.main, "part3_line"), (part3_detection.main, "part3_detection")):
         out = tmp_path / f"out_{stem}"
         with _no_exit():
-            run_main(main, ["--quick", "--no-progress", "--workers", "1", "--data-dir", str(tmp_path),
-                            "--out-dir", str(out)])
+            run_main(main, ["--seeds", "1", "--max-iters", "30", "--no-progress", "--workers", "1",
+                            "--data-dir", str(tmp_path), "--out-dir", str(out)])
         assert (out / f"{stem}_feature_maps.png").is_file() and (out / f"{stem}_summary.json").is_file()
 
 

@@ -1,6 +1,7 @@
-"""The report: every included file exists, it builds from scratch, no '??' in the PDF.
+"""The report: every included file is one the scripts write, it builds from scratch, no '??' in the PDF.
 
-Run after `make all` (as `make test` does): it needs the files the scripts wrote in figures/.
+Built in a fresh folder from the quick outputs of all four scripts (tests/conftest.py), so it does not
+depend on an earlier `make all`.
 """
 import re
 import shutil
@@ -11,7 +12,6 @@ import pytest
 from conftest import ROOT
 
 REPORT = ROOT / "report" / "report.tex"
-FIGURES = ROOT / "figures"
 
 
 def targets(kind):
@@ -20,36 +20,34 @@ def targets(kind):
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """Build the report in a fresh folder from the generated figures only."""
-    if not (FIGURES / "part1_numbers.tex").is_file():
-        pytest.fail("figures/ is empty: run `make all` before the report tests (make test does)")
+def built(tmp_path_factory, quick_outputs):
+    """The report built in a fresh folder from the quick outputs."""
     if shutil.which("latexmk") is None or shutil.which("pdftotext") is None:
         pytest.fail("latexmk / pdftotext missing: `make latex-deps` installs them")
     work = tmp_path_factory.mktemp("build")
     (work / "report").mkdir()
     shutil.copy(REPORT, work / "report" / "report.tex")
-    shutil.copytree(FIGURES, work / "figures")
+    shutil.copytree(quick_outputs[0], work / "figures")
     proc = subprocess.run(["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", "report.tex"],
                           cwd=work / "report", capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout[-3000:]
     return work / "report"
 
 
-def test_every_included_file_exists():
+def test_every_included_file_is_written_by_the_scripts(built):
     graphics = targets("includegraphics")
     inputs = targets("input")
     assert len(graphics) >= 30 and len(inputs) >= 8
     for path in graphics + inputs:
         assert path.startswith("../figures/"), path            # only generated files are included
-        assert (REPORT.parent / path).is_file(), path
+        assert (built / path).is_file(), path
     for path in graphics:
         assert path.endswith(".pdf"), path
 
 
-def test_every_figure_the_scripts_make_is_in_the_report():
+def test_every_figure_the_scripts_make_is_in_the_report(quick_outputs):
     included = {p.split("/")[-1] for p in targets("includegraphics")}
-    made = {p.name for p in FIGURES.glob("*.pdf")}
+    made = {p.name for p in quick_outputs[0].glob("*.pdf")}
     assert made <= included, sorted(made - included)
 
 
