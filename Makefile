@@ -16,12 +16,17 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install -q -r requirements.txt
 	touch $@
 
-# Each script uses both cores; part 3.2 comes last because its comparison table reads the part 2
-# and 3.1 summaries.
+# Parts 1, 2 and 3.1 run side by side (their single-threaded phases, start-up and plotting, overlap
+# the others' training); part 3.2 comes last because its comparison table reads the part 2 and 3.1
+# summaries. Each log is shown in one piece.
 figures: venv
-	@echo "== part1_loss_gradient.py"; $(PY) part1_loss_gradient.py
-	@echo "== part2_fc.py"; $(PY) part2_fc.py $(RUN)
-	@echo "== part3_conv.py"; $(PY) part3_conv.py $(RUN)
+	@rm -f .figures-*.log; status=0; \
+	for s in "part1_loss_gradient.py" "part2_fc.py $(RUN)" "part3_conv.py $(RUN)"; do \
+	  ( $(PY) $$s > .figures-$${s%%.py*}.log 2>&1 || echo "FAILED: $$s" >> .figures-$${s%%.py*}.log ) & \
+	done; wait; \
+	for f in .figures-part1*.log .figures-part2*.log .figures-part3*.log; do cat $$f; \
+	  grep -q '^FAILED: ' $$f && status=1; rm -f $$f; done; \
+	[ $$status -eq 0 ] || exit 1
 	@echo "== part3_detection.py"; $(PY) part3_detection.py $(RUN)
 
 data: venv                 ## regenerate the bundled datasets (byte-identical)
