@@ -122,7 +122,7 @@ class Batch:
         """Stop the runs that are done, diverged, stuck or at the cap; return how many stopped."""
         diverged = np.zeros(self.size, dtype=bool)
         for head in self.exp.heads:
-            diverged |= ~torch.isfinite(metrics[head.key("loss")]).numpy()
+            diverged |= ~np.isfinite(metrics[head.key("loss")].numpy())
         done = self.exp.done(metrics).numpy() & ~diverged
         stuck = self.exp.stuck(cache["acts"]).numpy() & ~done & ~diverged if self.exp.stuck else done & False
         for name, rule in self.exp.milestones.items():
