@@ -20,6 +20,7 @@ $(VENV)/.installed: requirements.txt
 # the others' training); part 3.2 comes last because its comparison table reads the part 2 and 3.1
 # summaries. Each log is shown in one piece.
 figures: venv
+	@$(PY) -m dlbasics.buildinfo start figures
 	@rm -f .figures-*.log; status=0; \
 	for s in "part1_loss_gradient.py" "part2_fc.py $(RUN)" "part3_conv.py $(RUN)"; do \
 	  ( $(PY) $$s > .figures-$${s%%.py*}.log 2>&1 || echo "FAILED: $$s" >> .figures-$${s%%.py*}.log ) & \
@@ -28,6 +29,7 @@ figures: venv
 	  grep -q '^FAILED: ' $$f && status=1; rm -f $$f; done; \
 	[ $$status -eq 0 ] || exit 1
 	@echo "== part3_detection.py"; $(PY) part3_detection.py $(RUN)
+	@$(PY) -m dlbasics.buildinfo finish figures
 
 data: venv                 ## regenerate the bundled datasets (byte-identical)
 	$(PY) -m dlbasics.gendata
@@ -59,10 +61,12 @@ bench: venv                ## engine vs plain reference, side by side (minutes);
 	$(PY) bench/bench.py
 
 study: venv                ## the large study (make study DATA_DIR=...): 1000 seeds + lr sweep, 100, 32; the report
+	$(PY) -m dlbasics.buildinfo start figures
 	$(PY) part1_loss_gradient.py
 	$(PY) part2_fc.py $(RUN) --seeds 1000 --sweep-seeds 1000 --lrs 0.01,0.03,0.1,0.3,1,3
 	$(PY) part3_conv.py $(RUN) --seeds 100
 	$(PY) part3_detection.py $(RUN) --seeds 32
+	$(PY) -m dlbasics.buildinfo finish figures
 	$(MAKE) -s report
 
 clean:

@@ -7,6 +7,10 @@ Target y = 0.5. Gradients are closed-form expressions (tested against torch.auto
   sigmoid + L2:  dL/dw = 2 (s - y) s (1 - s) x
   sigmoid + CE:  dL/dw = (s - y) x                      (CE computed as softplus(z) - y z)
   ReLU + L2:     dL/dw = 2 (relu(z) - y) [z > 0] x      (derivative 0 at z = 0, as in torch)
+Curvature: both losses depend on (w, b) only through z = w x + b, so their Hessian is
+L''(z) [[x^2, x], [x, 1]], with eigenvalues 0 and (1 + x^2) L''(z). Its sign map shows where each
+loss is convex:  CE: L'' = s (1 - s) > 0 everywhere;  L2: L'' = 2 (s'^2 + (s - y) s''), with
+s' = s (1 - s) and s'' = s' (1 - 2 s), which turns negative where the sigmoid saturates.
 
 Outputs (fixed names in --out-dir): part1_<what>.png/.pdf, part1_numbers.json, part1_numbers.tex.
 """
@@ -16,7 +20,7 @@ from pathlib import Path
 import numpy as np
 from scipy.special import expit
 
-from dlbasics import plots
+from dlbasics import pictures, plots
 from dlbasics.cli import Parser, bounded, folder, run_main
 from dlbasics.outputs import Outputs, write_json, write_tex_macros
 from dlbasics.paths import FIGURES_DIR
@@ -74,6 +78,19 @@ def grad_l2_relu(w, b, y):
     return 2.0 * (np.maximum(z, 0.0) - y) * (z > 0) * X
 
 
+def curvature_l2_sigmoid(w, b, y):
+    """The non-zero Hessian eigenvalue of (sigmoid(w x + b) - y)^2 in (w, b)."""
+    s = sigmoid_output(w, b)
+    d1 = s * (1.0 - s)
+    return (1 + X * X) * 2.0 * (d1 * d1 + (s - y) * d1 * (1.0 - 2.0 * s))
+
+
+def curvature_ce_sigmoid(w, b, y):
+    """The non-zero Hessian eigenvalue of the cross-entropy in (w, b): (1 + x^2) s (1 - s) > 0."""
+    s = sigmoid_output(w, b)
+    return (1 + X * X) * s * (1.0 - s)
+
+
 def surfaces(w, b, y):
     """name -> (values on the grid, figure title, z label)."""
     s = sigmoid_output(w, b)
@@ -108,6 +125,8 @@ def grid_numbers(w, b, y, extent):
         # None when no grid point is that far off (a narrow --extent)
         "l2_flat_among_far_pct": round(100.0 * float(np.mean(np.abs(g_l2[far]) < FLAT)), 1) if far.any() else None,
         "ce_min_abs_grad_far": round(float(np.abs(g_ce[far]).min()), 3) if far.any() else None,
+        "l2_concave_pct": pct(curvature_l2_sigmoid(w, b, y) < 0),
+        "ce_concave_pct": pct(curvature_ce_sigmoid(w, b, y) < 0),
         "l2_max_abs_grad": round(float(np.abs(g_l2).max()), 3),
         "ce_max_abs_grad": round(float(np.abs(g_ce).max()), 3),
         "l2_grad_at_corner": float(f"{abs(g_l2[-1, -1]):.2e}"),
@@ -121,18 +140,22 @@ def main(argv=None):
     w, b = np.meshgrid(axis, axis)                 # (points, points); b varies along rows
     with Outputs(args.out_dir) as out:
         for name, (values, title, zlabel) in surfaces(w, b, args.target).items():
-            plots.plot_surface(w, b, values, title, zlabel, out.dir, f"part1_{name}", args.extent)
+            pictures.plot_surface(w, b, values, title, zlabel, out.dir, f"part1_{name}", args.extent)
         slices = [(bias, {r"$L_2$ (sigmoid)": grad_l2_sigmoid(axis, bias, args.target),
                           r"cross-entropy (sigmoid)": grad_ce_sigmoid(axis, bias, args.target)})
                   for bias in (-args.extent / 2, 0.0, args.extent / 2)]
         plots.plot_gradient_slices(axis, slices, args.extent, out.dir, "part1_gradient_slices")
+        pictures.plot_sign_maps(w, b, {"L2 loss": curvature_l2_sigmoid(w, b, args.target),
+                                       "cross-entropy": curvature_ce_sigmoid(w, b, args.target)},
+                                args.extent, out.dir, "part1_curvature",
+                                "Sign of the curvature (the non-zero Hessian eigenvalue) over the grid")
         numbers = grid_numbers(w, b, args.target, args.extent)
         write_json(out.dir / "part1_numbers.json", numbers)
         tex = {f"p1 {k.replace('_', ' ')}": ("n/a" if v is None else v) for k, v in numbers.items()}
         mantissa, exponent = f"{numbers['l2_grad_at_corner']:.1e}".split("e")
         tex["p1 l2 grad at corner"] = f"{mantissa}\\times 10^{{{int(exponent)}}}"   # used inside $...$
         write_tex_macros(out.dir / "part1_numbers.tex", tex)
-    print(f"part 1: wrote 9 figures and part1_numbers.json to {args.out_dir}")
+    print(f"part 1: wrote 10 figures and part1_numbers.json to {args.out_dir}")
     for key, value in numbers.items():
         print(f"  {key}: {value}")
 

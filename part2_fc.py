@@ -24,11 +24,13 @@ seeds at every other learning rate in --lrs; the runs of seed --seed at --lr are
 (curves, gradient norms, final weights). Outputs go to --out-dir with fixed names (part2_*).
 """
 import sys
+from functools import partial
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
-from dlbasics import plots, summary
+from dlbasics import pictures, plots, summary
 from dlbasics.cli import (Parser, add_run_arguments, default_threads, float_list, positive_float, positive_int,
                           rerun_argv, resolve_quick, run_main)
 from dlbasics.data import describe, load_dataset
@@ -39,8 +41,10 @@ from dlbasics.outputs import Outputs, write_csv, write_json, write_tex_macros, w
 from dlbasics.parallel import train_jobs
 from dlbasics.resources import check_study
 from dlbasics.runtime import seed_everything
-from dlbasics.study import censored_values, fmt_iters, group_runs, sort_key, summarise
-from dlbasics.tables import print_table, write_curves_csv, write_study_table
+from dlbasics.sums import sum_samples
+from dlbasics.study import censored_values, fmt_iters, group_runs, power_law, sort_key
+from dlbasics.tables import (print_table, summarise_with_ci, write_curves_csv, write_paired_table,
+                             write_study_table)
 
 # ================================ The experiment ===============================================
 # The net of handout Figure 3, trained for many seeds at once (dlbasics/fcnet.py writes it out as
@@ -81,6 +85,17 @@ def dead(acts):
     return layer_off(acts["hidden"])
 
 
+def slopes(outputs, acts, activation):
+    """Recorded along the single runs (the report's mechanism): the factor 2 p (1 - p) by which L2 scales
+    CE's step in the logit, the hidden activation's mean slope (sigmoid' = h (1 - h); ReLU: 1 where on,
+    0 where off), and the share of images predicted 1. Means in a fixed order (sums.py)."""
+    z, h = outputs["logit"], acts["hidden"]                              # (N, R), (N, H, R)
+    p = torch.sigmoid(z)
+    slope = h * (1 - h) if activation == "sigmoid" else (h > 0).to(h.dtype)
+    mean = lambda x: sum_samples(x.reshape(-1, x.shape[-1])) / (x.numel() // x.shape[-1])  # noqa: E731
+    return {"l2_factor": mean(2 * p * (1 - p)), "hidden_slope": mean(slope), "predicted_1": mean((z > 0).to(z.dtype))}
+
+
 def experiment(setting, data, init="handout"):
     """setting: '<activation>-<loss>', e.g. 'relu-ce'."""
     activation, loss = setting.split("-")
@@ -88,7 +103,7 @@ def experiment(setting, data, init="handout"):
     return Experiment(net=FCNet(data.images, activation, init=init),
                       heads=[Head("", "logit", data.labels, LOSSES[loss], correct)],
                       done=done, stuck=dead if activation == "relu" and both_classes else None,
-                      record_grad_norms=True)
+                      record_grad_norms=True, diagnostics=partial(slopes, activation=activation))
 
 
 SETTINGS = [f"{a}-{loss}" for a in ACTIVATIONS for loss in LOSSES]
@@ -153,23 +168,26 @@ def cell(run, cap, tex=False):
     """Iterations to 100 % of one run as the tables show it."""
     if run.reached:
         return str(run.iterations)
-    return {"censored": ("$>$" if tex else ">") + str(cap), "stuck": f"dead at {run.iterations}",
-            "diverged": f"diverged at {run.iterations}"}[run.status]
+    return {"censored": ("$>$" if tex else ">") + f"{cap:,}".replace(",", "\\," if tex else ""),
+            "stuck": f"dead at {run.iterations}", "diverged": f"diverged at {run.iterations}"}[run.status]
 
 
 def single_run_outputs(single, args, out):
-    """Curves of the recorded runs (--reduction), the seed table, the curves CSV."""
+    """Curves of the recorded runs (--reduction), the overlay, the seed table, the curves CSV."""
     runs = [r for r in single if r.reduction == args.reduction]
     for r in runs:
         note = f"100 % after {r.iterations} updates" if r.reached else cell(r, args.max_iters)
-        name = f"{label(r)}, seed {args.seed}, {args.reduction} loss, lr {args.lr:g}"
-        loss_name = "L2 loss" if r.setting.endswith("l2") else "cross-entropy loss"
-        plots.plot_curve(r.curves["loss"], f"Loss: {name}", f"{loss_name} ({args.reduction})", out,
-                         f"part2_{r.setting.replace('-', '_')}_loss", note, logy=True)
-        plots.plot_curve(r.curves["acc"], f"Accuracy: {name}", "training accuracy", out,
-                         f"part2_{r.setting.replace('-', '_')}_accuracy", note, ylim=(0, 1.03))
-    plots.plot_overlay({label(r): r.curves for r in runs}, out, "part2_overlay",
-                       f"Part 2, seed {args.seed}, {args.reduction} loss, lr {args.lr:g}: all four settings")
+        loss_name = "L2 loss" if r.setting.endswith("l2") else "cross-entropy"
+        stem = f"part2_{r.setting.replace('-', '_')}"
+        plots.plot_curve(r.curves["loss"], f"{label(r)}: loss", f"{loss_name} ({args.reduction})", out,
+                         f"{stem}_loss", note, logy=True)
+        plots.plot_curve(r.curves["acc"], f"{label(r)}: accuracy", "training accuracy", out, f"{stem}_accuracy",
+                         note, ylim=(0, 1.03))
+    by_label = {label(r): r.curves for r in runs}
+    l2, ce = ([label(r) for r in runs if r.setting.endswith(loss)] for loss in ("l2", "ce"))
+    plots.plot_panels(by_label, [("loss", "L2 loss", True, l2), ("loss", "cross-entropy", True, ce),
+                                 ("acc", "training accuracy", False, None)], out, "part2_overlay",
+                      f"Part 2, seed {args.seed}, {args.reduction} loss, lr {args.lr:g}: the four settings")
     write_curves_csv(out / "part2_curves.csv", {f"{label(r)} ({args.reduction})": r.curves for r in runs},
                      ("loss", "acc"))
     order = sorted(runs, key=lambda r: (not r.reached, r.iterations))
@@ -187,66 +205,111 @@ def single_run_outputs(single, args, out):
     return order
 
 
+def mechanism_outputs(single, data, args, out):
+    """Why the settings differ, seen along the single runs (mean loss): gradient norms per layer, what
+    the net predicts on the way, the learned first-layer weights. Returns the averages quoted."""
+    runs = {label(r): r for r in single if r.reduction == "mean"}
+    curves = {lab: r.curves for lab, r in runs.items()}
+    plots.plot_panels(curves, [("grad_norm_W", "$\\|\\nabla\\|$ layer 1 (16 $\\to$ 4)", True, None),
+                               ("grad_norm_v", "$\\|\\nabla\\|$ layer 2 (4 $\\to$ 1)", True, None)],
+                      out, "part2_grad_norms", f"Gradient norm per layer, seed {args.seed}, mean loss, lr {args.lr:g}")
+    share = data.class_counts[1] / len(data)
+    plots.plot_panels(curves, [("predicted_1", f"share predicted 1 (true {share:.2f})", False, None),
+                               ("acc", "training accuracy", False, None)], out, "part2_predictions",
+                      f"What the nets predict on the way to 100 %, seed {args.seed}, mean loss")
+    pictures.plot_weight_images({lab: r.params["fc1.weight"].numpy() for lab, r in runs.items()}, out,
+                                "part2_weights", f"First-layer weights as 4x4 images, seed {args.seed}, at the stop")
+    mean_of = lambda lab, key: float(np.mean(runs[lab].curves[key]))  # noqa: E731
+    majority = max(data.class_counts) / len(data)
+    return {"l2 factor " + lab: mean_of(lab, "l2_factor") for lab in runs} | \
+        {"slope " + lab: mean_of(lab, "hidden_slope") for lab in runs} | \
+        {"plateau " + lab: int(np.sum(runs[lab].curves["acc"] == majority)) for lab in runs} | \
+        {"majority": majority, "plateau predicts 1": max(
+            float(np.max(r.curves["predicted_1"][r.curves["acc"] == majority], initial=0)) for r in runs.values())}
+
+
 def study_outputs(runs, args, out):
-    """At --lr: the study table and ECDF; over --lrs: the sweep heatmaps and CSV."""
+    """At --lr: the study table (medians with 95 % intervals), ECDF and paired comparisons; over --lrs:
+    the sweep heatmaps, its CSV and the 1/lr fit. Returns the summaries, pairs and fits."""
     groups = group_runs(runs)
-    stats = {key: summarise(rs) for key, rs in groups.items()}
+    stats = {key: summarise_with_ci(rs) for key, rs in groups.items()}
     settings = list(dict.fromkeys(r.setting for r in runs))
-    write_study_table(out, "part2_study", {red: {label(s): stats[(s, args.lr, red)] for s in settings}
-                                           for red in REDUCTIONS}, args.max_iters)
-    plots.plot_ecdf({f"{red} reduction, lr {args.lr:g}": {
-        label(s): (censored_values(groups[(s, args.lr, red)]), [r.status for r in groups[(s, args.lr, red)]])
-        for s in settings} for red in REDUCTIONS}, args.max_iters, out, "part2_study_ecdf",
-        f"Part 2: iterations to 100 % over {args.seeds} seeds")
-    rows = []
+    at_lr = {red: {label(s): groups[(s, args.lr, red)] for s in settings} for red in REDUCTIONS}
+    summaries = {red: {label(s): stats[(s, args.lr, red)] for s in settings} for red in REDUCTIONS}
+    write_study_table(out, "part2_study", summaries, args.max_iters)
+    pairs = write_paired_table(out, "part2_paired", at_lr, summaries)
+    plots.plot_ecdf({f"{red} reduction, lr {args.lr:g}": {lab: (censored_values(rs), [r.status for r in rs])
+                                                          for lab, rs in at_lr[red].items()} for red in REDUCTIONS},
+                    args.max_iters, out, "part2_study_ecdf", f"Part 2: iterations to 100 % over {args.seeds} seeds")
+    panels, rows = {}, []
     for red in REDUCTIONS:
         cells = [[stats[(s, lr, red)] for lr in args.lrs] for s in settings]
-        plots.plot_heatmap([[c["median"] for c in row] for row in cells], [label(s) for s in settings],
-                           [f"{lr:g}" for lr in args.lrs],
-                           [[fmt_iters(c["median"], args.max_iters).replace(">10000", ">10k") +
-                             f"\n{c['reached_pct']:.0f}%" for c in row] for row in cells],
-                           f"Median iterations to 100 % ({red} loss; % = share of seeds reached)",
-                           out, f"part2_lr_sweep_{red}", args.max_iters)
-        rows += [[label(s), red, f"{lr:g}", c["seeds"]] + [fmt_iters(c[q], args.max_iters) for q in ("median", "q1", "q3")]
+        panels[f"{red} loss"] = (np.array([[c["median"] for c in row] for row in cells]),
+                                 [[fmt_iters(c["median"], args.max_iters).replace(">10000", ">10k") +
+                                   f"\n{c['reached_pct']:.0f}%" for c in row] for row in cells])
+        rows += [[label(s), red, f"{lr:g}", c["seeds"]] + [fmt_iters(c[q], args.max_iters) for q in
+                                                           ("median", "q1", "q3")]
                  + [f"{c['reached_pct']:.1f}", f"{c['diverged_pct']:.1f}", f"{c['stuck_pct']:.1f}"]
                  for s, row in zip(settings, cells) for lr, c in zip(args.lrs, row)]
+    plots.plot_heatmaps(panels, [label(s) for s in settings], [f"{lr:g}" for lr in args.lrs], args.max_iters, out,
+                        "part2_lr_sweep", "Median iterations to 100 % (% = share of seeds that got there)")
     write_csv(out / "part2_lr_sweep.csv", ["setting", "reduction", "lr", "seeds", "median", "Q1", "Q3",
                                            "reached %", "diverged %", "dead %"], rows)
-    return stats
+    fits = {s: power_law(args.lrs, [stats[(s, lr, "mean")]["median"] for lr in args.lrs]) for s in settings}
+    return stats, pairs, fits
 
 
-def numbers(single, order, stats, data, args):
-    """Every number the report quotes about part 2, as LaTeX macros."""
+def data_outputs(data, out):
+    """A few images of each class of the random dataset (the data section's figure)."""
+    labels = data.labels.numpy()
+    idx = [i for c in (0, 1) for i in np.flatnonzero(labels == c)[:4]]
+    pictures.plot_samples([data.images[i].numpy() for i in idx], [f"y={int(labels[i])}" for i in idx], out,
+                          "part2_data", "random (4x4)")
+
+
+def numbers(single, order, stats, pairs, fits, mech, data, args):
+    """Every number the report quotes about part 2, as LaTeX macros (see the report's \\input)."""
     tag = {"sigmoid-l2": "SigL", "sigmoid-ce": "SigC", "relu-l2": "ReluL", "relu-ce": "ReluC"}
-    cap = args.max_iters
+    cap, lr = args.max_iters, args.lr
     values = {"p2 seeds": args.seeds, "p2 sweep seeds": args.sweep_seeds, "p2 cap": f"{cap:,}".replace(",", "\\,"),
-              "p2 lr": f"{args.lr:g}", "p2 seed": args.seed, "p2 data": data.origin,
+              "p2 lr": f"{lr:g}", "p2 seed": args.seed, "p2 data": data.origin,
               "p2 params": n_parameters(FCNet(data.images, "relu").module()),
-              "p2 order": " $<$ ".join(label(r) for r in order)}
+              "p2 zeros": data.class_counts[0], "p2 ones": data.class_counts[1], "p2 samples": len(data),
+              "p2 majority pct": f"{100 * mech['majority']:.0f}", "p2 lrs": ", ".join(f"{x:g}" for x in args.lrs),
+              "p2 order": " $<$ ".join(label(r) for r in order if r.reached)}
     for r in single:
         values[f"p2 seed {r.reduction} {tag[r.setting]}"] = cell(r, cap, tex=True)
-    for (setting, lr, red), s in stats.items():
-        if lr != args.lr:
-            continue
-        for q in ("median", "q1", "q3"):
-            values[f"p2 {q} {red} {tag[setting]}"] = fmt_iters(s[q], cap, tex=True)
-        values[f"p2 reached {red} {tag[setting]}"] = f"{s['reached_pct']:.0f}"
+    for (setting, at, red), s in stats.items():
+        if at == lr:
+            for q in ("median", "q1", "q3", "ci_low", "ci_high"):
+                values[f"p2 {q} {red} {tag[setting]}"] = fmt_iters(s[q], cap, tex=True)
+            for k in ("reached", "stuck", "diverged"):
+                values[f"p2 {k} {red} {tag[setting]}"] = f"{s[k + '_pct']:.0f}"
     for red in REDUCTIONS:
-        ranked = sorted([k for k in stats if k[1] == args.lr and k[2] == red], key=lambda k: sort_key(stats[k]))
-        values[f"p2 study order {red}"] = " $<$ ".join(label(k[0]) for k in ranked)
+        ranked = sorted([k for k in stats if k[1] == lr and k[2] == red], key=lambda k: sort_key(stats[k]))
+        values[f"p2 study order {red}"] = " $<$ ".join(label(k[0]) for k in ranked if np.isfinite(stats[k]["median"]))
+    for setting, (k, used) in fits.items():
+        values[f"p2 lr exponent {tag[setting]}"] = f"{k:.2f}"
+        values[f"p2 lr fit range {tag[setting]}"] = f"{min(used):g}--{max(used):g}" if used else "none"
+    for key, v in mech.items():
+        values[f"p2 {key}"] = f"{v:.2f}" if isinstance(v, float) else v
     return values
 
 
 def write_outputs(runs, data, args, out):
     single = [r for r in runs if r.curves]
     order = single_run_outputs(single, args, out)
-    stats = study_outputs(runs, args, out)
-    values = numbers(single, order, stats, data, args)
+    mech = mechanism_outputs(single, data, args, out)
+    stats, pairs, fits = study_outputs(runs, args, out)
+    data_outputs(data, out)
+    values = numbers(single, order, stats, pairs, fits, mech, data, args)
     write_tex_macros(out / "part2_numbers.tex", values)
     settings = {k: (str(v) if k in ("data_dir", "out_dir") else v) for k, v in vars(args).items()}
     rerun = rerun_argv(args, ["seed", "seeds", "lr", "lrs", "sweep_seeds", "activations", "reduction", "max_iters",
                               "dtype"])
-    write_json(out / "part2_summary.json", summary.build("part2_fc.py", rerun, settings, data, runs, numbers=values))
+    groups = [{"setting": s, "lr": lr, "reduction": red} | st for (s, lr, red), st in stats.items()]
+    write_json(out / "part2_summary.json", summary.build("part2_fc.py", rerun, settings, data, runs, groups=groups,
+                                                         numbers=values | {"pairs": pairs}))
 
 
 def main(argv=None):

@@ -25,7 +25,7 @@ from dlbasics import plots, summary
 from dlbasics.cli import (Parser, add_run_arguments, default_threads, positive_float, positive_int, rerun_argv,
                           resolve_quick, run_main)
 from dlbasics.convnet import ConvNet
-from dlbasics.convruns import BLOCK, learned_pictures, relative_change
+from dlbasics.convruns import BLOCK, data_samples, learned_pictures, relative_change
 from dlbasics.data import describe, load_dataset
 from dlbasics.engine import Experiment, Head, Job, layer_off
 from dlbasics.models import n_parameters
@@ -33,8 +33,8 @@ from dlbasics.outputs import Outputs, write_json, write_tex_macros
 from dlbasics.parallel import train_jobs
 from dlbasics.resources import check_study
 from dlbasics.runtime import seed_everything
-from dlbasics.study import censored_values, fmt_iters, group_runs, summarise
-from dlbasics.tables import write_curves_csv, write_study_table
+from dlbasics.study import censored_values, fmt_iters, group_runs
+from dlbasics.tables import summarise_with_ci, write_curves_csv, write_study_table
 from part2_fc import correct, cross_entropy
 
 # ================================ The experiment ===============================================
@@ -90,20 +90,21 @@ def run_study(args, data):
 
 def single_run_outputs(run, data, args, out):
     note = f"100 % after {run.iterations} updates" if run.reached else f"{run.status} after {run.iterations} updates"
-    name = f"line, seed {args.seed}, {args.reduction} loss, lr {args.lr:g}"
-    plots.plot_curve(run.curves["loss"], f"Loss: {name}", f"cross-entropy loss ({args.reduction})", out,
+    name = f"line net, seed {args.seed}"
+    plots.plot_curve(run.curves["loss"], f"{name}: loss", f"cross-entropy ({args.reduction})", out,
                      "part3_line_loss", note, logy=True)
-    plots.plot_curve(run.curves["acc"], f"Accuracy: {name}", "training accuracy", out,
+    plots.plot_curve(run.curves["acc"], f"{name}: accuracy", "training accuracy", out,
                      "part3_line_accuracy", note, ylim=(0, 1.03))
     write_curves_csv(out / "part3_line_curves.csv", {f"line seed {args.seed} ({args.reduction})": run.curves},
                      ("loss", "acc"))
+    data_samples(data, out, "line", lambda i: f"y={int(data.labels[i])}", "line (16x16)")
     return learned_pictures(run, data, out, "line", lambda c, i: CLASS_NAME[c],
                             "after it reached 100\\,\\% training accuracy" if run.reached else "at its stop")
 
 
 def study_outputs(runs, args, out):
     groups = group_runs(runs, ("reduction",))
-    stats = {red: summarise(groups[(red,)]) for red in REDUCTIONS}
+    stats = {red: summarise_with_ci(groups[(red,)]) for red in REDUCTIONS}
     plots.plot_ecdf({f"line dataset, lr {args.lr:g}": {
         f"{red} reduction": (censored_values(groups[(red,)]), [r.status for r in groups[(red,)]])
         for red in REDUCTIONS}}, args.max_iters, out, "part3_line_study_ecdf",
@@ -112,10 +113,12 @@ def study_outputs(runs, args, out):
     return stats
 
 
-def numbers(single, stats, captions, data, args):
+def numbers(single, stats, pictures_out, data, args):
+    captions, silent = pictures_out
     cap = args.max_iters
     values = {"p3 line seed iters": single.iterations if single.reached else f"$>${cap}",
-              "p3 line seeds": args.seeds, "p3 line data": data.origin,
+              "p3 line seeds": args.seeds, "p3 line data": data.origin, "p3 line silent maps": silent,
+              "p3 line zeros": data.class_counts[0], "p3 line ones": data.class_counts[1],
               "p3 line filters caption": captions["filters"], "p3 line feature maps caption": captions["feature_maps"],
               "p3 line params": f"{n_parameters(ConvNet(data.images).module()):,}".replace(",", "\\,"),
               "p3 line conv one change pct": f"{100 * relative_change(single.params, single.seed, False, 'conv1.weight'):.0f}",

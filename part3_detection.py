@@ -29,15 +29,15 @@ from dlbasics import plots, summary
 from dlbasics.cli import (Parser, UserError, add_run_arguments, default_threads, positive_float, positive_int,
                           rerun_argv, resolve_quick, run_main)
 from dlbasics.convnet import ConvNet
-from dlbasics.convruns import BLOCK, learned_pictures
+from dlbasics.convruns import BLOCK, data_samples, learned_pictures
 from dlbasics.data import describe, load_dataset
 from dlbasics.engine import Experiment, Head, Job, layer_off
 from dlbasics.outputs import Outputs, write_csv, write_json, write_tex_macros, write_tex_table
 from dlbasics.parallel import train_jobs
 from dlbasics.resources import check_study
 from dlbasics.runtime import seed_everything
-from dlbasics.study import censored_values, fmt_iters, milestone_values, summarise
-from dlbasics.tables import write_curves_csv, write_study_table
+from dlbasics.study import censored_values, fmt_iters, milestone_values
+from dlbasics.tables import summarise_with_ci, write_curves_csv, write_study_table
 from part2_fc import correct, cross_entropy
 
 # ================================ The experiment ===============================================
@@ -119,6 +119,7 @@ def run_study(args, data):
 
 
 def curve_figures(run, args, out):
+    """The four curves of the single run, one figure each, and the four together."""
     note = f"regression 100 % after {run.iterations} updates" if run.reached else \
         f"{run.status} after {run.iterations} updates"
     name = f"seed {args.seed}, {args.reduction} loss"
@@ -126,15 +127,15 @@ def curve_figures(run, args, out):
              "cls_acc": ("Classification accuracy", "accuracy", False, (0, 1.03)),
              "reg_loss": ("L2 (width) loss", "L2 loss", True, None),
              "reg_acc": ("Regression accuracy (|error| < 0.5)", "accuracy", False, (0, 1.03))}
+    title_of = {k: f"{t}, seed {args.seed}" for k, (t, *_) in specs.items()}
     for key, (title, ylabel, logy, ylim) in specs.items():
-        plots.plot_curve(run.curves[key], f"{title}: {name}", ylabel, out, f"part3_detection_{key}", note,
+        plots.plot_curve(run.curves[key], title_of[key], ylabel, out, f"part3_detection_{key}", note,
                          logy=logy, ylim=ylim)
-    plots.plot_overlay({f"seed {args.seed}": {"loss": run.curves["cls_loss"], "acc": run.curves["cls_acc"],
-                                              "reg_loss": run.curves["reg_loss"], "reg_acc": run.curves["reg_acc"]}},
-                       out, "part3_detection_combined",
-                       f"Detection net, {name}, lr_cls {args.lr_cls:g}, lr_reg {args.lr_reg:g}",
-                       panels=(("loss", "cross-entropy", True), ("acc", "classification accuracy", False),
-                               ("reg_loss", "L2 loss", True), ("reg_acc", "regression accuracy", False)))
+    plots.plot_panels({f"seed {args.seed}": run.curves},
+                      [("cls_loss", "cross-entropy", True, None), ("cls_acc", "classification accuracy", False, None),
+                       ("reg_loss", "L2 (width) loss", True, None), ("reg_acc", "regression accuracy", False, None)],
+                      out, "part3_detection_combined",
+                      f"Detection net, {name}, lr_cls {args.lr_cls:g}, lr_reg {args.lr_reg:g}", cols=2, height=2.2)
     write_curves_csv(out / "part3_detection_curves.csv", {f"seed {args.seed} ({args.reduction})": run.curves},
                      METRICS)
 
@@ -146,7 +147,7 @@ def study_outputs(runs, args, out):
         rs = [r for r in runs if r.reduction == red]
         status = np.array([r.status for r in rs])
         values = {"regression": censored_values(rs), "classification": milestone_values(rs, "classification")}
-        stats[red] = {head: summarise(rs, v) for head, v in values.items()}
+        stats[red] = {head: summarise_with_ci(rs, v) for head, v in values.items()}
         panels[f"{red} reduction"] = {head: (v, status) for head, v in values.items()}
     plots.plot_ecdf(panels, args.max_iters, out, "part3_detection_study_ecdf",
                     f"Part 3.2: iterations to 100 % over {args.seeds} seeds "
@@ -155,12 +156,15 @@ def study_outputs(runs, args, out):
     return stats
 
 
-def numbers(single, stats, captions, data, args):
+def numbers(single, stats, pictures_out, data, args):
+    captions, silent = pictures_out
     cap = args.max_iters
     first = single.milestones["classification"]
     values = {"p3 det seed iters": single.iterations if single.reached else f"$>${cap}",
               "p3 det seed cls first": first if first is not None else "never", "p3 det seeds": args.seeds,
               "p3 det data": data.origin, "p3 det lr cls": f"{args.lr_cls:g}", "p3 det lr reg": f"{args.lr_reg:g}",
+              "p3 det silent maps": silent, "p3 det zeros": data.class_counts[0], "p3 det ones": data.class_counts[1],
+              "p3 det width min": f"{float(data.widths.min()):g}", "p3 det width max": f"{float(data.widths.max()):g}",
               "p3 det filters caption": captions["filters"], "p3 det feature maps caption": captions["feature_maps"]}
     for red in REDUCTIONS:
         for head, tag in (("regression", "reg"), ("classification", "cls")):
@@ -200,6 +204,7 @@ def main(argv=None):
         single = next(r for r in runs if r.curves and r.reduction == args.reduction)
         curve_figures(single, args, out.dir)
         label = lambda c, i: f"label {c} ({'diamond' if c == 0 else 'square'})\nwidth {data.widths[i]:g}"  # noqa: E731
+        data_samples(data, out.dir, "detection", lambda i: f"w={data.widths[i]:g}", "detection (16x16)")
         captions = learned_pictures(single, data.to(getattr(torch, args.dtype)), out.dir, "detection", label,
                                     "when its width regression reached 100\\,\\%" if single.reached else "at its stop",
                                     " Both heads read these 128 numbers.")

@@ -95,24 +95,27 @@ class Batch:
         self.t += 1
 
     # ---- what happens to each run -----------------------------------------------------------
-    def record(self, metrics, grads):
-        """Append this iteration's metrics (and gradient norms) to the curves of recorded runs."""
+    def record(self, metrics, grads, cache):
+        """Append this iteration's metrics (gradient norms, diagnostics) to the curves of recorded runs."""
         if not self.buffers:
             return
         rec = np.flatnonzero(self.recorded[self.cols]).tolist()
         if not rec:
             return
-        keys = sorted(metrics)
-        values = torch.stack([metrics[k].to(torch.float64) for k in keys], 1)[rec]
+        pos = torch.tensor(rec)
+        values = {k: metrics[k][pos] for k in metrics}
         if self.exp.record_grad_norms:
-            pos = torch.tensor(rec)
-            norms = []
-            for k, v in sorted(grads.items()):              # ||gradient||, summed in a fixed order
-                x = v.index_select(self.dim, pos).movedim(self.dim, -1).reshape(-1, len(rec))
-                norms.append(sum_samples(x * x).sqrt())
-            keys = keys + [f"grad_norm_{k}" for k in sorted(grads)]
-            values = torch.cat([values, torch.stack(norms, 1).to(torch.float64)], 1)
-        for row, p in zip(values.numpy(), rec):
+            for k, g in grads.items():                     # ||gradient||, summed in a fixed order
+                x = g.index_select(self.dim, pos).movedim(self.dim, -1).reshape(-1, len(rec))
+                values[f"grad_norm_{k}"] = sum_samples(x * x).sqrt()
+        if self.exp.diagnostics:
+            def mine(t):                                   # outputs and acts carry the seed axis last
+                return t.index_select(t.ndim - 1, pos)
+            values |= self.exp.diagnostics({k: mine(v) for k, v in cache["outputs"].items()},
+                                           {k: mine(v) for k, v in cache["acts"].items()})
+        keys = sorted(values)
+        rows = torch.stack([values[k].to(torch.float64) for k in keys], 1).numpy()
+        for row, p in zip(rows, rec):
             job = self.cols[p]
             if self.buffers[job] is None:
                 self.buffers[job] = CurveBuffer(keys)

@@ -8,7 +8,7 @@ independent of the thread count).
 import numpy as np
 import torch
 
-from . import plots
+from . import pictures
 from .convnet import ConvNet
 from .models import init_
 from .outputs import write_text
@@ -38,27 +38,39 @@ def picture_samples(data):
 
 
 def learned_pictures(run, data, out, name, row_label, when, extra=""):
-    """The filter grid and the second-layer feature maps of `run`, each with its caption.
+    """The filter grid and the second-layer feature maps of `run`, with their captions.
 
-    Writes part3_<name>_filters / _feature_maps (.png, .pdf, _caption.tex); row_label(c, i) names
-    class c's sample i. Returns the captions, {"filters": text, "feature_maps": text}.
+    The maps are shown for the first image of each class and averaged over each class. Writes
+    part3_<name>_filters / _feature_maps (.png, .pdf, _caption.tex); row_label(c, i) names class c's
+    image i. Returns the captions and the number of maps that are 0 for every image.
     """
     net = f"{name} net"
-    plots.plot_filters(run.params["conv1.weight"].numpy(),
-                       f"{net.capitalize()}, seed {run.seed}: first-layer 7x7 filters after training", out,
-                       f"part3_{name}_filters")
+    pictures.plot_filters(run.params["conv1.weight"].numpy(), f"{net.capitalize()}, seed {run.seed}: 7x7 filters",
+                          out, f"part3_{name}_filters")
+    maps = feature_maps(run.params, data.images, regression=data.widths is not None)      # (N, 8, 4, 4)
+    labels = data.labels.numpy()
     picks = picture_samples(data)
-    idx = [i for _, i in picks]
-    maps = feature_maps(run.params, data.images[idx], regression=data.widths is not None)
-    plots.plot_feature_maps(data.images[idx].numpy(), maps, [row_label(c, i) for c, i in picks],
-                            f"{net.capitalize()}, seed {run.seed}: second-layer feature maps (8 x 4 x 4)", out,
-                            f"part3_{name}_feature_maps")
-    which = " and ".join(f"sample {i} (label {c})" for c, i in picks)
+    rows = [(row_label(c, i), data.images[i].numpy(), maps[i]) for c, i in picks]
+    rows += [(f"mean of the\n{int((labels == c).sum())} label-{c}\nimages", None, maps[labels == c].mean(0))
+             for c, _ in picks]
+    pictures.plot_feature_maps(rows, out, f"part3_{name}_feature_maps",
+                               f"{net.capitalize()}, seed {run.seed}: second-layer maps (8 x 4 x 4)")
+    silent = int(sum(maps[:, c].max() == 0 for c in range(maps.shape[1])))
+    which = " and ".join(f"image {i} (label {c})" for c, i in picks)
     captions = {
         "filters": f"The 16 first-layer $7\\times7$ filters of the {net} (seed {run.seed}) {when}; red positive, "
                    "blue negative, one colour scale centred on 0.",
-        "feature_maps": f"Second-layer feature maps of the {net} (seed {run.seed}) for {which}: the input, then "
-                        f"the 8 ReLU maps of size $4\\times4$ on one colour scale.{extra}"}
+        "feature_maps": f"Second-layer feature maps of the {net} (seed {run.seed}) {when}: for {which}, then "
+                        f"averaged over each class, all on one colour scale. {silent} of the 8 maps "
+                        f"{'is' if silent == 1 else 'are'} 0 for every one of the {len(labels)} images.{extra}"}
     for key, text in captions.items():
         write_text(out / f"part3_{name}_{key}_caption.tex", text + "\n")
-    return captions
+    return captions, silent
+
+
+def data_samples(data, out, name, caption_of, title):
+    """Four images of each class present (the data section's figure)."""
+    labels = data.labels.numpy()
+    idx = [i for c in (0, 1) for i in np.flatnonzero(labels == c)[:4]]
+    pictures.plot_samples([data.images[i].numpy() for i in idx], [caption_of(i) for i in idx], out,
+                          f"part3_{name}_data", title)

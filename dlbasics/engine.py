@@ -80,6 +80,7 @@ class Experiment:
     milestones: dict = field(default_factory=dict)   # name -> rule(metrics) -> (S,) bool
     optimizer: object = field(default_factory=GradientDescent)
     record_grad_norms: bool = False
+    diagnostics: object = None  # (outputs, acts) of the recorded runs -> {name: (R,)}: extra curves
 
 
 def train(experiment, jobs, max_iters, width=None, progress=None):
@@ -92,7 +93,7 @@ def train(experiment, jobs, max_iters, width=None, progress=None):
     batch = Batch(experiment, jobs, max_iters, width or len(jobs))
     while batch.active():
         metrics, grads, cache = evaluate(experiment, batch)
-        batch.record(metrics, grads)
+        batch.record(metrics, grads, cache)
         finished = batch.stop(metrics, cache)
         if finished:
             grads = batch.take(grads, batch.kept)
@@ -117,6 +118,7 @@ def evaluate(experiment, batch):
         metrics[head.key("loss")] = sum_samples(value) * batch.scale
         metrics[head.key("acc")] = head.correct(outputs[head.output], target).sum(0) / n
         d_out[head.output] = d_value * weight
+    cache["outputs"] = outputs
     return metrics, experiment.net.backward(batch.params, cache, d_out), cache
 
 

@@ -67,3 +67,48 @@ def fmt_iters(value, cap, tex=False):
 
 def fmt_pct(value):
     return f"{value:.0f}" if value == int(value) else f"{value:.1f}"
+
+
+def median_ci(values, seed=0, level=0.95, resamples=2000):
+    """Percentile-bootstrap confidence interval of the median (scipy.stats.bootstrap), seeded.
+
+    Runs that never got there are +inf, so an interval that reaches them is open: (lo, inf).
+    """
+    import warnings
+
+    from scipy.stats import bootstrap
+    values = np.asarray(values, dtype=float)
+    if len(values) < 2 or np.all(values == values[0]):
+        return float(np.median(values)), float(np.median(values))
+    with warnings.catch_warnings(), np.errstate(invalid="ignore"):
+        warnings.simplefilter("ignore")          # scipy's degeneracy check trips over +inf values
+        res = bootstrap((values,), np.median, confidence_level=level, n_resamples=resamples,
+                        method="percentile", vectorized=True, rng=np.random.default_rng(seed))
+    # medians of whole iteration counts are multiples of 1/2; the percentiles interpolate between them
+    return tuple(float(np.round(2 * v) / 2) if np.isfinite(v) else float(v)
+                 for v in (res.confidence_interval.low, res.confidence_interval.high))
+
+
+def paired(a, b):
+    """Runs of two settings with the same seeds (same initial weights): share of seeds on which a needs
+    fewer iterations than b, more, or as many (+inf counts as more than any number), and the two-sided
+    sign-test p-value on the seeds that differ."""
+    from scipy.stats import binomtest
+    by_seed = {r.seed: r for r in b}
+    pairs = [(va, vb) for va, vb in zip(censored_values(a), censored_values([by_seed[r.seed] for r in a]))]
+    wins = sum(va < vb for va, vb in pairs)
+    losses = sum(va > vb for va, vb in pairs)
+    n = len(pairs)
+    p_value = binomtest(wins, wins + losses).pvalue if wins + losses else 1.0
+    return {"seeds": n, "a_faster_pct": 100 * wins / n, "b_faster_pct": 100 * losses / n,
+            "tied_pct": 100 * (n - wins - losses) / n, "p_value": float(p_value)}
+
+
+def power_law(lrs, medians):
+    """Least-squares fit log(median) = c - k log(lr) over the finite medians: (k, lrs used)."""
+    pts = [(lr, m) for lr, m in zip(lrs, medians) if math.isfinite(m) and m > 0]
+    if len(pts) < 2:
+        return math.nan, [lr for lr, _ in pts]
+    x, y = np.log([p[0] for p in pts]), np.log([p[1] for p in pts])
+    slope = np.polyfit(x, y, 1)[0]
+    return float(-slope), [p[0] for p in pts]

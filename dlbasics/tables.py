@@ -2,11 +2,12 @@
 import numpy as np
 
 from .outputs import write_csv, write_tex_table
-from .study import fmt_iters, fmt_pct, sort_key, summarise
+from .study import fmt_iters, fmt_pct, median_ci, paired, sort_key, summarise
 
-STUDY_HEADER = ["reduction", "rank", "setting", "median", "Q1", "Q3", "reached %", "diverged %", "dead %"]
-TEX_STUDY_HEADER = ["reduction", "rank", "setting", "median", "$Q_1$", "$Q_3$", "reached \\%", "diverged \\%",
-                    "dead \\%"]
+STUDY_HEADER = ["reduction", "rank", "setting", "seeds", "median", "95% CI", "Q1", "Q3", "reached %", "diverged %",
+                "dead %"]
+TEX_STUDY_HEADER = ["", "rank", "setting", "median", "95\\,\\% CI", "$Q_1$", "$Q_3$", "reached", "diverged",
+                    "dead"]
 
 
 def ranked(groups):
@@ -15,18 +16,63 @@ def ranked(groups):
     return sorted(groups.items(), key=lambda item: sort_key(item[1]))
 
 
+def summarise_with_ci(runs, values=None, seed=0):
+    """summarise() plus a bootstrap 95 % interval of the median (ci_low, ci_high)."""
+    s = summarise(runs, values)
+    from .study import censored_values
+    s["ci_low"], s["ci_high"] = median_ci(censored_values(runs) if values is None else values, seed)
+    return s
+
+
+def fmt_ci(s, cap, tex=False):
+    lo, hi = (fmt_iters(s[k], cap, tex) for k in ("ci_low", "ci_high"))
+    return f"{lo}--{hi}" if tex else f"{lo}-{hi}"
+
+
 def write_study_table(out, stem, by_reduction, cap):
-    """by_reduction: {reduction: {label: summary}} -> <stem>.csv and <stem>.tex."""
+    """by_reduction: {reduction: {label: summary (with CI)}} -> <stem>.csv and <stem>.tex.
+
+    Ranks go only to settings whose median is a number: two medians beyond the cap cannot be ordered.
+    """
     csv_rows, tex_rows = [], []
     for red, groups in by_reduction.items():
         for i, (lab, s) in enumerate(ranked(groups), 1):
             rank = str(i) if np.isfinite(s["median"]) else "--"
-            cells = [fmt_pct(s["reached_pct"]), fmt_pct(s["diverged_pct"]), fmt_pct(s["stuck_pct"])]
-            csv_rows.append([red, rank, lab] + [fmt_iters(s[k], cap) for k in ("median", "q1", "q3")] + cells)
-            tex_rows.append([red if i == 1 else "", rank, lab] +
-                            [fmt_iters(s[k], cap, tex=True) for k in ("median", "q1", "q3")] + cells)
+            pct = [fmt_pct(s["reached_pct"]), fmt_pct(s["diverged_pct"]), fmt_pct(s["stuck_pct"])]
+            csv_rows.append([red, rank, lab, s["seeds"], fmt_iters(s["median"], cap), fmt_ci(s, cap),
+                             fmt_iters(s["q1"], cap), fmt_iters(s["q3"], cap)] + pct)
+            tex_rows.append([red if i == 1 else "", rank, lab, fmt_iters(s["median"], cap, True), fmt_ci(s, cap, True)]
+                            + [fmt_iters(s[k], cap, True) for k in ("q1", "q3")] + [p + "\\,\\%" for p in pct])
     write_csv(out / f"{stem}.csv", STUDY_HEADER, csv_rows)
-    write_tex_table(out / f"{stem}.tex", TEX_STUDY_HEADER, tex_rows, align="lllrrrrrr")
+    write_tex_table(out / f"{stem}.tex", TEX_STUDY_HEADER, tex_rows, align="lllrrrrrrr")
+
+
+def write_paired_table(out, stem, by_reduction, summaries):
+    """Neighbours in each reduction's ranking, compared seed by seed (same initial weights).
+
+    by_reduction: {reduction: {label: [runs]}}; summaries: {reduction: {label: summary}}.
+    Returns [{"reduction", "a", "b", **paired(a, b)}], a ranked ahead of b.
+    """
+    rows = []
+    for red, groups in by_reduction.items():
+        order = [lab for lab, _ in ranked(summaries[red])]
+        for a, b in zip(order, order[1:]):
+            rows.append({"reduction": red, "a": a, "b": b} | paired(groups[a], groups[b]))
+    header = ["reduction", "faster", "slower", "seeds", "faster wins %", "slower wins %", "ties %", "sign-test p"]
+    cells = [[r["reduction"], r["a"], r["b"], r["seeds"], fmt_pct(round(r["a_faster_pct"], 1)),
+              fmt_pct(round(r["b_faster_pct"], 1)), fmt_pct(round(r["tied_pct"], 1)), fmt_p(r["p_value"])]
+             for r in rows]
+    write_csv(out / f"{stem}.csv", header, cells)
+    tex = [[c[0] if i == 0 or cells[i - 1][0] != c[0] else ""] + c[1:4] + [x + "\\,\\%" for x in c[4:7]]
+           + [c[7].replace("e-", "\\,$\\cdot 10^{-") + "}$" if "e-" in c[7] else c[7]]
+           for i, c in enumerate(cells)]
+    write_tex_table(out / f"{stem}.tex", ["", "ahead", "behind", "seeds", "ahead faster", "behind faster",
+                                          "tied", "sign test $p$"], tex, align="lllrrrrr")
+    return rows
+
+
+def fmt_p(p):
+    return "<1e-300" if p < 1e-300 else f"{p:.1e}" if p < 0.001 else f"{p:.3f}"
 
 
 def summaries_by(runs_by_label):

@@ -49,3 +49,22 @@ def test_narrow_extent_reports_no_far_points():
     axis = np.linspace(-1, 1, 21)
     numbers = p1.grid_numbers(*np.meshgrid(axis, axis), 0.5, 1.0)
     assert numbers["far_pct"] == 0 and numbers["ce_min_abs_grad_far"] is None
+
+
+@pytest.mark.parametrize("y", [0.5, 0.0, 0.9])
+def test_curvature_is_the_hessian_eigenvalue(y):
+    """Closed-form curvature against torch.func.hessian of the loss in (w, b), float64."""
+    axis = np.linspace(-6, 6, 25)
+    w, b = np.meshgrid(axis, axis)
+    bce = torch.nn.functional.binary_cross_entropy_with_logits
+    losses = {p1.curvature_l2_sigmoid: lambda z: (torch.sigmoid(z) - y) ** 2,
+              p1.curvature_ce_sigmoid: lambda z: bce(z, torch.full_like(z, y))}
+    for closed_form, loss_of_z in losses.items():
+        def loss(wb):
+            return loss_of_z(wb[0] * p1.X + wb[1])
+        hessians = torch.func.vmap(torch.func.hessian(loss))(
+            torch.tensor(np.stack([w.ravel(), b.ravel()], 1), dtype=torch.float64))
+        eig = torch.linalg.eigvalsh(hessians)                      # (points, 2), ascending
+        nonzero = torch.where(eig[:, 0].abs() > eig[:, 1].abs(), eig[:, 0], eig[:, 1]).numpy()
+        assert np.allclose(nonzero, closed_form(w, b, y).ravel(), atol=1e-12)
+        assert np.all(np.abs(eig.numpy()).min(1) < 1e-12)          # the other eigenvalue is 0
