@@ -16,19 +16,18 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install -q -r requirements.txt
 	touch $@
 
-# Parts 1, 2 and 3.1 run side by side (their single-threaded phases, start-up and plotting, overlap
-# the others' training); part 3.2 comes last because its comparison table reads the part 2 and 3.1
-# summaries. Each log is shown in one piece.
+# The four scripts run side by side (their single-threaded phases, start-up and plotting, overlap the
+# others' training); each log is shown in one piece.
 figures: venv
 	@$(PY) -m dlbasics.buildinfo start figures
 	@rm -f .figures-*.log; status=0; \
-	for s in "part1_loss_gradient.py" "part2_fc.py $(RUN)" "part3_conv.py $(RUN)"; do \
+	for s in "part1_loss_gradient.py" "part2_fc.py $(RUN)" "part3_conv.py $(RUN) --workers 1" \
+	         "part3_detection.py $(RUN)"; do \
 	  ( $(PY) $$s > .figures-$${s%%.py*}.log 2>&1 || echo "FAILED: $$s" >> .figures-$${s%%.py*}.log ) & \
 	done; wait; \
-	for f in .figures-part1*.log .figures-part2*.log .figures-part3*.log; do cat $$f; \
+	for f in .figures-part1*.log .figures-part2*.log .figures-part3_c*.log .figures-part3_d*.log; do cat $$f; \
 	  grep -q '^FAILED: ' $$f && status=1; rm -f $$f; done; \
 	[ $$status -eq 0 ] || exit 1
-	@echo "== part3_detection.py"; $(PY) part3_detection.py $(RUN)
 	@$(PY) -m dlbasics.buildinfo finish figures
 
 data: venv                 ## regenerate the bundled datasets (byte-identical)
@@ -43,7 +42,8 @@ latex-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    texlive-latex-base texlive-latex-recommended latexmk poppler-utils >/dev/null; }
 
-report: latex-deps
+report: latex-deps venv
+	@$(PY) -m dlbasics.claims figures
 	@if [ -f report/report.tex ]; then \
 	  cd report && latexmk -pdf -interaction=nonstopmode -halt-on-error -quiet report.tex >/dev/null \
 	    || { tail -40 report.log; exit 1; }; \

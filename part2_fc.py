@@ -36,13 +36,13 @@ from dlbasics.cli import (Parser, add_run_arguments, default_threads, float_list
 from dlbasics.data import describe, load_dataset
 from dlbasics.engine import Experiment, Head, Job, layer_off
 from dlbasics.fcnet import FCNet
-from dlbasics.models import n_parameters
+from dlbasics.models import init_, n_parameters
 from dlbasics.outputs import Outputs, write_csv, write_json, write_tex_macros, write_tex_table
 from dlbasics.parallel import train_jobs
 from dlbasics.resources import check_study
 from dlbasics.runtime import seed_everything
 from dlbasics.sums import sum_samples
-from dlbasics.study import censored_values, fmt_iters, group_runs, power_law, sort_key
+from dlbasics.study import censored_values, fmt_iters, group_runs, power_law, sort_key, summarise
 from dlbasics.tables import (print_table, summarise_with_ci, write_curves_csv, write_paired_table,
                              write_study_table)
 
@@ -85,15 +85,18 @@ def dead(acts):
     return layer_off(acts["hidden"])
 
 
-def slopes(outputs, acts, activation):
-    """Recorded along the single runs (the report's mechanism): the factor 2 p (1 - p) by which L2 scales
-    CE's step in the logit, the hidden activation's mean slope (sigmoid' = h (1 - h); ReLU: 1 where on,
-    0 where off), and the share of images predicted 1. Means in a fixed order (sums.py)."""
+def slopes(outputs, acts, activation, labels):
+    """Recorded along the single runs (the report's mechanism). l2_factor: how much smaller L2's push on
+    the logits is than CE's, |2 p (1 - p) (p - y)| summed over images against |p - y|; hidden_slope:
+    the hidden activation's mean derivative (sigmoid' = h (1 - h) <= 1/4; ReLU: 1 where on, 0 where
+    off); predicted_1: the share of images predicted 1. Sums in a fixed order (sums.py)."""
     z, h = outputs["logit"], acts["hidden"]                              # (N, R), (N, H, R)
-    p = torch.sigmoid(z)
+    p, y = torch.sigmoid(z), labels[:, None]
+    err = (p - y).abs()
     slope = h * (1 - h) if activation == "sigmoid" else (h > 0).to(h.dtype)
     mean = lambda x: sum_samples(x.reshape(-1, x.shape[-1])) / (x.numel() // x.shape[-1])  # noqa: E731
-    return {"l2_factor": mean(2 * p * (1 - p)), "hidden_slope": mean(slope), "predicted_1": mean((z > 0).to(z.dtype))}
+    return {"l2_factor": sum_samples(2 * p * (1 - p) * err) / sum_samples(err), "hidden_slope": mean(slope),
+            "predicted_1": mean((z > 0).to(z.dtype))}
 
 
 def experiment(setting, data, init="handout"):
@@ -103,7 +106,7 @@ def experiment(setting, data, init="handout"):
     return Experiment(net=FCNet(data.images, activation, init=init),
                       heads=[Head("", "logit", data.labels, LOSSES[loss], correct)],
                       done=done, stuck=dead if activation == "relu" and both_classes else None,
-                      record_grad_norms=True, diagnostics=partial(slopes, activation=activation))
+                      record_grad_norms=True, diagnostics=partial(slopes, activation=activation, labels=data.labels))
 
 
 SETTINGS = [f"{a}-{loss}" for a in ACTIVATIONS for loss in LOSSES]
@@ -119,7 +122,7 @@ def parse_args(argv=None):
     p.add_argument("--lrs", type=float_list, default=[0.1, 0.3, 1.0, 3.0],
                    help="learning rates of the sweep, comma-separated (default: 0.1,0.3,1,3)")
     p.add_argument("--sweep-seeds", type=positive_int, default=None,
-                   help="seeds per cell at the sweep's other learning rates (default: 100)")
+                   help="seeds per cell at the sweep's other learning rates (default: 50)")
     p.add_argument("--activations", default="sigmoid,relu",
                    help="hidden activations, comma-separated, of sigmoid, relu (default: %(default)s)")
     p.add_argument("--workers", type=positive_int, default=default_threads(),
@@ -133,7 +136,7 @@ def parse_args(argv=None):
     for act in args.activations:
         if act not in ACTIVATIONS:
             p.error(f"argument --activations: unknown activation {act!r} (choose from sigmoid, relu)")
-    args.sweep_seeds = args.sweep_seeds or (args.seeds if args.quick else min(100, args.seeds))
+    args.sweep_seeds = args.sweep_seeds or (args.seeds if args.quick else min(50, args.seeds))
     if args.quick and "--lrs" not in (argv or sys.argv[1:]):
         args.lrs = [0.1, 1.0]
     args.lrs = sorted(set(args.lrs) | {args.lr})
@@ -221,10 +224,16 @@ def mechanism_outputs(single, data, args, out):
                                 "part2_weights", f"First-layer weights as 4x4 images, seed {args.seed}, at the stop")
     mean_of = lambda lab, key: float(np.mean(runs[lab].curves[key]))  # noqa: E731
     majority = max(data.class_counts) / len(data)
+    start = init_(FCNet(data.images, "relu").module(), args.seed).state_dict()["fc1.weight"].flatten()
+    moved = {lab: r.params["fc1.weight"].flatten().to(start.dtype) - start for lab, r in runs.items()}
+    cosine = {f"weights cosine {a}": float(moved[f"{a} + L2"] @ moved[f"{a} + CE"] /
+                                           (moved[f"{a} + L2"].norm() * moved[f"{a} + CE"].norm()))
+              for a in ("sigmoid", "ReLU") if f"{a} + L2" in moved and f"{a} + CE" in moved}
+    cosine |= {f"weights moved {lab}": float(m.norm() / start.norm()) for lab, m in moved.items()}
     return {"l2 factor " + lab: mean_of(lab, "l2_factor") for lab in runs} | \
         {"slope " + lab: mean_of(lab, "hidden_slope") for lab in runs} | \
         {"plateau " + lab: int(np.sum(runs[lab].curves["acc"] == majority)) for lab in runs} | \
-        {"majority": majority, "plateau predicts 1": max(
+        cosine | {"majority": majority, "plateau predicts 1": max(
             float(np.max(r.curves["predicted_1"][r.curves["acc"] == majority], initial=0)) for r in runs.values())}
 
 
@@ -232,7 +241,7 @@ def study_outputs(runs, args, out):
     """At --lr: the study table (medians with 95 % intervals), ECDF and paired comparisons; over --lrs:
     the sweep heatmaps, its CSV and the 1/lr fit. Returns the summaries, pairs and fits."""
     groups = group_runs(runs)
-    stats = {key: summarise_with_ci(rs) for key, rs in groups.items()}
+    stats = {key: summarise_with_ci(rs) if key[1] == args.lr else summarise(rs) for key, rs in groups.items()}
     settings = list(dict.fromkeys(r.setting for r in runs))
     at_lr = {red: {label(s): groups[(s, args.lr, red)] for s in settings} for red in REDUCTIONS}
     summaries = {red: {label(s): stats[(s, args.lr, red)] for s in settings} for red in REDUCTIONS}

@@ -16,8 +16,8 @@ part2_fc.py (iterations = updates before the first evaluation at 100 %, censored
 diverged on NaN/inf, dead when a whole ReLU layer is 0 for every image, --reduction mean or sum
 and the study runs both, float64 by default).
 
-Outputs go to --out-dir with fixed names (part3_detection_*), plus part3_comparison.* when the
-part 2 and part 3.1 summaries are in the same folder.
+Outputs go to --out-dir with fixed names (part3_detection_*). The table that compares all parts
+is made with the report (python -m dlbasics.claims), from the three scripts' summaries.
 """
 import sys
 from functools import partial
@@ -26,13 +26,13 @@ import numpy as np
 import torch
 
 from dlbasics import plots, summary
-from dlbasics.cli import (Parser, UserError, add_run_arguments, default_threads, positive_float, positive_int,
+from dlbasics.cli import (Parser, add_run_arguments, default_threads, positive_float, positive_int,
                           rerun_argv, resolve_quick, run_main)
 from dlbasics.convnet import ConvNet
 from dlbasics.convruns import BLOCK, data_samples, learned_pictures
 from dlbasics.data import describe, load_dataset
 from dlbasics.engine import Experiment, Head, Job, layer_off
-from dlbasics.outputs import Outputs, write_csv, write_json, write_tex_macros, write_tex_table
+from dlbasics.outputs import Outputs, write_json, write_tex_macros
 from dlbasics.parallel import train_jobs
 from dlbasics.resources import check_study
 from dlbasics.runtime import seed_everything
@@ -98,18 +98,6 @@ def parse_args(argv=None):
     return resolve_quick(p.parse_args(argv), seeds=4, max_iters=300)
 
 
-def sibling_summaries(out_dir):
-    """The part 2 and 3.1 summaries the comparison table reads, checked before any work; None if absent."""
-    files = {"part2_fc.py": out_dir / "part2_summary.json", "part3_conv.py": out_dir / "part3_line_summary.json"}
-    if not all(f.exists() for f in files.values()):
-        return None
-    found = {script: summary.read(f, script) for script, f in files.items()}
-    for script, s in found.items():
-        if not summary.groups_of(s, reduction="mean"):
-            raise UserError(f"{files[script]}: expected mean-reduction results in it; rerun {script}")
-    return found
-
-
 def run_study(args, data):
     check_study(2 * (args.seeds + (args.seed >= args.seeds)), 2, args.max_iters, metrics=4)
     seeds = sorted(set(range(args.seeds)) | {args.seed})
@@ -119,7 +107,7 @@ def run_study(args, data):
 
 
 def curve_figures(run, args, out):
-    """The four curves of the single run, one figure each, and the four together."""
+    """The four curves of the single run, one figure each (the handout's four figures)."""
     note = f"regression 100 % after {run.iterations} updates" if run.reached else \
         f"{run.status} after {run.iterations} updates"
     name = f"seed {args.seed}, {args.reduction} loss"
@@ -131,11 +119,6 @@ def curve_figures(run, args, out):
     for key, (title, ylabel, logy, ylim) in specs.items():
         plots.plot_curve(run.curves[key], title_of[key], ylabel, out, f"part3_detection_{key}", note,
                          logy=logy, ylim=ylim)
-    plots.plot_panels({f"seed {args.seed}": run.curves},
-                      [("cls_loss", "cross-entropy", True, None), ("cls_acc", "classification accuracy", False, None),
-                       ("reg_loss", "L2 (width) loss", True, None), ("reg_acc", "regression accuracy", False, None)],
-                      out, "part3_detection_combined",
-                      f"Detection net, {name}, lr_cls {args.lr_cls:g}, lr_reg {args.lr_reg:g}", cols=2, height=2.2)
     write_curves_csv(out / "part3_detection_curves.csv", {f"seed {args.seed} ({args.reduction})": run.curves},
                      METRICS)
 
@@ -163,7 +146,7 @@ def numbers(single, stats, pictures_out, data, args):
     values = {"p3 det seed iters": single.iterations if single.reached else f"$>${cap}",
               "p3 det seed cls first": first if first is not None else "never", "p3 det seeds": args.seeds,
               "p3 det data": data.origin, "p3 det lr cls": f"{args.lr_cls:g}", "p3 det lr reg": f"{args.lr_reg:g}",
-              "p3 det silent maps": silent, "p3 det zeros": data.class_counts[0], "p3 det ones": data.class_counts[1],
+              "p3 det silent maps": silent, "p3 det lr ratio": f"{args.lr_cls / args.lr_reg:g}", "p3 det zeros": data.class_counts[0], "p3 det ones": data.class_counts[1],
               "p3 det width min": f"{float(data.widths.min()):g}", "p3 det width max": f"{float(data.widths.max()):g}",
               "p3 det filters caption": captions["filters"], "p3 det feature maps caption": captions["feature_maps"]}
     for red in REDUCTIONS:
@@ -175,29 +158,10 @@ def numbers(single, stats, pictures_out, data, args):
     return values
 
 
-def comparison(siblings, stats, args, out):
-    """Part 2 vs 3.1 vs 3.2 under the mean loss, from the part 2 and 3.1 summaries in the out folder."""
-    if siblings is None:
-        print(f"part 3.2: no part2/part3_line summary in {args.out_dir}: comparison table skipped")
-        return
-    p2 = siblings["part2_fc.py"]
-    p2_lr = p2["settings"]["lr"]
-    studies = [(f"2: {g['setting']}", g) for g in summary.groups_of(p2, reduction="mean", lr=p2_lr)]
-    studies += [("3.1: line", g) for g in summary.groups_of(siblings["part3_conv.py"], reduction="mean")]
-    studies += [(f"3.2: {head}", stats["mean"][head]) for head in ("classification", "regression")]
-    cap = args.max_iters
-    rows = {tex: [[name] + [fmt_iters(float(s[k]), cap, tex=tex) for k in ("median", "q1", "q3")]
-                  + [f"{float(s['reached_pct']):.0f}", s["seeds"]] for name, s in studies] for tex in (False, True)}
-    write_csv(out / "part3_comparison.csv", ["experiment", "median", "Q1", "Q3", "reached %", "seeds"], rows[False])
-    write_tex_table(out / "part3_comparison.tex", ["experiment (mean loss)", "median", "$Q_1$", "$Q_3$",
-                                                   "reached \\%", "seeds"], rows[True])
-
-
 def main(argv=None):
     args = parse_args(argv)
     data = load_dataset("detection", args.data_dir)
     print(describe(data))
-    siblings = sibling_summaries(args.out_dir)
     with Outputs(args.out_dir) as out:
         seed_everything(args.seed, 1)
         runs = run_study(args, data.to(getattr(torch, args.dtype)))
@@ -211,7 +175,6 @@ def main(argv=None):
         stats = study_outputs(runs, args, out.dir)
         values = numbers(single, stats, captions, data, args)
         write_tex_macros(out.dir / "part3_detection_numbers.tex", values)
-        comparison(siblings, stats, args, out.dir)
         settings = {k: (str(v) if k in ("data_dir", "out_dir") else v) for k, v in vars(args).items()}
         rerun = rerun_argv(args, ["seed", "seeds", "lr_cls", "lr_reg", "reduction", "max_iters", "dtype"])
         groups = [{"setting": head, "lr": args.lr_cls, "reduction": red} | s

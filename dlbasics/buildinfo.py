@@ -52,7 +52,7 @@ def finish(out_dir):
     stamp = out_dir / STAMP
     seconds = time.time() - float(stamp.read_text()) if stamp.is_file() else None
     import torch
-    values = {"build seconds": "not recorded" if seconds is None else f"{seconds:.0f}",
+    values = {"build seconds": "an unrecorded time" if seconds is None else f"{seconds:.0f}\\,s",
               "build date": time.strftime("%Y-%m-%d"), "build cpu": tex_escape(cpu_model()),
               "build cores": os.cpu_count() or 1, "build torch": torch.__version__.split("+")[0],
               "build python": platform.python_version()}

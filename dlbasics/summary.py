@@ -60,6 +60,17 @@ def build(script, argv, settings, data, runs, milestones=(), groups=None, number
             "single_runs": singles, "groups": groups, "numbers": numbers or {}}
 
 
+def _restore(value):
+    """Undo outputs._clean: the strings 'inf', '-inf' and 'nan' stand for those floats."""
+    if isinstance(value, str) and value in ("inf", "-inf", "nan"):
+        return float(value)
+    if isinstance(value, dict):
+        return {k: _restore(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_restore(v) for v in value]
+    return value
+
+
 def read(path, script=None):
     """A summary written by `script` (any when None); UserError naming the file if it is not one."""
     path = Path(path)
@@ -72,7 +83,7 @@ def read(path, script=None):
         raise UserError(f"{path}: expected a summary with schema {SCHEMA!r}; rerun the script that wrote it")
     if script and summary.get("script") != script:
         raise UserError(f"{path}: expected a summary written by {script}, found one by {summary.get('script')}")
-    return summary
+    return _restore(summary)
 
 
 def groups_of(summary, **match):

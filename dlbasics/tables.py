@@ -26,6 +26,8 @@ def summarise_with_ci(runs, values=None, seed=0):
 
 def fmt_ci(s, cap, tex=False):
     lo, hi = (fmt_iters(s[k], cap, tex) for k in ("ci_low", "ci_high"))
+    if lo == hi:
+        return lo
     return f"{lo}--{hi}" if tex else f"{lo}-{hi}"
 
 

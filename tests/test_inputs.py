@@ -19,7 +19,7 @@ import part2_fc
 import part3_conv
 import part3_detection
 from conftest import ROOT
-from dlbasics import checkdata, outputs
+from dlbasics import checkdata, claims, outputs
 from dlbasics.cli import run_main
 from dlbasics.data import DataError, load_dataset
 
@@ -189,14 +189,11 @@ def test_checkdata_reports_on_stderr(tmp_path, capsys):
     assert "--data-dir" not in captured.err and captured.out == ""
 
 
-def test_corrupt_sibling_summary_is_refused_before_training(tmp_path, capsys):
-    out = tmp_path / "out"
-    out.mkdir()
-    (out / "part2_summary.json").write_text("{not json")
-    (out / "part3_line_summary.json").write_text("{}")
-    assert_refused(part3_detection.main, ["--quick", "--out-dir", out], capsys, "part2_summary.json",
-                   "expected a summary written by the scripts")
-    assert sorted(p.name for p in out.iterdir()) == ["part2_summary.json", "part3_line_summary.json"]
+def test_corrupt_summary_is_refused_by_the_report_step(tmp_path, capsys):
+    (tmp_path / "part2_summary.json").write_text("{not json")
+    (tmp_path / "part3_line_summary.json").write_text("{}")
+    assert_refused(claims.main, [tmp_path], capsys, "part2_summary.json", "expected a summary written by the scripts")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["part2_summary.json", "part3_line_summary.json"]
 
 
 # ---- writing ---------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ depend on an earlier `make all`.
 import re
 import shutil
 import subprocess
+import sys
 
 import pytest
 
@@ -28,6 +29,9 @@ def built(tmp_path_factory, quick_outputs):
     (work / "report").mkdir()
     shutil.copy(REPORT, work / "report" / "report.tex")
     shutil.copytree(quick_outputs[0], work / "figures")
+    for step in (["-m", "dlbasics.claims", work / "figures"], ["-m", "dlbasics.buildinfo", "finish", work / "figures"]):
+        made = subprocess.run([sys.executable, *map(str, step)], cwd=ROOT, capture_output=True, text=True)
+        assert made.returncode == 0, made.stderr
     proc = subprocess.run(["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", "report.tex"],
                           cwd=work / "report", capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout[-3000:]
@@ -38,6 +42,7 @@ def test_every_included_file_is_written_by_the_scripts(built):
     graphics = targets("includegraphics")
     inputs = targets("input")
     assert len(graphics) >= 30 and len(inputs) >= 8
+    inputs = [p for p in inputs if p != "../figures/build_info.tex"]         # optional: \IfFileExists
     for path in graphics + inputs:
         assert path.startswith("../figures/"), path            # only generated files are included
         assert (built / path).is_file(), path
@@ -69,3 +74,31 @@ def test_every_caption_names_its_command():
     assert figures
     for fig in figures:
         assert "\\made{python part" in fig, fig[:200]
+
+
+def pdf_width_inches(path):
+    """The width of a one-page PDF written by matplotlib, from its MediaBox (points / 72)."""
+    box = re.search(rb"/MediaBox\s*\[\s*([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)", path.read_bytes())
+    return (float(box.group(3)) - float(box.group(1))) / 72
+
+
+def test_figures_are_printed_at_their_drawn_size(built):
+    """Included without scaling, and no wider than the text (16.6 cm): their text prints at the size the
+    plots set, which is never below 8 pt (the next test)."""
+    text = REPORT.read_text()
+    assert not re.search(r"\\includegraphics\[", text), "a figure is scaled in the report"
+    for path in targets("includegraphics"):
+        assert pdf_width_inches(built / path) <= 16.6 / 2.54 + 0.01, path
+
+
+def test_no_figure_text_below_8_pt():
+    from dlbasics import plots
+    sizes = [v for k, v in plots.plt.rcParams.items() if k.endswith(("size", "fontsize")) and
+             isinstance(v, (int, float)) and "font" in k or k in ("axes.titlesize", "axes.labelsize",
+                                                                     "xtick.labelsize", "ytick.labelsize",
+                                                                     "legend.fontsize", "figure.titlesize")]
+    assert sizes and min(sizes) >= plots.MIN_FONT == 8
+    for module in ("plots.py", "pictures.py"):
+        source = (ROOT / "dlbasics" / module).read_text()
+        explicit = [float(x) for x in re.findall(r"fontsize=([\d.]+)", source)]
+        assert all(x >= 8 for x in explicit), (module, explicit)

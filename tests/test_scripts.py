@@ -34,10 +34,10 @@ def test_part2_writes_every_output(quick_outputs):
     for setting in ("sigmoid_l2", "sigmoid_ce", "relu_l2", "relu_ce"):
         for what in ("loss", "accuracy"):
             assert {f"part2_{setting}_{what}.png", f"part2_{setting}_{what}.pdf"} <= names(out)
-    for stem in ("overlay", "study_ecdf", "lr_sweep_mean", "lr_sweep_sum"):
+    for stem in ("overlay", "study_ecdf", "lr_sweep", "grad_norms", "predictions", "weights", "data"):
         assert {f"part2_{stem}.png", f"part2_{stem}.pdf"} <= names(out)
     for f in ("seed_table.csv", "seed_table.tex", "study.csv", "study.tex", "curves.csv", "lr_sweep.csv",
-              "summary.json", "numbers.tex"):
+              "paired.csv", "paired.tex", "summary.json", "numbers.tex"):
         assert f"part2_{f}" in names(out)
     assert "data: random (bundled" in procs["part2_fc.py"].stdout
     assert "sorted by iterations" in procs["part2_fc.py"].stdout
@@ -46,12 +46,11 @@ def test_part2_writes_every_output(quick_outputs):
 def test_part3_writes_every_output(quick_outputs):
     out, _ = quick_outputs
     for stem, curves in (("part3_line", ("loss", "accuracy")),
-                         ("part3_detection", ("cls_loss", "cls_acc", "reg_loss", "reg_acc", "combined"))):
+                         ("part3_detection", ("cls_loss", "cls_acc", "reg_loss", "reg_acc"))):
         for fig in ("filters", "feature_maps", "study_ecdf") + curves:
             assert {f"{stem}_{fig}.png", f"{stem}_{fig}.pdf"} <= names(out), fig
         for f in ("filters_caption.tex", "study.csv", "study.tex", "curves.csv", "numbers.tex", "summary.json"):
             assert f"{stem}_{f}" in names(out)
-    assert {"part3_comparison.csv", "part3_comparison.tex"} <= names(out)
 
 
 def test_every_summary_shares_one_schema(quick_outputs):

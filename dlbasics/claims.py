@@ -1,0 +1,368 @@
+"""The report's sentences that depend on the results, written from the scripts' summary JSONs.
+
+    python -m dlbasics.claims DIR       (make report): DIR/claims.tex and DIR/claims.json
+
+Every comparison the report's prose makes about the runs comes from here, worded by what the numbers
+say: if a rerun (other data, other seeds) flips a comparison, the sentence flips with it.
+claims.json keeps the facts behind each sentence; tests/test_claims.py recomputes them from the runs.
+"""
+import math
+import sys
+
+from .cli import Parser, UserError, folder, run_main
+from .outputs import write_json, write_tex_macros, write_tex_table
+from .summary import read
+
+LABEL = {"sigmoid-l2": "sigmoid + L2", "sigmoid-ce": "sigmoid + CE", "relu-l2": "ReLU + L2", "relu-ce": "ReLU + CE"}
+SIGNIFICANT = 0.01              # a neighbour in a ranking is "distinguishable" below this sign-test p
+
+
+def num(x):
+    """A median or count for the prose: '>cap' never appears here (callers check finiteness)."""
+    text = f"{x:,.0f}" if float(x) == int(x) else f"{x:,.1f}"
+    return text.replace(",", "\\,")
+
+
+def ratio(a, b):
+    return a / b if math.isfinite(a) and math.isfinite(b) and b > 0 else math.nan
+
+
+def times(r):
+    return f"{r:.1f}\\,$\\times$"
+
+
+def slower(a, b, cap):
+    """How many times slower median a is than median b, as words: 'x', or 'more than x' when a is
+    beyond the cap (then cap / b is a lower bound), or None when b is beyond it too."""
+    if not math.isfinite(b):
+        return None, math.nan
+    if not math.isfinite(a):
+        return f"more than {times(cap / b)}", cap / b
+    return times(a / b), a / b
+
+
+class Part2:
+    """The part 2 study at its main learning rate, read from part2_summary.json."""
+
+    def __init__(self, summary):
+        self.s, self.lr, self.cap = summary, summary["settings"]["lr"], summary["settings"]["max_iters"]
+        self.g = {(g["setting"], g["reduction"]): g for g in summary["groups"] if g["lr"] == self.lr}
+        self.settings = [s for s in LABEL if (s, "mean") in self.g]
+
+    def median(self, setting, red="mean"):
+        return self.g[(setting, red)]["median"]
+
+    def order(self, red):
+        reached = [s for s in self.settings if math.isfinite(self.median(s, red))]
+        return sorted(reached, key=lambda s: self.median(s, red))
+
+
+def loss_effect(p2):
+    words = {a: slower(p2.median(f"{a}-l2"), p2.median(f"{a}-ce"), p2.cap) for a in ("sigmoid", "relu")}
+    facts = {a: w[1] for a, w in words.items()}
+    unit = {"sigmoid": "sigmoid units", "relu": "ReLU units"}
+    if all(w[0] and w[1] > 1 for w in words.values()):
+        text = ("cross-entropy needs fewer iterations than L2 with either activation: L2 is "
+                f"{words['sigmoid'][0]} slower with sigmoid units and {words['relu'][0]} slower with ReLU units")
+    else:
+        text = "; ".join(f"with {unit[a]}, " + ("the comparison is open (both medians beyond the cap)" if not w[0]
+                         else f"L2 is {w[0]} slower" if w[1] > 1 else f"L2 is faster ({times(1 / w[1])})")
+                         for a, w in words.items())
+    return text, {"l2_over_ce": facts}
+
+
+def activation_effect(p2):
+    words = {k: slower(p2.median(f"sigmoid-{k}"), p2.median(f"relu-{k}"), p2.cap) for k in ("l2", "ce")}
+    facts = {k: w[1] for k, w in words.items()}
+    name = {"l2": "L2", "ce": "cross-entropy"}
+    if all(w[0] and w[1] > 1 for w in words.values()):
+        text = ("ReLU units need fewer iterations than sigmoid units with either loss: sigmoid units are "
+                f"{words['l2'][0]} slower with L2 and {words['ce'][0]} slower with cross-entropy")
+    else:
+        text = "; ".join(f"with {name[k]}, " + ("the comparison is open" if not w[0] else
+                         f"sigmoid units are {w[0]} slower" if w[1] > 1 else f"ReLU units are slower ({times(1 / w[1])})")
+                         for k, w in words.items())
+    return text, {"sigmoid_over_relu": facts}
+
+
+def mechanism(p2):
+    """The measured ratios against the factors of the bounds: 2 for L2 vs CE, 4 for sigmoid vs ReLU."""
+    parts, facts = [], {}
+    for what, pairs_, bound in (("L2/CE", [("sigmoid-l2", "sigmoid-ce"), ("relu-l2", "relu-ce")], 2),
+                                ("sigmoid/ReLU", [("sigmoid-l2", "relu-l2"), ("sigmoid-ce", "relu-ce")], 4)):
+        found = [slower(p2.median(a), p2.median(b), p2.cap) for a, b in pairs_]
+        known = [r for w, r in found if w]
+        facts[what] = known
+        if not known:
+            parts.append(f"the {what} ratios cannot be measured (medians beyond the cap)")
+            continue
+        lo, hi = min(known), max(known)
+        where = ("close to" if all(abs(r / bound - 1) <= 0.15 for r in known) else
+                 "above" if lo > bound else "below" if hi < bound else "on both sides of")
+        parts.append(f"the {what} ratios ({', '.join(w for w, _ in found if w)}) are {where} the factor {bound} "
+                     "of the bound")
+    return "; ".join(parts), facts
+
+
+def gradient_start(p2):
+    """Seed 0, mean loss, first-layer gradient norm at t = 0: sigmoid against ReLU units, per loss."""
+    g = {r["setting"]: r["curve_points"]["grad_norm_W"]["0"] for r in p2.s["single_runs"]
+         if r["reduction"] == "mean" and r["lr"] == p2.lr}
+    facts = {k: g[f"relu-{k}"] / g[f"sigmoid-{k}"] for k in ("l2", "ce")}
+    both = all(r > 1 for r in facts.values())
+    text = (f"at the start the first layer's gradient is {times(facts['l2'])} smaller with sigmoid units than "
+            f"with ReLU units under L2, and {times(facts['ce'])} smaller under cross-entropy" if both else
+            "at the start the first layer's gradient is not smaller with sigmoid units in every case")
+    return text, {"relu_over_sigmoid_at_0": facts}
+
+
+def weight_moves(p2):
+    """Seed 0, mean loss: do the L2 and CE runs move the first layer in the same direction?"""
+    n = p2.s["numbers"]
+    cos = {a: float(n[f"p2 weights cosine {a}"]) for a in ("sigmoid", "ReLU") if f"p2 weights cosine {a}" in n}
+    same = all(c >= 0.9 for c in cos.values())
+    text = ("The moves of the L2 and the cross-entropy run point the same way" if same else
+            "The moves of the L2 and the cross-entropy run do not point the same way")
+    text += " (cosine " + ", ".join(f"{c:.2f} with {a} units" for a, c in cos.items()) + ")"
+    if same:
+        text += ": the loss sets how fast the first layer moves, hardly where it goes"
+    return text, {"cosine": cos, "same_direction": same}
+
+
+def orders_differ(p2):
+    a, b = p2.order("mean"), p2.order("sum")
+    text = ("so the two conventions rank the settings differently, and a report that quotes one without "
+            "saying which can mislead" if a != b else "and both conventions rank the settings alike")
+    return text, {"mean": a, "sum": b, "differ": a != b}
+
+
+def prediction_check(p2):
+    ce_first = all(p2.median(f"{a}-ce") < p2.median(f"{a}-l2") for a in ("sigmoid", "relu"))
+    slowest = max(p2.settings, key=lambda s: p2.median(s))
+    text = ("Part~2 confirms both predictions" if ce_first and slowest == "sigmoid-l2" else
+            "Part~2 confirms the first prediction, but the slowest setting is " + LABEL[slowest] if ce_first else
+            "Part~2 contradicts the first prediction")
+    return text, {"ce_faster_with_both": ce_first, "slowest": slowest}
+
+
+def seed_order(p2):
+    single = {r["setting"]: r for r in p2.s["single_runs"] if r["reduction"] == "mean" and r["lr"] == p2.lr}
+    seed = sorted([s for s in single if single[s]["status"] == "reached"], key=lambda s: single[s]["iterations"])
+    study = p2.order("mean")
+    same = seed == study
+    text = ("ranks the four settings as the study's medians do" if same else
+            "ranks the settings differently from the study's medians (" + " $<$ ".join(LABEL[s] for s in seed) + ")")
+    return text, {"seed_order": seed, "study_order": study, "same": same}
+
+
+def sum_effect(p2):
+    failed = [s for s in p2.settings if not math.isfinite(p2.median(s, "sum"))]
+    parts = []
+    for s in failed:
+        g = p2.g[(s, "sum")]
+        why = [f"{g['stuck_pct']:.0f}\\,\\% dead" if g["stuck_pct"] else "",
+               f"{g['diverged_pct']:.0f}\\,\\% diverged" if g["diverged_pct"] else ""]
+        parts.append(f"{LABEL[s]} ({g['reached_pct']:.0f}\\,\\% reach 100\\,\\%" +
+                     "".join(", " + w for w in why if w) + ")")
+    text = ("every setting still reaches 100\\,\\% in most seeds" if not failed else
+            "the median of " + " and ".join(parts) + " lies beyond the cap")
+    if any(p2.g[(s, "sum")]["stuck_pct"] for s in failed):
+        text += ("; a dead net, whose hidden ReLUs are all off for every image, never gets a gradient into its "
+                 "first layer again (Section~\\ref{sec:choices})")
+    mean_r, sum_r = ratio(p2.median("sigmoid-l2"), p2.median("sigmoid-ce")), \
+        ratio(p2.median("sigmoid-l2", "sum"), p2.median("sigmoid-ce", "sum"))
+    if math.isfinite(mean_r) and math.isfinite(sum_r):
+        verb = "shrinks" if sum_r < mean_r else "grows"
+        if sum_r < 1:
+            verb = "reverses"
+        adv = (f"With sigmoid units, cross-entropy's lead over L2 {verb} from {times(mean_r)} (mean) to "
+               f"{times(sum_r)} (sum)")
+    else:
+        adv = "With sigmoid units, the two losses cannot be compared under the sum (a median beyond the cap)"
+    return (text, adv), {"failed_under_sum": failed, "sigmoid_l2_over_ce": {"mean": mean_r, "sum": sum_r}}
+
+
+def lr_scaling(p2):
+    """Under the mean loss: exponent k of median ~ lr^-k per setting, over the lrs where the median is finite."""
+    from .study import power_law
+    lrs = sorted({g["lr"] for g in p2.s["groups"]})
+    med = {(g["setting"], g["lr"]): g for g in p2.s["groups"] if g["reduction"] == "mean"}
+    fits = {s: power_law(lrs, [med[(s, lr)]["median"] for lr in lrs]) for s in p2.settings}
+    good = [s for s, (k, used) in fits.items() if len(used) >= 3 and abs(k - 1) <= 0.1]
+    bad = [s for s in p2.settings if s not in good]
+    text = f"over learning rates {lrs[0]:g} to {lrs[-1]:g}, " if len(lrs) > 1 else ""
+    if good:
+        text += ("the fitted exponent $k$ in iterations $\\propto \\mathrm{lr}^{-k}$ is " +
+                 ", ".join(f"{fits[s][0]:.2f} for {LABEL[s]}" for s in good) + ": iterations scale as 1/lr")
+    for s in bad:
+        k, used = fits[s]
+        top = max(lrs)
+        g = med[(s, top)]
+        text += (f"; {LABEL[s]} breaks the rule (exponent {k:.2f}"
+                 + (f": at lr {top:g}, {g['stuck_pct']:.0f}\\,\\% of its seeds die" if g["stuck_pct"] else "")
+                 + (f", {g['diverged_pct']:.0f}\\,\\% diverge" if g["diverged_pct"] else "") + ")")
+    return text or "the sweep has a single learning rate", {"lrs": lrs, "fits": fits, "follow_1_over_lr": good}
+
+
+def pairs(p2):
+    """Neighbours in each ranking, seed by seed: distinguishable when the sign test gives p < SIGNIFICANT."""
+    rows = p2.s["numbers"]["pairs"]
+    texts, facts = {}, {}
+    for red in ("mean", "sum"):
+        mine = [r for r in rows if r["reduction"] == red]
+        close = [r for r in mine if r["p_value"] >= SIGNIFICANT]
+        facts[red] = [(r["a"], r["b"], r["a_faster_pct"], r["p_value"]) for r in mine]
+        if not mine:
+            texts[red] = "there is nothing to compare"
+        elif not close:
+            worst = min(r["a_faster_pct"] for r in mine)
+            share = "every seed" if worst == 100 else f"at least {worst:.1f}\\,\\% of the seeds"
+            texts[red] = (f"every setting beats the next one in the ranking on {share}, and every such gap is "
+                          f"distinguishable (sign test $p < {SIGNIFICANT:g}$)")
+        else:
+            texts[red] = ("the seeds cannot tell apart " + "; ".join(
+                f"{r['a']} and {r['b']} ({r['a_faster_pct']:.1f}\\,\\% against {r['b_faster_pct']:.1f}\\,\\%, "
+                f"$p = {r['p_value']:.2f}$)" for r in close) + "; every other neighbour is distinguishable")
+    return texts, facts
+
+
+def plateau(p2):
+    n = p2.s["numbers"]
+    shares = p2.s["data"]["class_counts"]
+    majority = 0 if shares[0] >= shares[1] else 1
+    none = float(n["p2 plateau predicts 1"]) == (0.0 if majority == 0 else 1.0)
+    text = (f"predict label {majority} for every image" if none else
+            "predict the majority label for most images, but not all")
+    return text, {"majority_label": majority, "all_majority": none}
+
+
+def cell(words):
+    text, r = words
+    return "--" if text is None else (f"$>${r:.2f}" if text.startswith("more") else f"{r:.2f}")
+
+
+def mechanism_table(p2, out):
+    """Measured iteration ratios against the factors the maths predicts (a table for the report)."""
+    n = p2.s["numbers"]
+    f = {s: float(n[f"p2 l2 factor {LABEL[s]}"]) for s in p2.settings}
+    slope = {s: float(n[f"p2 slope {LABEL[s]}"]) for s in p2.settings}
+    rows = []
+    for a in ("sigmoid", "relu"):
+        rows.append([f"L2 vs CE, {a if a == 'sigmoid' else 'ReLU'} units", "$2\\hat y(1-\\hat y) \\le 1/2$",
+                     f"{f[a + '-l2']:.2f}", f"{1 / f[a + '-l2']:.1f}",
+                     cell(slower(p2.median(a + '-l2'), p2.median(a + '-ce'), p2.cap))])
+    for loss in ("l2", "ce"):
+        rows.append([f"sigmoid vs ReLU, {'L2' if loss == 'l2' else 'CE'}", "$\\sigma' \\le 1/4$ vs 1 (on)",
+                     f"{slope['sigmoid-' + loss]:.2f} vs {slope['relu-' + loss]:.2f}",
+                     f"{slope['relu-' + loss] / slope['sigmoid-' + loss]:.1f}",
+                     cell(slower(p2.median('sigmoid-' + loss), p2.median('relu-' + loss), p2.cap))])
+    write_tex_table(out / "claims_mechanism.tex", ["comparison", "factor (bound)", "along seed 0",
+                                                   "1\\,/\\,factor", "ratio of medians"], rows, align="llrrr")
+    return {"l2_factor": f, "slope": slope}
+
+
+def group(summary, setting, red="mean"):
+    return next(g for g in summary["groups"] if g["setting"] == setting and g["reduction"] == red)
+
+
+def line_vs_part2(line, p2):
+    m = group(line, "line")["median"]
+    fastest = min(p2.settings, key=lambda s: p2.median(s))
+    best = p2.median(fastest)
+    if not math.isfinite(m):
+        text = "does not reach 100\\,\\% in most seeds, unlike every part-2 setting"
+    elif m < best:
+        text = (f"needs fewer updates than any part-2 setting (median {num(m)} against {num(best)} for "
+                f"{LABEL[fastest]}, the fastest)")
+    else:
+        text = f"needs more updates than {LABEL[fastest]} (median {num(m)} against {num(best)})"
+    return text, {"line_median": m, "fastest_part2": fastest, "fastest_median": best, "line_faster": m < best}
+
+
+def endings(g):
+    """How the runs of a group that did not reach 100 % ended."""
+    parts = [f"{g['stuck_pct']:.0f}\\,\\% die" if g["stuck_pct"] else "",
+             f"{g['diverged_pct']:.0f}\\,\\% diverge" if g["diverged_pct"] else "",
+             f"{g['reached_pct']:.0f}\\,\\% reach 100\\,\\%"]
+    other = 100 - g["stuck_pct"] - g["diverged_pct"] - g["reached_pct"]
+    if other > 0:
+        parts.append(f"{other:.0f}\\,\\% are still short of it at the cap")
+    return ", ".join(p for p in parts if p)
+
+
+def detection(det, line):
+    cls, reg = group(det, "classification"), group(det, "regression")
+    ln = group(line, "line")["median"]
+    c = cls["median"]
+    if math.isfinite(c) and math.isfinite(ln):
+        r = c / ln
+        speed = "about as fast as" if 0.8 <= r <= 1.25 else ("faster than" if r < 1 else "slower than")
+        vs = f"is {speed} the line task (median {num(c)} against {num(ln)} updates)"
+    else:
+        vs = "cannot be compared with the line task (a median beyond the cap)"
+    longer = ratio(reg["median"], c)
+    reg_text = (f"the regression needs {longer:.0f} times as many updates as the first 100\\,\\% classification"
+                if math.isfinite(longer) else "the regression does not reach 100\\,\\% in most seeds")
+    return (vs, reg_text), {"cls_over_line": ratio(c, ln), "reg_over_cls": longer}
+
+
+def comparison_table(p2, line, det, out):
+    """Part 2 vs 3.1 vs 3.2 under the mean loss: iterations to 100 % over each study's seeds."""
+    from .study import fmt_iters
+    rows = [(f"2: {LABEL[s]}", p2.g[(s, "mean")]) for s in p2.settings]
+    rows += [("3.1: line", group(line, "line")), ("3.2: classification", group(det, "classification")),
+             ("3.2: regression", group(det, "regression"))]
+    cap = p2.cap
+    write_tex_table(out / "claims_comparison.tex", ["experiment (mean loss)", "seeds", "median", "95\\,\\% CI",
+                                                    "$Q_1$", "$Q_3$", "reached"],
+                    [[name, g["seeds"], fmt_iters(g["median"], cap, True),
+                      f"{fmt_iters(g['ci_low'], cap, True)}--{fmt_iters(g['ci_high'], cap, True)}",
+                      fmt_iters(g["q1"], cap, True), fmt_iters(g["q3"], cap, True),
+                      f"{g['reached_pct']:.0f}\\,\\%"] for name, g in rows], align="lrrrrrr")
+
+
+def build(out):
+    p2 = Part2(read(out / "part2_summary.json", "part2_fc.py"))
+    line = read(out / "part3_line_summary.json", "part3_conv.py")
+    det = read(out / "part3_detection_summary.json", "part3_detection.py")
+    texts, facts = {}, {}
+    for name, fn in (("loss effect", loss_effect), ("activation effect", activation_effect),
+                     ("mechanism", mechanism), ("gradient start", gradient_start), ("orders differ", orders_differ),
+                     ("weight moves", weight_moves),
+                     ("prediction check", prediction_check), ("seed order", seed_order), ("lr scaling", lr_scaling),
+                     ("plateau", plateau)):
+        texts[name], facts[name] = fn(p2)
+    (texts["sum failures"], texts["sum ce lead"]), facts["sum"] = sum_effect(p2)
+    pair_texts, facts["pairs"] = pairs(p2)
+    texts |= {f"pairs {red}": t for red, t in pair_texts.items()}
+    texts["line vs part two"], facts["line vs part two"] = line_vs_part2(line, p2)
+    texts["line sum endings"] = endings(group(line, "line", "sum"))
+    (texts["det cls vs line"], texts["det reg vs cls"]), facts["detection"] = detection(det, line)
+    texts["det sum endings"] = endings(group(det, "regression", "sum"))
+    origins = {"part~2": p2.s["data"]["origin"], "part~3.1": line["data"]["origin"],
+               "part~3.2": det["data"]["origin"]}
+    name = {"course": "the course's original files", "bundled": "the bundled datasets",
+            "user-supplied": "user-supplied files"}
+    texts["data origin"] = (f"{name[origins['part~2']]} for all three parts" if len(set(origins.values())) == 1 else
+                            ", ".join(f"{name[o]} for {p}" for p, o in origins.items()))
+    texts["seeds"] = (f"{num(p2.g[(p2.settings[0], 'mean')]['seeds'])} seeds per setting and loss reduction in "
+                      f"part~2, {group(line, 'line')['seeds']} for the line net and "
+                      f"{group(det, 'regression')['seeds']} for the detection net")
+    facts["mechanism table"] = mechanism_table(p2, out)
+    comparison_table(p2, line, det, out)
+    write_tex_macros(out / "claims.tex", {f"claim {k}": v for k, v in texts.items()})
+    write_json(out / "claims.json", {"texts": texts, "facts": facts})
+    return texts, facts
+
+
+def main(argv=None):
+    parser = Parser(prog="python -m dlbasics.claims", description=__doc__)
+    parser.add_argument("out_dir", type=folder, metavar="DIR", help="the folder of the scripts' outputs")
+    args = parser.parse_args(argv)
+    if not (args.out_dir / "part2_summary.json").is_file():
+        raise UserError(f"DIR {args.out_dir}: expected the scripts' *_summary.json files (run make figures)")
+    build(args.out_dir)
+
+
+if __name__ == "__main__":
+    run_main(main, sys.argv[1:])

@@ -1,0 +1,204 @@
+"""The report's claims against the numbers: every outcome-dependent sentence (dlbasics/claims.py) is
+recomputed here from the runs in the summary JSONs, with code of its own, and the sentences the
+report states as fixed facts are checked on the data.
+
+Checked on the bundled data (the quick outputs), on the build in figures/ when there is one, and on
+the course's data when ../shared/data/cis581 exists (a small study of every script).
+"""
+import json
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from conftest import COURSE, ROOT
+from dlbasics import claims
+
+COURSE_RUNS = [("part1_loss_gradient.py", "--points", "31"),
+               ("part2_fc.py", "--seeds", "40", "--sweep-seeds", "8", "--lrs", "0.1,0.3,1", "--workers", "1"),
+               ("part3_conv.py", "--seeds", "6", "--workers", "1"), ("part3_detection.py", "--seeds", "3")]
+
+
+def command(script, args, out):
+    extra = [] if script == "part1_loss_gradient.py" else ["--data-dir", str(COURSE), "--no-progress"]
+    return [sys.executable, str(ROOT / script), *args, *extra, "--out-dir", str(out)]
+
+
+@pytest.fixture(scope="session")
+def course_outputs(tmp_path_factory):
+    """A small study of every script on the course's data: parts 1, 2 and 3.1 side by side, then 3.2."""
+    if not (COURSE / "random" / "random_imgs.npy").is_file():
+        pytest.skip(f"course data not found at {COURSE}")
+    out = tmp_path_factory.mktemp("course")
+    procs = [subprocess.Popen(command(s, a, out), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                              cwd="/") for s, *a in COURSE_RUNS[:3]]
+    for p in procs:
+        assert p.wait(timeout=600) == 0, p.stderr.read()
+    s, *a = COURSE_RUNS[3]
+    proc = subprocess.run(command(s, a, out), capture_output=True, text=True, cwd="/")
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+@pytest.fixture(params=["bundled", "build", "course"])
+def outputs(request, quick_outputs):
+    if request.param == "bundled":
+        return quick_outputs[0]
+    if request.param == "build":
+        if not (ROOT / "figures" / "part3_detection_summary.json").is_file():
+            pytest.skip("no build in figures/ (make all makes one)")
+        return ROOT / "figures"
+    return request.getfixturevalue("course_outputs")
+
+
+# ---- independent recomputation from the runs ----------------------------------------------------------
+def load(out, name):
+    return json.loads((out / name).read_text())
+
+
+def runs(summary):
+    cols = summary["runs"]["columns"]
+    return [dict(zip(cols, row)) for row in summary["runs"]["rows"]]
+
+
+def iters(rs):
+    """Iterations to 100 %, +inf for runs that did not get there."""
+    return np.array([r["iterations"] if r["status"] == "reached" else np.inf for r in rs], dtype=float)
+
+
+def median(rs):
+    v = np.sort(iters(rs))
+    mid = (len(v) - 1) / 2
+    lo, hi = v[int(math.floor(mid))], v[int(math.ceil(mid))]
+    return math.inf if math.isinf(lo) or math.isinf(hi) else (lo + hi) / 2
+
+
+def part2_runs(out):
+    s = load(out, "part2_summary.json")
+    lr = s["settings"]["lr"]
+    return s, {(r["setting"], r["reduction"]): [x for x in runs(s) if x["setting"] == r["setting"] and
+                                                  x["reduction"] == r["reduction"] and x["lr"] == lr]
+               for r in runs(s) if r["lr"] == lr}
+
+
+def times(x):
+    return f"{x:.1f}\\,$\\times$"
+
+
+def test_loss_and_activation_effects(outputs):
+    texts, _ = claims.build(outputs)
+    s, g = part2_runs(outputs)
+    cap = s["settings"]["max_iters"]
+    for a in ("sigmoid", "relu"):
+        l2, ce = median(g[(f"{a}-l2", "mean")]), median(g[(f"{a}-ce", "mean")])
+        if math.isfinite(ce):
+            shown = times(l2 / ce) if math.isfinite(l2) else "more than " + times(cap / ce)
+            assert shown in texts["loss effect"], (a, shown, texts["loss effect"])
+            if l2 > ce:
+                assert "L2 is faster" not in texts["loss effect"]
+    for loss in ("l2", "ce"):
+        sig, relu = median(g[(f"sigmoid-{loss}", "mean")]), median(g[(f"relu-{loss}", "mean")])
+        if math.isfinite(relu):
+            shown = times(sig / relu) if math.isfinite(sig) else "more than " + times(cap / relu)
+            assert shown in texts["activation effect"], (loss, shown)
+
+
+def test_prediction_check_and_orders(outputs):
+    texts, _ = claims.build(outputs)
+    s, g = part2_runs(outputs)
+    med = {k: median(v) for k, v in g.items()}
+    ce_first = all(med[(f"{a}-ce", "mean")] < med[(f"{a}-l2", "mean")] for a in ("sigmoid", "relu"))
+    slowest = max((k for k in med if k[1] == "mean"), key=lambda k: med[k])[0]
+    if ce_first and slowest == "sigmoid-l2":
+        assert texts["prediction check"] == "Part~2 confirms both predictions"
+    elif not ce_first:
+        assert "contradicts" in texts["prediction check"]
+    order = {red: [k[0] for k in sorted((k for k in med if k[1] == red and math.isfinite(med[k])),
+                                          key=lambda k: med[k])] for red in ("mean", "sum")}
+    assert ("differently" in texts["orders differ"]) == (order["mean"] != order["sum"])
+    single = {r["setting"]: r for r in s["single_runs"] if r["reduction"] == "mean" and r["lr"] == s["settings"]["lr"]}
+    seed_order = sorted((k for k in single if single[k]["status"] == "reached"), key=lambda k: single[k]["iterations"])
+    assert ("as the study's medians do" in texts["seed order"]) == (seed_order == order["mean"])
+
+
+def test_sum_failures_and_pairs(outputs):
+    texts, _ = claims.build(outputs)
+    s, g = part2_runs(outputs)
+    failed = [k[0] for k, v in g.items() if k[1] == "sum" and not math.isfinite(median(v))]
+    labels = claims.LABEL
+    assert all(labels[f] in texts["sum failures"] for f in failed)
+    if not failed:
+        assert texts["sum failures"].startswith("every setting")
+    for red in ("mean", "sum"):
+        for r in s["numbers"]["pairs"]:
+            if r["reduction"] != red:
+                continue
+            a = iters(g[(next(k for k, v in labels.items() if v == r["a"]), red)])
+            b = iters(g[(next(k for k, v in labels.items() if v == r["b"]), red)])
+            assert math.isclose(r["a_faster_pct"], 100 * np.mean(a < b))            # paired on the same seeds
+            close = r["p_value"] >= claims.SIGNIFICANT
+            assert (f"{r['a']} and {r['b']}" in texts[f"pairs {red}"]) == close
+
+
+def test_lr_scaling(outputs):
+    texts, _ = claims.build(outputs)
+    s = load(outputs, "part2_summary.json")
+    lrs = sorted({r["lr"] for r in runs(s)})
+    for setting, label in claims.LABEL.items():
+        meds = [median([r for r in runs(s) if r["setting"] == setting and r["lr"] == lr and r["reduction"] == "mean"])
+                for lr in lrs]
+        pts = [(lr, m) for lr, m in zip(lrs, meds) if math.isfinite(m)]
+        if len(pts) < 2:
+            continue
+        k = -np.polyfit(np.log([p[0] for p in pts]), np.log([p[1] for p in pts]), 1)[0]
+        assert f"{k:.2f}" in texts["lr scaling"], (label, k, texts["lr scaling"])
+        follows = len(pts) >= 3 and abs(k - 1) <= 0.1
+        assert (f"{label} breaks the rule" in texts["lr scaling"]) == (not follows)
+
+
+def test_part3_claims(outputs):
+    texts, _ = claims.build(outputs)
+    s2, g = part2_runs(outputs)
+    line, det = load(outputs, "part3_line_summary.json"), load(outputs, "part3_detection_summary.json")
+    line_mean = median([r for r in runs(line) if r["reduction"] == "mean"])
+    best = min(median(g[(s, "mean")]) for s in claims.LABEL)
+    assert ("fewer updates than any part-2 setting" in texts["line vs part two"]) == (line_mean < best)
+    det_mean = [r for r in runs(det) if r["reduction"] == "mean"]
+    cls = np.array([np.inf if r["classification"] is None else r["classification"] for r in det_mean], dtype=float)
+    cls_median = np.median(cls)
+    if math.isfinite(cls_median) and math.isfinite(line_mean):
+        r = cls_median / line_mean
+        word = "about as fast as" if 0.8 <= r <= 1.25 else ("faster than" if r < 1 else "slower than")
+        assert word in texts["det cls vs line"]
+    for name, summary in (("line sum endings", line), ("det sum endings", det)):
+        sum_runs = [r for r in runs(summary) if r["reduction"] == "sum"]
+        dead = 100 * np.mean([r["status"] == "stuck" for r in sum_runs])
+        assert (f"{dead:.0f}\\,\\% die" in texts[name]) == (dead > 0)
+
+
+def test_fixed_sentences_of_the_report(outputs):
+    """Sentences the report states as facts, checked on the data."""
+    s, g = part2_runs(outputs)
+    numbers = s["numbers"]
+    zeros, ones = s["data"]["class_counts"]
+    # "Every accuracy curve first jumps to the majority share and stays there for a while"
+    for label in claims.LABEL.values():
+        assert numbers[f"p2 plateau {label}"] > 0, label
+    assert numbers["p2 majority pct"] == f"{100 * max(zeros, ones) / (zeros + ones):.0f}"
+    # part 1: the cross-entropy is convex, L2 is not, on the default grid
+    p1 = load(outputs, "part1_numbers.json")
+    assert p1["ce_concave_pct"] == 0 and p1["l2_concave_pct"] > 0
+    assert p1["l2_flat_pct"] > p1["ce_flat_pct"]
+    # the detection widths are half-widths the report's data section describes
+    det = load(outputs, "part3_detection_summary.json")
+    assert det["data"]["samples"] == sum(det["data"]["class_counts"])
+
+
+def test_every_claim_macro_is_used_by_the_report(quick_outputs):
+    texts, _ = claims.build(quick_outputs[0])
+    report = (ROOT / "report" / "report.tex").read_text()
+    from dlbasics.outputs import macro_name
+    unused = [k for k in texts if "\\" + macro_name(f"claim {k}") not in report]
+    assert not unused, unused
