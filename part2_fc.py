@@ -31,16 +31,19 @@ import torch
 import torch.nn.functional as F
 
 from dlbasics import pictures, plots, summary
-from dlbasics.cli import (Parser, add_run_arguments, default_threads, float_list, positive_float, positive_int,
-                          rerun_argv, resolve_quick, run_main)
+from dlbasics.cli import (Parser, add_run_arguments, add_training_arguments, default_threads, describe_training,
+                          float_list, positive_float, positive_int, rerun_argv, resolve_quick, resolve_training,
+                          run_main, training_of)
 from dlbasics.data import describe, load_dataset
 from dlbasics.engine import Experiment, Head, Job, layer_off
 from dlbasics.fcnet import FCNet
 from dlbasics.models import init_, n_parameters
+from dlbasics.optim import GradientDescent
 from dlbasics.outputs import Outputs, write_csv, write_json, write_tex_macros, write_tex_table
 from dlbasics.parallel import train_jobs
 from dlbasics.resources import check_study
 from dlbasics.runtime import seed_everything
+from dlbasics.sampling import MiniBatches
 from dlbasics.sums import sum_samples
 from dlbasics.study import censored_values, fmt_iters, group_runs, power_law, sort_key, summarise
 from dlbasics.tables import (print_table, summarise_with_ci, write_curves_csv, write_paired_table,
@@ -99,14 +102,28 @@ def slopes(outputs, acts, activation, labels):
             "predicted_1": mean((z > 0).to(z.dtype))}
 
 
-def experiment(setting, data, init="handout"):
-    """setting: '<activation>-<loss>', e.g. 'relu-ce'."""
+def dead_units(outputs, acts):
+    """Share of hidden units that are 0 for every image (dead ReLUs; a sigmoid unit never is)."""
+    h = acts["hidden"]                                                   # (N, H, R)
+    return {"dead_units": (h.amax(0) == 0).to(h.dtype).mean(0)}
+
+
+def experiment(setting, data, init="handout", batch_size=None, order="shuffled", momentum=0.0, weight_decay=0.0,
+               diagnostics="slopes"):
+    """setting: '<activation>-<loss>', e.g. 'relu-ce'. The handout trains with the defaults: its
+    initialisation, full-batch gradient descent. batch_size: mini-batch SGD in the seeded `order`
+    (sampling.py); momentum, weight_decay: torch.optim.SGD's. The dead rule holds only for plain
+    steps: momentum and weight decay keep moving a net whose hidden layer is off."""
     activation, loss = setting.split("-")
     both_classes = 0 < data.class_counts[1] < len(data)
+    optimizer = GradientDescent(momentum, weight_decay)
+    batches = MiniBatches(data.labels, batch_size, order) if batch_size and batch_size < len(data) else None
+    watch = partial(slopes, activation=activation, labels=data.labels) if diagnostics == "slopes" else dead_units
     return Experiment(net=FCNet(data.images, activation, init=init),
                       heads=[Head("", "logit", data.labels, LOSSES[loss], correct)],
-                      done=done, stuck=dead if activation == "relu" and both_classes else None,
-                      record_grad_norms=True, diagnostics=partial(slopes, activation=activation, labels=data.labels))
+                      done=done, stuck=dead if activation == "relu" and both_classes and optimizer.plain else None,
+                      optimizer=optimizer, batches=batches, record_grad_norms=diagnostics == "slopes",
+                      diagnostics=watch)
 
 
 SETTINGS = [f"{a}-{loss}" for a in ACTIVATIONS for loss in LOSSES]
@@ -131,7 +148,11 @@ def parse_args(argv=None):
     p.add_argument("--quick", action="store_true",
                    help="tiny budget for tests: 4 seeds, 2 learning rates, 2000 iterations (explicit "
                         "--seeds / --max-iters win)")
-    args = resolve_quick(p.parse_args(argv), seeds=4, max_iters=2000)
+    add_training_arguments(p, {"batch_size": 64, "max_epochs": 1000})
+    args = resolve_training(p, p.parse_args(argv))
+    explicit_cap = "--max-iters" in (argv if argv is not None else sys.argv[1:])
+    args = resolve_quick(args, seeds=4, max_iters=2000)
+    args.max_epochs = None if explicit_cap or args.quick else getattr(args, "max_epochs", None)
     args.activations = args.activations.split(",")
     for act in args.activations:
         if act not in ACTIVATIONS:
@@ -158,7 +179,8 @@ def jobs_for(args):
 def run_study(args, data):
     settings = len(args.activations) * len(LOSSES) * len(REDUCTIONS)
     check_study(settings * (args.seeds + args.sweep_seeds * (len(args.lrs) - 1)), settings, args.max_iters, metrics=5)
-    return train_jobs(experiment, data, jobs_for(args), args.max_iters, args.workers, progress=not args.no_progress,
+    return train_jobs(partial(experiment, **training_of(args)), data, jobs_for(args), args.max_iters, args.workers,
+                      progress=not args.no_progress,
                       desc="part 2 runs")
 
 
@@ -224,7 +246,7 @@ def mechanism_outputs(single, data, args, out):
                                 "part2_weights", f"First-layer weights as 4x4 images, seed {args.seed}, at the stop")
     mean_of = lambda lab, key: float(np.mean(runs[lab].curves[key]))  # noqa: E731
     majority = max(data.class_counts) / len(data)
-    start = init_(FCNet(data.images, "relu").module(), args.seed).state_dict()["fc1.weight"].flatten()
+    start = init_(FCNet(data.images, "relu").module(), args.seed, args.init).state_dict()["fc1.weight"].flatten()
     moved = {lab: r.params["fc1.weight"].flatten().to(start.dtype) - start for lab, r in runs.items()}
     cosine = {f"weights cosine {a}": float(moved[f"{a} + L2"] @ moved[f"{a} + CE"] /
                                            (moved[f"{a} + L2"].norm() * moved[f"{a} + CE"].norm()))
@@ -315,6 +337,7 @@ def write_outputs(runs, data, args, out):
     write_tex_macros(out / "part2_numbers.tex", values)
     settings = {k: (str(v) if k in ("data_dir", "out_dir") else v) for k, v in vars(args).items()}
     rerun = rerun_argv(args, ["seed", "seeds", "lr", "lrs", "sweep_seeds", "activations", "reduction", "max_iters",
+                              "init", "batch_size", "order", "optimizer", "momentum", "weight_decay",
                               "dtype"])
     groups = [{"setting": s, "lr": lr, "reduction": red} | st for (s, lr, red), st in stats.items()]
     write_json(out / "part2_summary.json", summary.build("part2_fc.py", rerun, settings, data, runs, groups=groups,
@@ -325,6 +348,9 @@ def main(argv=None):
     args = parse_args(argv)
     data = load_dataset("random", args.data_dir)
     print(describe(data))
+    if args.max_epochs:                            # the 2017 cap counts epochs of --batch-size images
+        args.max_iters = args.max_epochs * -(-len(data) // min(args.batch_size, len(data)))
+    print(f"training: {describe_training(args, len(data))}, at most {args.max_iters} updates")
     with Outputs(args.out_dir) as out:
         seed_everything(args.seed, 1)
         runs = run_study(args, data.to(getattr(torch, args.dtype)))

@@ -18,21 +18,25 @@ the 16 learned first-layer filters, the second layer's feature maps). Outputs go
 with fixed names (part3_line_*).
 """
 import sys
+from functools import partial
 
 import torch
 
 from dlbasics import plots, summary
-from dlbasics.cli import (Parser, add_run_arguments, default_threads, positive_float, positive_int, rerun_argv,
-                          resolve_quick, run_main)
+from dlbasics.cli import (Parser, add_run_arguments, add_training_arguments, default_threads, describe_training,
+                          positive_float, positive_int, rerun_argv, resolve_quick, resolve_training, run_main,
+                          training_of)
 from dlbasics.convnet import ConvNet
 from dlbasics.convruns import BLOCK, data_samples, learned_pictures, relative_change
 from dlbasics.data import describe, load_dataset
 from dlbasics.engine import Experiment, Head, Job, layer_off
 from dlbasics.models import n_parameters
+from dlbasics.optim import GradientDescent
 from dlbasics.outputs import Outputs, write_json, write_tex_macros
 from dlbasics.parallel import train_jobs
 from dlbasics.resources import check_study
 from dlbasics.runtime import seed_everything
+from dlbasics.sampling import MiniBatches
 from dlbasics.study import censored_values, fmt_iters, group_runs
 from dlbasics.tables import summarise_with_ci, write_curves_csv, write_study_table
 from part2_fc import correct, cross_entropy
@@ -57,10 +61,15 @@ def dead(acts):
     return layer_off(acts["conv1"]) | layer_off(acts["features"])
 
 
-def experiment(setting, data):
+def experiment(setting, data, init="handout", batch_size=None, order="shuffled", momentum=0.0, weight_decay=0.0):
+    """The handout trains with the defaults: its initialisation, full-batch gradient descent (see
+    part2_fc.experiment for the other options; the dead rule holds only for plain steps)."""
     both_classes = 0 < data.class_counts[1] < len(data)
-    return Experiment(net=ConvNet(data.images), heads=[Head("", "logit", data.labels, cross_entropy, correct)],
-                      done=done, stuck=dead if both_classes else None)
+    optimizer = GradientDescent(momentum, weight_decay)
+    batches = MiniBatches(data.labels, batch_size, order) if batch_size and batch_size < len(data) else None
+    return Experiment(net=ConvNet(data.images, init=init), heads=[Head("", "logit", data.labels, cross_entropy, correct)],
+                      done=done, stuck=dead if both_classes and optimizer.plain else None, optimizer=optimizer,
+                      batches=batches)
 
 
 REDUCTIONS = ("mean", "sum")
@@ -71,20 +80,24 @@ CLASS_NAME = {0: "label 0\n(square right)", 1: "label 1\n(square left)"}
 def parse_args(argv=None):
     p = Parser(prog="part3_conv.py", description=__doc__)
     add_run_arguments(p, "line", seeds=32, per="reduction")
-    p.add_argument("--lr", type=positive_float, default=0.1, help="learning rate (default: %(default)s)")
+    p.add_argument("--lr", type=positive_float, default=None,
+                   help="learning rate (default: 0.1; 0.01 with --edition 2017)")
     p.add_argument("--workers", type=positive_int, default=default_threads(),
                    help="processes sharing the runs, 1 torch thread each; results do not depend on it "
                         "(default: %(default)s)")
     p.add_argument("--quick", action="store_true",
                    help="tiny budget for tests: 4 seeds, 300 iterations (explicit --seeds / --max-iters win)")
-    return resolve_quick(p.parse_args(argv), seeds=4, max_iters=300)
+    add_training_arguments(p, {"lr": 0.01})
+    args = resolve_training(p, p.parse_args(argv))
+    args.lr = args.lr or 0.1
+    return resolve_quick(args, seeds=4, max_iters=300)
 
 
 def run_study(args, data):
     check_study(2 * (args.seeds + (args.seed >= args.seeds)), 2, args.max_iters, metrics=2)
     seeds = sorted(set(range(args.seeds)) | {args.seed})
     jobs = [Job("line", s, args.lr, red, record=(s == args.seed)) for red in REDUCTIONS for s in seeds]
-    return train_jobs(experiment, data, jobs, args.max_iters, args.workers, BLOCK, not args.no_progress,
+    return train_jobs(partial(experiment, **training_of(args)), data, jobs, args.max_iters, args.workers, BLOCK, not args.no_progress,
                       "part 3.1 runs")
 
 
@@ -121,8 +134,8 @@ def numbers(single, stats, pictures_out, data, args):
               "p3 line zeros": data.class_counts[0], "p3 line ones": data.class_counts[1],
               "p3 line filters caption": captions["filters"], "p3 line feature maps caption": captions["feature_maps"],
               "p3 line params": f"{n_parameters(ConvNet(data.images).module()):,}".replace(",", "\\,"),
-              "p3 line conv one change pct": f"{100 * relative_change(single.params, single.seed, False, 'conv1.weight'):.0f}",
-              "p3 line conv two change pct": f"{100 * relative_change(single.params, single.seed, False, 'conv2.weight'):.0f}"}
+              "p3 line conv one change pct": f"{100 * relative_change(single.params, single.seed, False, 'conv1.weight', args.init):.0f}",
+              "p3 line conv two change pct": f"{100 * relative_change(single.params, single.seed, False, 'conv2.weight', args.init):.0f}"}
     for red, s in stats.items():
         for q in ("median", "q1", "q3"):
             values[f"p3 line {q} {red}"] = fmt_iters(s[q], cap, tex=True)
@@ -134,6 +147,7 @@ def main(argv=None):
     args = parse_args(argv)
     data = load_dataset("line", args.data_dir)
     print(describe(data))
+    print(f"training: {describe_training(args, len(data))}, lr {args.lr:g}, at most {args.max_iters} updates")
     with Outputs(args.out_dir) as out:
         seed_everything(args.seed, 1)
         runs = run_study(args, data.to(getattr(torch, args.dtype)))
@@ -143,7 +157,8 @@ def main(argv=None):
         values = numbers(single, stats, captions, data, args)
         write_tex_macros(out.dir / "part3_line_numbers.tex", values)
         settings = {k: (str(v) if k in ("data_dir", "out_dir") else v) for k, v in vars(args).items()}
-        rerun = rerun_argv(args, ["seed", "seeds", "lr", "reduction", "max_iters", "dtype"])
+        rerun = rerun_argv(args, ["seed", "seeds", "lr", "reduction", "max_iters", "init", "batch_size", "order",
+                                  "optimizer", "momentum", "weight_decay", "dtype"])
         write_json(out.dir / "part3_line_summary.json", summary.build(
             "part3_conv.py", rerun, settings, data, runs,
             groups=[{"setting": "line", "lr": args.lr, "reduction": red} | s for red, s in stats.items()],

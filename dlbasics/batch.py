@@ -39,6 +39,7 @@ class Batch:
         self.first = {name: np.full(len(jobs), -1) for name in experiment.milestones}
         self.buffers = {}
         self.recorded = np.array([j.record for j in jobs], dtype=bool)
+        experiment.optimizer.start()
         self.refill()
 
     # ---- the columns ----------------------------------------------------------------------
@@ -90,6 +91,13 @@ class Batch:
         self.scale, self.lr = self.scale[keep], self.lr[keep]
         self.head_weight = [v[keep] for v in self.head_weight]
         return keep
+
+    def step_weights(self):
+        """(N, S) weights of each image in each run's next step (mini-batch SGD), or None (full batch)."""
+        if self.exp.batches is None:
+            return None
+        return self.exp.batches.weights([self.jobs[j].seed for j in self.cols], self.t,
+                                        [self.jobs[j].reduction for j in self.cols], self.scale.dtype)
 
     def advance(self):
         self.t += 1

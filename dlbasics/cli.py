@@ -55,6 +55,78 @@ def bounded(kind, low, high, what):
 positive_int = bounded(int, 1, sys.maxsize, "a positive integer")
 positive_float = bounded(float, sys.float_info.min, sys.float_info.max, "a positive number")   # normal numbers only
 seed_int = bounded(int, 0, 2**32 - 1, "an integer in [0, 4294967295]")
+momentum_float = bounded(float, 0.0, 1 - 2**-53, "a number in [0, 1)")
+nonnegative_float = bounded(float, 0.0, sys.float_info.max, "a number >= 0")
+
+# The 2017 edition of the handout: SGD with momentum 0.99 and weight decay 5e-4; part 2 in batches of
+# 64 for at most 1000 epochs, the line net at lr 0.01. The 2019 edition (the default) is plain
+# full-batch gradient descent.
+EDITION_2017 = {"optimizer": "momentum", "momentum": 0.99, "weight_decay": 5e-4}
+
+
+def add_training_arguments(parser, edition_2017):
+    """How the runs train: initialisation, batches, optimiser, or an edition's preset of them.
+    edition_2017: what --edition 2017 sets for this script beyond EDITION_2017 (e.g. batch_size, lr)."""
+    from .models import INITS
+    from .sampling import ORDERS
+    g = parser.add_argument_group("training (the defaults are the 2019 handout's)")
+    g.add_argument("--init", choices=tuple(INITS), default="handout",
+                   help="initialisation: " + "; ".join(f"{k} = {v}" for k, v in INITS.items()) + " (default: %(default)s)")
+    g.add_argument("--batch-size", type=positive_int, default=None,
+                   help="mini-batch SGD with batches of this many images; every run is still judged on all "
+                        "images after each update (default: all images, full-batch gradient descent)")
+    g.add_argument("--order", choices=ORDERS, default=None,
+                   help="order of the images in each epoch, seeded per run: shuffled, or every label-0 image "
+                        "before any label-1 image (default: shuffled; needs --batch-size)")
+    g.add_argument("--optimizer", choices=("gd", "momentum"), default=None,
+                   help="gd: theta -= lr * g; momentum: torch.optim.SGD with --momentum (default: gd)")
+    g.add_argument("--momentum", type=momentum_float, default=None,
+                   help="momentum of --optimizer momentum (default: 0.9)")
+    g.add_argument("--weight-decay", type=nonnegative_float, default=None,
+                   help="L2 weight decay added to every gradient, biases included (default: 0)")
+    extra = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in edition_2017.items())
+    g.add_argument("--edition", choices=("2019", "2017"), default="2019",
+                   help=f"2017: that year's training, momentum 0.99, weight decay 5e-4, {extra}; the flags above "
+                        "still win (default: %(default)s)")
+    parser.set_defaults(edition_2017=edition_2017)
+
+
+def resolve_training(parser, args):
+    """Fill the training flags: explicit values, else the --edition preset, else the handout's."""
+    preset = (EDITION_2017 | args.edition_2017) if args.edition == "2017" else {}
+    del args.edition_2017
+    for name, value in preset.items():
+        if name == "momentum" and args.optimizer == "gd":
+            continue
+        if getattr(args, name, None) is None:
+            setattr(args, name, value)
+    if args.optimizer is None:
+        args.optimizer = "gd"
+    if args.optimizer == "gd" and args.momentum:
+        parser.error("argument --momentum: needs --optimizer momentum")
+    if args.momentum is None:
+        args.momentum = 0.9 if args.optimizer == "momentum" else 0.0
+    if args.weight_decay is None:
+        args.weight_decay = 0.0
+    if args.order is not None and args.batch_size is None:
+        parser.error("argument --order: needs --batch-size (full-batch steps see every image at once)")
+    args.order = args.order or ("shuffled" if args.batch_size else None)
+    return args
+
+
+def training_of(args):
+    """The keyword arguments of a script's experiment() that --init ... --weight-decay set."""
+    return {"init": args.init, "batch_size": args.batch_size, "order": args.order,
+            "momentum": args.momentum, "weight_decay": args.weight_decay}
+
+
+def describe_training(args, n_images):
+    """One line: how the runs of these arguments train."""
+    batch = "full-batch gradient descent" if not args.batch_size or args.batch_size >= n_images else \
+        f"mini-batch SGD, batches of {args.batch_size}, {args.order} order"
+    extra = (f", momentum {args.momentum:g}" if args.momentum else "") + \
+        (f", weight decay {args.weight_decay:g}" if args.weight_decay else "")
+    return f"{batch}{extra}, {args.init} initialisation"
 
 
 def float_list(text):
@@ -106,6 +178,8 @@ def rerun_argv(args, names):
     argv = []
     for name in names:
         value, flag = getattr(args, name), "--" + name.replace("_", "-")
+        if value is None:
+            continue
         if isinstance(value, bool):
             argv += [flag] if value else []
             continue

@@ -28,7 +28,8 @@ def relative_change(params, seed, regression, name, init="handout"):
     """||final - initial|| / ||initial|| of parameter `name` for the run of `seed`."""
     initial = init_(ConvNet(torch.zeros(1, 16, 16, dtype=torch.float64), regression).module(), seed, init)
     initial = initial.state_dict()[name]
-    return float((params[name].to(initial.dtype) - initial).norm() / initial.norm())
+    size = initial.norm()
+    return float((params[name].to(initial.dtype) - initial).norm() / size) if size > 0 else float("inf")
 
 
 def picture_samples(data):

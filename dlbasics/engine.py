@@ -79,6 +79,7 @@ class Experiment:
     stuck: object = None        # cache["acts"] -> (S,) bool, or None
     milestones: dict = field(default_factory=dict)   # name -> rule(metrics) -> (S,) bool
     optimizer: object = field(default_factory=GradientDescent)
+    batches: object = None      # a sampling.MiniBatches (mini-batch SGD), or None: every step uses all images
     record_grad_norms: bool = False
     diagnostics: object = None  # (outputs, acts) of the recorded runs -> {name: (R,)}: extra curves
 
@@ -113,11 +114,15 @@ def evaluate(experiment, batch):
     outputs, cache = experiment.net.forward(batch.params)
     metrics, d_out = {}, {}
     n = len(experiment.heads[0].target)
+    step_weights = batch.step_weights()        # (N, S) for a mini-batch step, else None
     for head, target, weight in zip(experiment.heads, batch.targets, batch.head_weight):
         value, d_value = head.loss(outputs[head.output], target)
         metrics[head.key("loss")] = sum_samples(value) * batch.scale
         metrics[head.key("acc")] = head.correct(outputs[head.output], target).sum(0) / n
-        d_out[head.output] = d_value * weight
+        if step_weights is None:
+            d_out[head.output] = d_value * weight
+        else:                                  # only the images of each run's batch, weighted 1/B or 1
+            d_out[head.output] = d_value * (step_weights if head.lr is None else step_weights * (head.lr / batch.lr))
     cache["outputs"] = outputs
     return metrics, experiment.net.backward(batch.params, cache, d_out), cache
 

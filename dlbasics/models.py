@@ -14,6 +14,7 @@ INIT_BIAS = 0.1
 INITS = {
     "handout": "weights ~ normal(0, 0.1) truncated at +-2 std (redrawn beyond), biases 0.1",
     "zero": "all weights 0, biases 0.1 (every hidden unit starts identical)",
+    "zero-all": "all weights and biases 0",
     "normal1": "weights ~ normal(0, 1) truncated at +-2 std, biases 0.1",
     "default": "torch's nn.Linear / nn.Conv2d default: weights and biases ~ uniform(+-1/sqrt(fan_in))",
 }
@@ -71,6 +72,8 @@ def init_(module, seed, scheme="handout"):
                 fan_in = math.prod(module.get_parameter(name.rsplit(".", 1)[0] + ".weight").shape[1:])
                 bound = 1 / math.sqrt(fan_in)
                 nn.init.uniform_(param, -bound, bound, generator=gen)
+            elif scheme == "zero-all":
+                param.zero_()
             elif name.endswith("bias"):
                 param.fill_(INIT_BIAS)
             elif scheme == "zero":

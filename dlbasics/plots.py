@@ -100,7 +100,7 @@ def plot_ecdf(panels, cap, out_dir, stem, title):
     return save_figure(fig, out_dir, stem)
 
 
-def plot_heatmaps(panels, row_labels, col_labels, cap, out_dir, stem, title):
+def plot_heatmaps(panels, row_labels, col_labels, cap, out_dir, stem, title, xlabel="learning rate"):
     """Median iterations per setting x learning rate, one panel per reduction (full width).
 
     panels: {panel title: (matrix of medians (inf = did not reach), matrix of cell texts)}.
@@ -115,12 +115,34 @@ def plot_heatmaps(panels, row_labels, col_labels, cap, out_dir, stem, title):
                         color="white" if shown[i, j] > np.log10(cap) * 0.55 else "black")
         ax.set_xticks(range(len(col_labels)), col_labels)
         ax.set_yticks(range(len(row_labels)), row_labels if k == 0 else [])
-        ax.set_xlabel("learning rate")
+        ax.set_xlabel(xlabel)
         ax.set_title(panel)
     cbar = fig.colorbar(im, ax=axes[0], shrink=0.9, pad=0.02)
     cbar.set_label("median iterations (log10)")
     fig.suptitle(title)
     return save_figure(fig, out_dir, stem, tight=True)
+
+
+def plot_share_curves(panels, xlabel, ylabel, out_dir, stem, title):
+    """Shares (0..1) along an axis, one panel per group (full width); curves whose label names
+    sigmoid are dashed. panels: {panel title: {label: (T,) values}}."""
+    rows = (len(panels) + 1) // 2
+    fig, axes = plt.subplots(rows, min(2, len(panels)), figsize=(FULL, 2.2 * rows + 1.0), sharey=True,
+                             sharex=True, squeeze=False)
+    for ax, (panel, curves) in zip(axes.flat, panels.items()):
+        for label, values in curves.items():
+            ax.plot(np.arange(len(values)), values, "--" if "sigmoid" in label else "-", label=label)
+        ax.set_ylim(-0.02, 1.02)
+        ax.set_xlabel(xlabel)
+        ax.set_title(panel)
+        ax.grid(alpha=0.3)
+    for ax in axes[:, 0]:
+        ax.set_ylabel(ylabel)
+    handles, labels = max((ax.get_legend_handles_labels() for ax in axes.flat), key=lambda h: len(h[1]))
+    fig.legend(handles, labels, loc="lower center", ncol=2, frameon=False)
+    fig.suptitle(title)
+    fig.tight_layout(pad=0.3, rect=(0, 0.9 / (2.2 * rows + 1.0) * 1.6, 1, 1))
+    return save_figure(fig, out_dir, stem)
 
 
 def plot_gradient_slices(w, slices, extent, out_dir, stem):

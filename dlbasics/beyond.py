@@ -1,0 +1,296 @@
+"""Beyond the handout: three questions the handout's fixed choices leave open, on the same engine.
+
+    python -m dlbasics.beyond [--data-dir DIR] [--seeds N] [--line-seeds M]     (make beyond)
+
+  1. Initialisation. Part 2's four settings from the handout's initialisation, all-zero weights
+     (biases 0.1), everything zero, normal(0, 1) weights and torch's default; the line net too.
+  2. Example order. Mini-batch SGD at batch sizes 1 and 8, each epoch shuffled or with every
+     label-0 image first: iterations to 100 % and the share of dead hidden units along the way.
+  3. The 2017 edition. Part 2 with SGD, momentum 0.99, weight decay 5e-4, batches of 64, at most
+     1000 epochs (the line net at lr 0.01), next to the 2019 handout's plain gradient descent.
+
+Every condition runs the same seeds 0..N-1 at lr 0.1 (the 2017 line net: 0.01) with the mean loss,
+so seed k starts every condition of a setting from the same weights where the initialisation is
+the same. The experiments are the scripts' own (part2_fc.experiment, part3_conv.experiment); only
+their training options change. Outputs go to --out-dir with fixed names (beyond_*).
+"""
+import math
+import sys
+from dataclasses import dataclass, field
+from functools import partial
+
+import numpy as np
+import torch
+
+from . import plots, summary
+from .cli import Parser, default_threads, folder, positive_int, rerun_argv, run_main
+from .data import describe, load_dataset
+from .engine import Job
+from .outputs import Outputs, write_csv, write_json, write_tex_macros, write_tex_table
+from .parallel import train_jobs
+from .paths import DATA_DIR, FIGURES_DIR, ROOT
+from .resources import check_study
+from .runtime import seed_everything
+from .study import censored_values, fmt_iters, sort_key
+from .tables import summarise_with_ci
+
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+import part2_fc  # noqa: E402  (the experiments live in the scripts)
+import part3_conv  # noqa: E402
+
+LR, LINE_LR_2017, EPOCHS_2017, BATCH_2017 = 0.1, 0.01, 1000, 64
+INITS = ("handout", "zero", "zero-all", "normal1", "default")
+BATCHES, ORDERS, ORDER_LRS = (1, 8), ("shuffled", "negatives-first"), (0.1, 1.0)
+OPTIMISER_2017 = {"momentum": 0.99, "weight_decay": 5e-4}
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One cell of the study: which net and setting, trained how."""
+    question: str                   # "init", "order" or "edition"
+    net: str                        # "fc" (part 2) or "line" (part 3.1)
+    setting: str                    # part 2's '<activation>-<loss>', or "line"
+    variant: str                    # the init, "B=1 shuffled", "2017", ...
+    lr: float = LR
+    training: dict = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def name(self):
+        return f"{self.question}: {self.net} {self.setting} {self.variant} lr {self.lr:g}"
+
+
+def conditions():
+    fc = part2_fc.SETTINGS
+    out = [Condition("init", "fc", s, init, training={"init": init}) for s in fc for init in INITS]
+    out += [Condition("init", "line", "line", init, training={"init": init}) for init in INITS]
+    out += [Condition("order", "fc", s, f"B={b} {order}", lr, training={"batch_size": b, "order": order})
+            for lr in ORDER_LRS for s in fc for b in BATCHES for order in ORDERS]
+    out += [Condition("edition", "fc", s, "2019") for s in fc]
+    out += [Condition("edition", "fc", s, "2017", training={"batch_size": BATCH_2017, **OPTIMISER_2017}) for s in fc]
+    out += [Condition("edition", "line", "line", "2019"),
+            Condition("edition", "line", "line", "2017", LINE_LR_2017, OPTIMISER_2017)]
+    return {c.name: c for c in out}
+
+
+CONDITIONS = conditions()
+
+
+def make_experiment(name, data, diagnostics=None):
+    """The script's experiment for condition `name`, with the condition's training options."""
+    c = CONDITIONS[name]
+    if c.net == "line":
+        return part3_conv.experiment("line", data, **c.training)
+    return part2_fc.experiment(c.setting, data, diagnostics=diagnostics, **c.training)
+
+
+def cap_of(c, n_images, cap):
+    """The update cap of condition c: `cap`, or the 2017 edition's 1000 epochs (at most `cap`)."""
+    if c.question == "edition" and c.variant == "2017" and c.net == "fc":
+        return min(cap, EPOCHS_2017 * math.ceil(n_images / min(BATCH_2017, n_images)))
+    return cap
+
+
+# ================================ Running ======================================================
+def parse_args(argv=None):
+    p = Parser(prog="python -m dlbasics.beyond", description=__doc__)
+    p.add_argument("--seeds", type=positive_int, default=None, help="seeds 0..N-1 per part 2 condition (default: 100)")
+    p.add_argument("--line-seeds", type=positive_int, default=None, help="seeds per line-net condition (default: 16)")
+    p.add_argument("--dtype", choices=("float64", "float32"), default="float64",
+                   help="precision of every run (default: %(default)s; see the scripts' --help)")
+    p.add_argument("--data-dir", type=folder, default=DATA_DIR, help="folder with the datasets (default: data/)")
+    p.add_argument("--out-dir", type=folder, default=FIGURES_DIR, help="where outputs go (default: figures/)")
+    p.add_argument("--workers", type=positive_int, default=default_threads(),
+                   help="processes sharing the runs; results do not depend on it (default: %(default)s)")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    p.add_argument("--max-iters", type=positive_int, default=None,
+                   help="update cap of every run; the 2017 edition's is 1000 epochs, at most this (default: 10000)")
+    p.add_argument("--quick", action="store_true",
+                   help="small budget for tests: 8 and 2 seeds, cap 2000 (explicit values win)")
+    args = p.parse_args(argv)
+    args.seeds = args.seeds or (8 if args.quick else 100)
+    args.line_seeds = args.line_seeds or (2 if args.quick else 16)
+    args.max_iters = args.max_iters or (2000 if args.quick else 10000)
+    return args
+
+
+def jobs_of(c, args):
+    seeds = args.seeds if c.net == "fc" else args.line_seeds
+    return [Job(c.name, s, c.lr, "mean", record=(c.question == "order" or s == 0)) for s in range(seeds)]
+
+
+def run_all(args, data):
+    """Every condition's runs, grouped by what can share an engine call: the net and the cap."""
+    calls = {}
+    for c in CONDITIONS.values():
+        key = (c.net, cap_of(c, len(data[c.net]), args.max_iters))
+        calls.setdefault(key, []).extend(jobs_of(c, args))
+    total = sum(len(j) for j in calls.values())
+    check_study(total, len(CONDITIONS), args.max_iters, metrics=4)
+    runs = []
+    for (net, cap), jobs in calls.items():
+        make = partial(make_experiment, diagnostics="dead_units") if net == "fc" else make_experiment
+        runs += train_jobs(make, data[net], jobs, cap, args.workers, 8 if net == "line" else None,
+                           not args.no_progress, f"beyond: {net} runs, cap {cap}")
+    return runs
+
+
+# ================================ Outputs ======================================================
+LABEL = part2_fc.LABELS | {"line": "line net"}
+
+
+def by_condition(runs):
+    groups = {}
+    for r in runs:
+        groups.setdefault(r.setting, []).append(r)
+    return groups
+
+
+def unit_spread(run):
+    """Largest difference between two hidden units' incoming weights (and biases) at the stop."""
+    w = torch.cat([run.params["fc1.weight"], run.params["fc1.bias"][:, None]], 1)     # (H, 17)
+    return float((w - w[:1]).abs().max())
+
+
+def dead_share_by_epoch(runs, steps_per_epoch, epochs):
+    """(epochs + 1,) mean over runs of the share of dead hidden units at the end of each epoch; a
+    run that stopped keeps its last value (its net no longer changes)."""
+    at = np.arange(epochs + 1) * steps_per_epoch
+    rows = []
+    for r in runs:
+        curve = r.curves["dead_units"]
+        rows.append(curve[np.minimum(at, len(curve) - 1)])
+    return np.mean(rows, 0)
+
+
+def cell_text(s, cap):
+    median = fmt_iters(s["median"], cap)
+    if median.startswith(">") and cap % 1000 == 0:
+        median = f">{cap // 1000}k"
+    return median + f"\n{s['reached_pct']:.0f}%"
+
+
+def heatmap(stats, caps, rows, cols, key, out, stem, title, xlabel):
+    matrix = np.array([[stats[key(r, c)]["median"] for c in cols] for r in rows])
+    text = [[cell_text(stats[key(r, c)], caps[key(r, c)]) for c in cols] for r in rows]
+    cap = max(caps.values())
+    return plots.plot_heatmaps({"": (matrix, text)}, [LABEL[r] for r in rows], cols, cap, out, stem, title, xlabel)
+
+
+def outputs(runs, data, args, out):
+    groups = by_condition(runs)
+    cap = args.max_iters
+    caps = {name: cap_of(CONDITIONS[name], len(data[CONDITIONS[name].net]), cap) for name in groups}
+    stats = {name: summarise_with_ci(rs) for name, rs in groups.items()}
+    for name, rs in groups.items():
+        if CONDITIONS[name].question == "order":
+            stats[name]["dead_units_end_pct"] = 100 * float(np.mean([r.curves["dead_units"][-1] for r in rs]))
+            stats[name]["any_dead_pct"] = 100 * float(np.mean([r.curves["dead_units"][-1] > 0 for r in rs]))
+    fc = part2_fc.SETTINGS
+    name = lambda q, net, s, v, lr=LR: f"{q}: {net} {s} {v} lr {lr:g}"  # noqa: E731
+    values = {"beyond seeds": args.seeds, "beyond line seeds": args.line_seeds, "beyond data": data["fc"].origin,
+              "beyond cap": f"{cap:,}".replace(",", "\\,"),
+              "beyond cap twenty": f"{caps[name('edition', 'fc', fc[0], '2017')]:,}"
+              .replace(",", "\\,")}
+
+    # 1. initialisation
+    heatmap(stats, caps, fc + ["line"], list(INITS), lambda r, c: name("init", "fc" if r != "line" else "line", r, c),
+            out, "beyond_init", "Median iterations to 100 % by initialisation (% = share of seeds that got there)",
+            "initialisation")
+    rows = []
+    for s in fc + ["line"]:
+        for init in INITS:
+            st = stats[name("init", "fc" if s != "line" else "line", s, init)]
+            rows.append([LABEL[s], init, st["seeds"], fmt_iters(st["median"], cap, True), f"{st['reached_pct']:.0f}",
+                         f"{st['stuck_pct']:.0f}", f"{st['diverged_pct']:.0f}"])
+    write_tex_table(out / "beyond_init.tex", ["setting", "init", "seeds", "median", "reached \\%", "dead \\%",
+                                              "diverged \\%"], rows, align="llrrrrr")
+    spreads = {s: unit_spread(next(r for r in groups[name("init", "fc", s, "zero")] if r.seed == 0)) for s in fc}
+    spreads_handout = {s: unit_spread(next(r for r in groups[name("init", "fc", s, "handout")] if r.seed == 0))
+                       for s in fc}
+    values["beyond zero spread"] = f"{max(spreads.values()):g}"
+    values["beyond handout spread min"] = f"{min(spreads_handout.values()):.2f}"
+
+    # 2. example order, at the handout's lr and at lr 1
+    cols = [f"B={b} {o}" for b in BATCHES for o in ORDERS]
+    rows_h = [(s, lr) for lr in ORDER_LRS for s in fc]
+    matrix = np.array([[stats[name("order", "fc", s, c, lr)]["median"] for c in cols] for s, lr in rows_h])
+    text = [[cell_text(stats[name("order", "fc", s, c, lr)], cap) for c in cols] for s, lr in rows_h]
+    plots.plot_heatmaps({"": (matrix, text)}, [f"{LABEL[s]}, lr {lr:g}" for s, lr in rows_h], cols, cap, out,
+                        "beyond_order", "Mini-batch SGD: median updates to 100 % (% = share of seeds that got there)",
+                        "batch size and order")
+    steps = {b: math.ceil(len(data["fc"]) / b) for b in BATCHES}
+    epochs = 20
+    curves = {f"batch size {b}, lr {lr:g}": {
+        f"{LABEL[s]}, {o}": dead_share_by_epoch(groups[name("order", "fc", s, f"B={b} {o}", lr)], steps[b], epochs)
+        for s in fc for o in ORDERS}
+        for lr in ORDER_LRS for b in BATCHES}
+    plots.plot_share_curves(curves, "epoch", "mean share of dead hidden units", out, "beyond_dead_units",
+                            f"Dead hidden units along mini-batch SGD ({args.seeds} seeds, mean loss)")
+    rows = []
+    for lr in ORDER_LRS:
+        for s in fc:
+            for b in BATCHES:
+                for o in ORDERS:
+                    key = name("order", "fc", s, f"B={b} {o}", lr)
+                    st = stats[key]
+                    dead1 = 100 * dead_share_by_epoch(groups[key], steps[b], 1)[1]
+                    st["dead_units_epoch1_pct"] = dead1
+                    rows.append([f"{lr:g}", LABEL[s], b, o, fmt_iters(st["median"], cap, True),
+                                 f"{st['reached_pct']:.0f}", f"{st['stuck_pct']:.0f}", f"{dead1:.1f}",
+                                 f"{st['dead_units_end_pct']:.1f}"])
+    write_tex_table(out / "beyond_order.tex", ["lr", "setting", "batch", "order", "median updates", "reached \\%",
+                                               "net dead \\%", "dead units, epoch 1 \\%", "at the end \\%"], rows,
+                    align="lllllrrrr")
+
+    # 3. the 2017 edition
+    rows = []
+    for s in fc + ["line"]:
+        net = "fc" if s != "line" else "line"
+        cells = []
+        for v in ("2019", "2017"):
+            key = name("edition", net, s, v, LINE_LR_2017 if net == "line" and v == "2017" else LR)
+            st = stats[key]
+            cells += [fmt_iters(st["median"], caps[key], True),
+                      f"{fmt_iters(st['ci_low'], caps[key], True)}--{fmt_iters(st['ci_high'], caps[key], True)}",
+                      f"{st['reached_pct']:.0f}"]
+        rows.append([LABEL[s], *cells])
+    for v in ("2019", "2017"):
+        ranked = sorted(fc, key=lambda s: sort_key(stats[name("edition", "fc", s, v)]))
+        finite = [s for s in ranked if np.isfinite(stats[name("edition", "fc", s, v)]["median"])]
+        values[f"beyond order {v}"] = " $<$ ".join(LABEL[s] for s in finite)
+    write_tex_table(out / "beyond_edition.tex", ["setting", "2019 median", "95\\,\\% CI", "reached \\%",
+                                                 "2017 median", "95\\,\\% CI", "reached \\%"], rows,
+                    align="lrrrrrr")
+    plots.plot_ecdf({f"{v} edition": {LABEL[s]: (censored_values(groups[name("edition", "fc", s, v)]),
+                                                 [r.status for r in groups[name("edition", "fc", s, v)]]) for s in fc}
+                     for v in ("2019", "2017")}, cap, out, "beyond_edition",
+                    f"Part 2 under the two editions' training ({args.seeds} seeds, mean loss; 2017 capped at "
+                    f"{caps[name('edition', 'fc', fc[0], '2017')]} updates)")
+    return stats, values
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    data = {"fc": load_dataset("random", args.data_dir), "line": load_dataset("line", args.data_dir)}
+    for d in data.values():
+        print(describe(d))
+    with Outputs(args.out_dir) as out:
+        seed_everything(0, 1)
+        dtype = getattr(torch, args.dtype)
+        runs = run_all(args, {k: d.to(dtype) for k, d in data.items()})
+        stats, values = outputs(runs, data, args, out.dir)
+        write_tex_macros(out.dir / "beyond_numbers.tex", values)
+        groups = [{"setting": n, "question": CONDITIONS[n].question, "net": CONDITIONS[n].net,
+                   "condition_setting": CONDITIONS[n].setting, "variant": CONDITIONS[n].variant, "lr": CONDITIONS[n].lr,
+                   "reduction": "mean", "cap": cap_of(CONDITIONS[n], len(data[CONDITIONS[n].net]), args.max_iters)} | s
+                  for n, s in stats.items()]
+        settings = {k: (str(v) if k in ("data_dir", "out_dir") else v) for k, v in vars(args).items()}
+        write_json(out.dir / "beyond_summary.json", summary.build(
+            "dlbasics.beyond", rerun_argv(args, ["seeds", "line_seeds", "max_iters", "dtype"]), settings, data["fc"], runs,
+            groups=groups, numbers=values))
+    print(f"beyond: wrote figures, tables and beyond_summary.json to {args.out_dir}")
+
+
+if __name__ == "__main__":
+    run_main(main, sys.argv[1:], prog="python -m dlbasics.beyond")
