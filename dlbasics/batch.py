@@ -9,21 +9,28 @@ from .sums import sum_samples
 REACHED, CENSORED, DIVERGED, STUCK = "reached", "censored", "diverged", "stuck"
 
 
-class CurveBuffer:
-    """Rows of metric values, one per iteration, in a numpy array that grows by doubling."""
+class Trace:
+    """The recorded runs' metric rows, one chunk per iteration (the runs' job numbers and their rows),
+    regrouped per run at the end: no per-run work while training, however many runs record."""
 
-    def __init__(self, keys):
-        self.keys, self.n = list(keys), 0
-        self.data = np.empty((64, len(self.keys)))
+    def __init__(self):
+        self.keys, self.chunks = None, []
 
-    def append(self, row):
-        if self.n == len(self.data):
-            self.data = np.concatenate([self.data, np.empty_like(self.data)])
-        self.data[self.n] = row
-        self.n += 1
+    def append(self, jobs, keys, rows):
+        self.keys = self.keys or keys
+        self.chunks.append((jobs, rows))
 
-    def curves(self):
-        return {k: self.data[:self.n, i].copy() for i, k in enumerate(self.keys)}
+    def curves(self, n_jobs):
+        """{job: {metric: (iterations + 1,) array}} for every job that recorded."""
+        if not self.chunks:
+            return {}
+        jobs = np.concatenate([c[0] for c in self.chunks])
+        rows = np.concatenate([c[1] for c in self.chunks])
+        order = np.argsort(jobs, kind="stable")                 # keeps each run's rows in time order
+        jobs, rows = jobs[order], rows[order]
+        bounds = np.searchsorted(jobs, np.arange(n_jobs + 1))
+        return {j: {k: rows[bounds[j]:bounds[j + 1], i].copy() for i, k in enumerate(self.keys)}
+                for j in range(n_jobs) if bounds[j + 1] > bounds[j]}
 
 
 class Batch:
@@ -37,9 +44,13 @@ class Batch:
         self.cols, self.t = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
         self.params, self.outcome = None, {}
         self.first = {name: np.full(len(jobs), -1) for name in experiment.milestones}
-        self.buffers = {}
+        self.trace = Trace()
         self.recorded = np.array([j.record for j in jobs], dtype=bool)
+        self.seeds = np.array([j.seed for j in jobs], dtype=np.int64)
+        self.mean = np.array([j.reduction == "mean" for j in jobs])
         experiment.optimizer.start()
+        if experiment.batches is not None:
+            experiment.batches.start()
         self.refill()
 
     # ---- the columns ----------------------------------------------------------------------
@@ -68,9 +79,6 @@ class Batch:
         # each head's loss enters the gradient with weight scale * (its lr / the run's lr): one backward
         # then gives the gradient whose plain step lr * g is the handout's step(s)
         self.head_weight = [self.scale if h.lr is None else self.scale * (h.lr / self.lr) for h in self.exp.heads]
-        for j in new:
-            if self.jobs[j].record:
-                self.buffers[j] = None          # created at the first record, when the keys are known
 
     def per_column(self, values, like):
         """(S,) values shaped to broadcast along the seed axis of `like`."""
@@ -96,8 +104,7 @@ class Batch:
         """(N, S) weights of each image in each run's next step (mini-batch SGD), or None (full batch)."""
         if self.exp.batches is None:
             return None
-        return self.exp.batches.weights([self.jobs[j].seed for j in self.cols], self.t,
-                                        [self.jobs[j].reduction for j in self.cols], self.scale.dtype)
+        return self.exp.batches.weights(self.cols, self.seeds[self.cols], self.t, self.mean[self.cols], self.scale.dtype)
 
     def advance(self):
         self.t += 1
@@ -105,10 +112,8 @@ class Batch:
     # ---- what happens to each run -----------------------------------------------------------
     def record(self, metrics, grads, cache):
         """Append this iteration's metrics (gradient norms, diagnostics) to the curves of recorded runs."""
-        if not self.buffers:
-            return
-        rec = np.flatnonzero(self.recorded[self.cols]).tolist()
-        if not rec:
+        rec = np.flatnonzero(self.recorded[self.cols])
+        if not len(rec):
             return
         pos = torch.tensor(rec)
         values = {k: metrics[k][pos] for k in metrics}
@@ -122,12 +127,7 @@ class Batch:
             values |= self.exp.diagnostics({k: mine(v) for k, v in cache["outputs"].items()},
                                            {k: mine(v) for k, v in cache["acts"].items()})
         keys = sorted(values)
-        rows = torch.stack([values[k].to(torch.float64) for k in keys], 1).numpy()
-        for row, p in zip(rows, rec):
-            job = self.cols[p]
-            if self.buffers[job] is None:
-                self.buffers[job] = CurveBuffer(keys)
-            self.buffers[job].append(row)
+        self.trace.append(self.cols[rec], keys, torch.stack([values[k].to(torch.float64) for k in keys], 1).numpy())
 
     def stop(self, metrics, cache):
         """Stop the runs that are done, diverged, stuck or at the cap; return how many stopped."""
@@ -152,11 +152,10 @@ class Batch:
 
     def runs(self):
         from .engine import Run
-        out = []
+        out, curves = [], self.trace.curves(len(self.jobs))
         for i, job in enumerate(self.jobs):
             iterations, status, params = self.outcome[i]
-            buf = self.buffers.get(i)
             milestones = {name: (int(first[i]) if first[i] >= 0 else None) for name, first in self.first.items()}
             out.append(Run(job.setting, job.lr, job.reduction, job.seed, iterations, status, milestones,
-                           buf.curves() if buf is not None else {}, params))
+                           curves.get(i, {}), params))
         return out

@@ -186,6 +186,8 @@ def outputs(runs, data, args, out):
         if CONDITIONS[name].question == "order":
             stats[name]["dead_units_end_pct"] = 100 * float(np.mean([r.curves["dead_units"][-1] for r in rs]))
             stats[name]["any_dead_pct"] = 100 * float(np.mean([r.curves["dead_units"][-1] > 0 for r in rs]))
+        stats[name]["dead_at_start_pct"] = 100 * float(np.mean([r.status == "stuck" and r.iterations == 0 for r in rs]))
+        stats[name]["seeds_alike"] = len({(r.iterations, r.status) for r in rs}) == 1
     fc = part2_fc.SETTINGS
     name = lambda q, net, s, v, lr=LR: f"{q}: {net} {s} {v} lr {lr:g}"  # noqa: E731
     values = {"beyond seeds": args.seeds, "beyond line seeds": args.line_seeds, "beyond data": data["fc"].origin,
@@ -267,7 +269,71 @@ def outputs(runs, data, args, out):
                      for v in ("2019", "2017")}, cap, out, "beyond_edition",
                     f"Part 2 under the two editions' training ({args.seeds} seeds, mean loss; 2017 capped at "
                     f"{caps[name('edition', 'fc', fc[0], '2017')]} updates)")
+    values["beyond zero spread value"] = max(spreads.values())
     return stats, values
+
+
+# ================================ Claims ======================================================
+def key_of(question, net, setting, variant, lr=LR):
+    return f"{question}: {net} {setting} {variant} lr {lr:g}"
+
+
+def pct(x):
+    return f"{x:.0f}\\,\\%"
+
+
+def more_or_fewer(a, b):
+    return "more" if a > b else "fewer" if a < b else "as many"
+
+
+def claims(stats, values):
+    """The section's outcome-dependent sentences, worded by what the numbers say ({macro: text})."""
+    fc = part2_fc.SETTINGS
+    st = lambda *k: stats[key_of(*k)]  # noqa: E731
+    out = {}
+    zero = [st("init", "fc", s, "zero") for s in fc]
+    out["beyond claim zero"] = (
+        ("every hidden unit was still an exact copy of the others when the run stopped (largest difference "
+         "between two units' weights: 0), so the 16-4-1 net trained as a 16-1-1 net"
+         if values["beyond zero spread value"] == 0 else
+         f"the hidden units drifted apart (largest difference {values['beyond zero spread value']:.3g})") +
+        ("; and since nothing in it is random, every seed trained the very same net" if all(z["seeds_alike"] for z in zero)
+         else ""))
+    relu_dead = min(st("init", "fc", s, "zero-all")["dead_at_start_pct"] for s in fc if s.startswith("relu"))
+    sig = [st("init", "fc", s, "zero-all") for s in fc if s.startswith("sigmoid")]
+    out["beyond claim zero all"] = (
+        f"every ReLU net was dead at its first evaluation in at least {pct(relu_dead)} of the seeds (a ReLU at 0 "
+        "passes no gradient), while the sigmoid nets, whose units all output 1/2, reached 100\\,\\% in "
+        f"{pct(min(x['reached_pct'] for x in sig))}--{pct(max(x['reached_pct'] for x in sig))} of the seeds")
+    faster = [s for s in fc if sort_key(st("init", "fc", s, "default")) < sort_key(st("init", "fc", s, "handout"))]
+    wide = [s for s in fc if sort_key(st("init", "fc", s, "normal1")) > sort_key(st("init", "fc", s, "handout"))]
+    out["beyond claim default"] = (f"torch's default initialisation had a smaller median than the handout's in "
+                                   f"{len(faster)} of the 4 settings")
+    out["beyond claim normal one"] = (f"weights of std 1 had a larger median than the handout's in {len(wide)} of the "
+                                      f"4 settings (reached: " + ", ".join(
+                                          f"{LABEL[s]} {pct(st('init', 'fc', s, 'normal1')['reached_pct'])}" for s in fc)
+                                      + ")")
+    for lr in ORDER_LRS:
+        for b in BATCHES:
+            first = st("order", "fc", "relu-ce", f"B={b} negatives-first", lr)
+            mixed = st("order", "fc", "relu-ce", f"B={b} shuffled", lr)
+            out[f"beyond claim order {b} lr {lr:g}"] = (
+                f"negatives-first left {more_or_fewer(first['dead_units_end_pct'], mixed['dead_units_end_pct'])} "
+                f"ReLU + CE hidden units dead than shuffled ({pct(first['dead_units_end_pct'])} against "
+                f"{pct(mixed['dead_units_end_pct'])}; whole nets dead: {pct(first['stuck_pct'])} against "
+                f"{pct(mixed['stuck_pct'])})")
+    sig_dead = max(stats[k]["dead_units_end_pct"] for k in stats
+                   if CONDITIONS[k].question == "order" and CONDITIONS[k].setting.startswith("sigmoid"))
+    out["beyond claim sigmoid"] = ("no sigmoid unit was ever dead at the end of a run" if sig_dead == 0 else
+                                   f"sigmoid units ended dead in {pct(sig_dead)} of cases")
+    same = values["beyond order 2017"] == values["beyond order 2019"]
+    out["beyond claim edition order"] = "the same order" if same else "a different order"
+    ratios = [st("edition", "fc", s, "2019")["median"] / st("edition", "fc", s, "2017")["median"] for s in fc]
+    finite = [r for r in ratios if np.isfinite(r) and r > 0]
+    out["beyond claim edition speed"] = (
+        f"the 2017 training needed {min(finite):.1f}--{max(finite):.1f}$\\times$ fewer updates by median"
+        if finite and min(finite) > 1 else "the 2017 training was not faster in every setting")
+    return out
 
 
 def main(argv=None):
@@ -280,6 +346,7 @@ def main(argv=None):
         dtype = getattr(torch, args.dtype)
         runs = run_all(args, {k: d.to(dtype) for k, d in data.items()})
         stats, values = outputs(runs, data, args, out.dir)
+        values |= claims(stats, values)
         write_tex_macros(out.dir / "beyond_numbers.tex", values)
         groups = [{"setting": n, "question": CONDITIONS[n].question, "net": CONDITIONS[n].net,
                    "condition_setting": CONDITIONS[n].setting, "variant": CONDITIONS[n].variant, "lr": CONDITIONS[n].lr,

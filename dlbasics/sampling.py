@@ -34,27 +34,33 @@ class MiniBatches:
         self.labels = np.asarray(labels).round().astype(np.int64)
         self.n, self.size, self.order = len(self.labels), int(batch_size), order
         self.steps = math.ceil(self.n / self.size)             # updates per epoch
-        self._ranks = {}                                         # seed -> (epoch, rank of each image)
+        self.start()                                             # _ranks[run]: its images' ranks in
+                                                                 # epoch _epoch[run] (-1: none yet)
 
     def indices(self, seed, t):
         """The images update t of seed `seed` uses (for the plain reference)."""
         k = t % self.steps
         return epoch_order(seed, t // self.steps, self.labels, self.order)[k * self.size:(k + 1) * self.size]
 
-    def _rank(self, seed, epoch):
-        epoch_seen, rank = self._ranks.get(seed, (None, None))
-        if epoch_seen != epoch:
-            rank = np.empty(self.n, np.int64)
-            rank[epoch_order(seed, epoch, self.labels, self.order)] = np.arange(self.n)
-            self._ranks[seed] = (epoch, rank)
-        return rank
+    def start(self):
+        """Forget the cached orders (a new set of runs begins)."""
+        self._ranks, self._epoch = np.zeros((0, self.n), np.int64), np.zeros(0, np.int64)
 
-    def weights(self, seeds, steps, reductions, dtype):
-        """(N, S): image n's weight in the step loss of column s: 1/|batch| (mean) or 1 (sum) for the
-        images of its batch at update steps[s], 0 for the others."""
-        ranks = np.stack([self._rank(s, t // self.steps) for s, t in zip(seeds, steps)], 1)   # (N, S)
-        first = (np.asarray(steps) % self.steps) * self.size
+    def weights(self, runs, seeds, steps, mean, dtype):
+        """(N, S): image n's weight in the step loss of column s: 1/|batch| (mean[s]) or 1 (sum) for the
+        images of its batch at update steps[s], 0 for the others. runs: (S,) distinct run numbers
+        (a run's order is cached under its number, recomputed when it enters a new epoch); seeds,
+        steps: (S,) int arrays."""
+        steps, epochs = np.asarray(steps), np.asarray(steps) // self.steps
+        if runs.max() >= len(self._epoch):
+            grow = max(int(runs.max()) + 1 - len(self._epoch), len(self._epoch))
+            self._ranks = np.concatenate([self._ranks, np.zeros((grow, self.n), np.int64)])
+            self._epoch = np.concatenate([self._epoch, np.full(grow, -1, np.int64)])
+        for k in np.flatnonzero(self._epoch[runs] != epochs):
+            self._ranks[runs[k], epoch_order(seeds[k], epochs[k], self.labels, self.order)] = np.arange(self.n)
+            self._epoch[runs[k]] = epochs[k]
+        ranks = self._ranks[runs].T                                                  # (N, S)
+        first = (steps % self.steps) * self.size
         last = np.minimum(first + self.size, self.n)
         inside = (ranks >= first) & (ranks < last)
-        scale = np.where(np.asarray(reductions) == "mean", 1.0 / (last - first), 1.0)
-        return torch.from_numpy(inside * scale).to(dtype)
+        return torch.from_numpy(inside * np.where(mean, 1.0 / (last - first), 1.0)).to(dtype)

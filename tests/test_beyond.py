@@ -1,0 +1,121 @@
+"""Beyond the handout: other initialisations, mini-batch SGD in a seeded order, momentum and weight
+decay. The engine against the plain reference on every new path (identical counts, float64), the
+optimiser against torch.optim.SGD, and the facts the study's report section rests on."""
+import numpy as np
+import pytest
+import torch
+
+import part2_fc
+import part3_conv
+from conftest import bundled
+from dlbasics import beyond
+from dlbasics.engine import Job, train
+from dlbasics.optim import GradientDescent
+from dlbasics.reference import train_reference
+from dlbasics.sampling import MiniBatches, epoch_order
+
+EDITION_2017 = {"momentum": 0.99, "weight_decay": 5e-4}
+FC_CASES = [("relu-ce", {"batch_size": 8, "order": "negatives-first"}),
+            ("relu-l2", {"batch_size": 1, "order": "shuffled"}),
+            ("sigmoid-ce", {"batch_size": 8, "order": "shuffled"}),
+            ("relu-l2", EDITION_2017),
+            ("sigmoid-l2", {"batch_size": 8, "order": "shuffled"} | EDITION_2017),
+            ("relu-ce", {"init": "zero"}), ("relu-ce", {"init": "zero-all"}),
+            ("sigmoid-ce", {"init": "zero-all"}), ("relu-l2", {"init": "default"}),
+            ("sigmoid-ce", {"init": "normal1"})]
+
+
+@pytest.mark.parametrize("setting, training", FC_CASES, ids=[f"{s}-{'-'.join(map(str, t.values()))}"
+                                                              for s, t in FC_CASES])
+def test_fc_engine_matches_reference_on_the_new_paths(setting, training):
+    data = bundled("random")
+    runs = train(part2_fc.experiment(setting, data, **training), [Job(setting, s, 0.1) for s in (0, 1)], 1500)
+    activation, loss = setting.split("-")
+    for run in runs:
+        iters, status, _ = train_reference(loss, run.seed, data, 0.1, 1500, activation=activation, **training)
+        assert (run.iterations, run.status) == (iters, status), run.seed
+
+
+def test_line_engine_matches_reference_in_the_2017_edition():
+    data = bundled("line")
+    run, = train(part3_conv.experiment("line", data, **EDITION_2017), [Job("line", 0, 0.01)], 1000, width=8)
+    iters, status, _ = train_reference("line", 0, data, 0.01, 1000, **EDITION_2017)
+    assert (run.iterations, run.status) == (iters, status)
+
+
+def test_momentum_and_weight_decay_follow_torch_sgd():
+    """Three runs with their own learning rates and buffers, against torch.optim.SGD one at a time."""
+    gen = torch.Generator().manual_seed(0)
+    lrs = torch.tensor([0.1, 0.01, 1.0], dtype=torch.float64)
+    start = torch.randn(5, 3, generator=gen, dtype=torch.float64)
+    grads = [torch.randn(5, 3, generator=gen, dtype=torch.float64) for _ in range(40)]
+
+    class Columns:                                      # the part of engine.Batch an optimiser uses
+        dim, params, lr = -1, {"w": start.clone()}, lrs
+
+        def per_column(self, values, like):
+            return values.view(1, -1)
+
+        def take(self, tensors, keep):
+            return {k: v.index_select(-1, keep) for k, v in tensors.items()}
+
+    batch, opt = Columns(), GradientDescent(**EDITION_2017)
+    opt.start()
+    opt.add_columns(batch, 3)
+    for g in grads:
+        opt.update(batch, {"w": g.clone()})
+    for col in range(3):
+        p = start[:, col].clone().requires_grad_(True)
+        sgd = torch.optim.SGD([p], lr=float(lrs[col]), **EDITION_2017)
+        for g in grads:
+            p.grad = g[:, col].clone()
+            sgd.step()
+        torch.testing.assert_close(batch.params["w"][:, col], p.detach(), rtol=1e-13, atol=0)
+
+
+def test_minibatches_cover_every_image_once_per_epoch_in_the_seeded_order():
+    labels = bundled("random").labels
+    batches = MiniBatches(labels, 8, "negatives-first")
+    for seed in (0, 7):
+        for epoch in (0, 3):
+            seen = np.concatenate([batches.indices(seed, epoch * batches.steps + k) for k in range(batches.steps)])
+            assert sorted(seen) == list(range(len(labels)))
+            assert list(seen) == list(epoch_order(seed, epoch, labels, "negatives-first"))
+            n0 = int((labels == 0).sum())
+            assert (labels[seen[:n0]] == 0).all() and (labels[seen[n0:]] == 1).all()
+        weights = batches.weights(np.array([0, 1]), np.array([seed, seed]), [0, 8], [True, False], torch.float64)
+        assert weights[:, 0].sum() == 1 and (weights[:, 1] > 0).sum() == 8 and weights[:, 1].max() == 1
+    assert list(epoch_order(0, 0, labels, "shuffled")) != list(epoch_order(0, 1, labels, "shuffled"))
+
+
+@pytest.mark.parametrize("activation", ["relu", "sigmoid"])
+@pytest.mark.parametrize("training", [{}, {"batch_size": 8, "order": "shuffled"}])
+def test_zero_weights_keep_the_hidden_units_identical(activation, training):
+    """With zero weights every hidden unit gets the same gradient, so the units stay copies of each
+    other to the last bit (the net acts as 16-1-1); from the handout's init they differ."""
+    data = bundled("random")
+    setting = f"{activation}-ce"
+    for init, identical in (("zero", True), ("handout", False)):
+        runs = train(part2_fc.experiment(setting, data, init=init, **training),
+                     [Job(setting, s, 0.1, record=True) for s in (0, 1)], 300)
+        for run in runs:
+            w = torch.cat([run.params["fc1.weight"], run.params["fc1.bias"][:, None]], 1)
+            v = run.params["fc2.weight"][0]
+            assert run.iterations > 0
+            assert bool((w == w[:1]).all() and (v == v[0]).all()) == identical, (init, run.seed)
+
+
+def dead_share_at_end(setting, batch, order, lr, seeds):
+    data = bundled("random")
+    runs = train(part2_fc.experiment(setting, data, batch_size=batch, order=order, diagnostics="dead_units"),
+                 [Job(setting, s, lr, record=True) for s in range(seeds)], 2000)
+    return float(np.mean([r.curves["dead_units"][-1] for r in runs]))
+
+
+def test_negatives_first_kills_more_relu_units_where_the_batch_averages():
+    """Over the study's seeds at lr 1: with batches of 8, a shuffled batch mixes both classes, while
+    six all-negative batches in a row push every ReLU below zero; most ReLU + CE nets die."""
+    seeds = beyond.parse_args([]).seeds
+    first = dead_share_at_end("relu-ce", 8, "negatives-first", 1.0, seeds)
+    shuffled = dead_share_at_end("relu-ce", 8, "shuffled", 1.0, seeds)
+    assert first > 0.5 > shuffled, (first, shuffled)
