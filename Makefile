@@ -6,7 +6,7 @@ DIR ?= data
 DATA_DIR ?= data
 RUN := --data-dir $(DATA_DIR)
 
-.PHONY: all venv figures data check-data report latex-deps test verify bench study clean
+.PHONY: all venv figures data check-data report latex-deps test verify bench study beyond clean
 
 all: figures report
 
@@ -67,6 +67,10 @@ study: venv                ## the large study (make study DATA_DIR=...): 1000 se
 	$(PY) part3_conv.py $(RUN) --seeds 100
 	$(PY) part3_detection.py $(RUN) --seeds 32
 	$(PY) -m dlbasics.buildinfo finish figures
+	$(MAKE) -s report
+
+beyond: venv               ## beyond the handout: initialisation, example order, the 2017 edition; the report
+	$(PY) -m dlbasics.beyond $(RUN)
 	$(MAKE) -s report
 
 clean:

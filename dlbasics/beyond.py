@@ -84,9 +84,12 @@ def make_experiment(name, data, diagnostics=None):
     return part2_fc.experiment(c.setting, data, diagnostics=diagnostics, **c.training)
 
 
-def cap_of(c, n_images, cap):
-    """The update cap of condition c: `cap`, or the 2017 edition's 1000 epochs (at most `cap`)."""
-    if c.question == "edition" and c.variant == "2017" and c.net == "fc":
+def cap_of(c, n_images, cap, line_cap):
+    """The update cap of condition c: `cap` (`line_cap` for the line net), or the 2017 edition's 1000
+    epochs (at most `cap`)."""
+    if c.net == "line":
+        return line_cap
+    if c.question == "edition" and c.variant == "2017":
         return min(cap, EPOCHS_2017 * math.ceil(n_images / min(BATCH_2017, n_images)))
     return cap
 
@@ -105,12 +108,15 @@ def parse_args(argv=None):
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.add_argument("--max-iters", type=positive_int, default=None,
                    help="update cap of every run; the 2017 edition's is 1000 epochs, at most this (default: 10000)")
+    p.add_argument("--line-max-iters", type=positive_int, default=None,
+                   help="update cap of the line-net runs (default: 2000; a conv update costs ~50 FC ones)")
     p.add_argument("--quick", action="store_true",
-                   help="small budget for tests: 8 and 2 seeds, cap 2000 (explicit values win)")
+                   help="small budget for tests: 8 and 2 seeds, caps 2000 and 300 (explicit values win)")
     args = p.parse_args(argv)
     args.seeds = args.seeds or (8 if args.quick else 100)
     args.line_seeds = args.line_seeds or (2 if args.quick else 16)
     args.max_iters = args.max_iters or (2000 if args.quick else 10000)
+    args.line_max_iters = args.line_max_iters or (300 if args.quick else 2000)
     return args
 
 
@@ -123,7 +129,7 @@ def run_all(args, data):
     """Every condition's runs, grouped by what can share an engine call: the net and the cap."""
     calls = {}
     for c in CONDITIONS.values():
-        key = (c.net, cap_of(c, len(data[c.net]), args.max_iters))
+        key = (c.net, cap_of(c, len(data[c.net]), args.max_iters, args.line_max_iters))
         calls.setdefault(key, []).extend(jobs_of(c, args))
     total = sum(len(j) for j in calls.values())
     check_study(total, len(CONDITIONS), args.max_iters, metrics=4)
@@ -180,7 +186,7 @@ def heatmap(stats, caps, rows, cols, key, out, stem, title, xlabel):
 def outputs(runs, data, args, out):
     groups = by_condition(runs)
     cap = args.max_iters
-    caps = {name: cap_of(CONDITIONS[name], len(data[CONDITIONS[name].net]), cap) for name in groups}
+    caps = {name: cap_of(CONDITIONS[name], len(data[CONDITIONS[name].net]), cap, args.line_max_iters) for name in groups}
     stats = {name: summarise_with_ci(rs) for name, rs in groups.items()}
     for name, rs in groups.items():
         if CONDITIONS[name].question == "order":
@@ -190,7 +196,7 @@ def outputs(runs, data, args, out):
         stats[name]["seeds_alike"] = len({(r.iterations, r.status) for r in rs}) == 1
     fc = part2_fc.SETTINGS
     name = lambda q, net, s, v, lr=LR: f"{q}: {net} {s} {v} lr {lr:g}"  # noqa: E731
-    values = {"beyond seeds": args.seeds, "beyond line seeds": args.line_seeds, "beyond data": data["fc"].origin,
+    values = {"beyond line cap": f"{args.line_max_iters:,}".replace(",", "\\,"), "beyond seeds": args.seeds, "beyond line seeds": args.line_seeds, "beyond data": data["fc"].origin,
               "beyond cap": f"{cap:,}".replace(",", "\\,"),
               "beyond cap twenty": f"{caps[name('edition', 'fc', fc[0], '2017')]:,}"
               .replace(",", "\\,")}
@@ -202,8 +208,9 @@ def outputs(runs, data, args, out):
     rows = []
     for s in fc + ["line"]:
         for init in INITS:
-            st = stats[name("init", "fc" if s != "line" else "line", s, init)]
-            rows.append([LABEL[s], init, st["seeds"], fmt_iters(st["median"], cap, True), f"{st['reached_pct']:.0f}",
+            key = name("init", "fc" if s != "line" else "line", s, init)
+            st = stats[key]
+            rows.append([LABEL[s], init, st["seeds"], fmt_iters(st["median"], caps[key], True), f"{st['reached_pct']:.0f}",
                          f"{st['stuck_pct']:.0f}", f"{st['diverged_pct']:.0f}"])
     write_tex_table(out / "beyond_init.tex", ["setting", "init", "seeds", "median", "reached \\%", "dead \\%",
                                               "diverged \\%"], rows, align="llrrrrr")
@@ -227,7 +234,7 @@ def outputs(runs, data, args, out):
         f"{LABEL[s]}, {o}": dead_share_by_epoch(groups[name("order", "fc", s, f"B={b} {o}", lr)], steps[b], epochs)
         for s in fc for o in ORDERS}
         for lr in ORDER_LRS for b in BATCHES}
-    plots.plot_share_curves(curves, "epoch", "mean share of dead hidden units", out, "beyond_dead_units",
+    plots.plot_share_curves(curves, "epoch", "share of units dead", out, "beyond_dead_units",
                             f"Dead hidden units along mini-batch SGD ({args.seeds} seeds, mean loss)")
     rows = []
     for lr in ORDER_LRS:
@@ -282,8 +289,12 @@ def pct(x):
     return f"{x:.0f}\\,\\%"
 
 
-def more_or_fewer(a, b):
-    return "more" if a > b else "fewer" if a < b else "as many"
+def compared(a, b):
+    return "more than" if a > b else "fewer than" if a < b else "as many as"
+
+
+def pct1(x):
+    return f"{x:.1f}\\,\\%"
 
 
 def claims(stats, values):
@@ -301,10 +312,12 @@ def claims(stats, values):
          else ""))
     relu_dead = min(st("init", "fc", s, "zero-all")["dead_at_start_pct"] for s in fc if s.startswith("relu"))
     sig = [st("init", "fc", s, "zero-all") for s in fc if s.startswith("sigmoid")]
+    lo, hi = min(x["reached_pct"] for x in sig), max(x["reached_pct"] for x in sig)
     out["beyond claim zero all"] = (
-        f"every ReLU net was dead at its first evaluation in at least {pct(relu_dead)} of the seeds (a ReLU at 0 "
-        "passes no gradient), while the sigmoid nets, whose units all output 1/2, reached 100\\,\\% in "
-        f"{pct(min(x['reached_pct'] for x in sig))}--{pct(max(x['reached_pct'] for x in sig))} of the seeds")
+        ("every ReLU net was dead at its first evaluation" if relu_dead == 100 else
+         f"the ReLU nets were dead at their first evaluation in at least {pct(relu_dead)} of the seeds") +
+        " (a ReLU at 0 passes no gradient), while the sigmoid nets, whose units all start at 1/2, reached "
+        "100\\,\\% in " + (f"{pct(lo)}" if lo == hi else f"{pct(lo)}--{pct(hi)}") + " of the seeds")
     faster = [s for s in fc if sort_key(st("init", "fc", s, "default")) < sort_key(st("init", "fc", s, "handout"))]
     wide = [s for s in fc if sort_key(st("init", "fc", s, "normal1")) > sort_key(st("init", "fc", s, "handout"))]
     out["beyond claim default"] = (f"torch's default initialisation had a smaller median than the handout's in "
@@ -317,11 +330,12 @@ def claims(stats, values):
         for b in BATCHES:
             first = st("order", "fc", "relu-ce", f"B={b} negatives-first", lr)
             mixed = st("order", "fc", "relu-ce", f"B={b} shuffled", lr)
+            a, z = round(first["dead_units_end_pct"], 1), round(mixed["dead_units_end_pct"], 1)
+            a1, z1 = round(first["dead_units_epoch1_pct"], 1), round(mixed["dead_units_epoch1_pct"], 1)
             out[f"beyond claim order {b} lr {lr:g}"] = (
-                f"negatives-first left {more_or_fewer(first['dead_units_end_pct'], mixed['dead_units_end_pct'])} "
-                f"ReLU + CE hidden units dead than shuffled ({pct(first['dead_units_end_pct'])} against "
-                f"{pct(mixed['dead_units_end_pct'])}; whole nets dead: {pct(first['stuck_pct'])} against "
-                f"{pct(mixed['stuck_pct'])})")
+                f"negatives-first left {compared(a, z)} shuffled of the ReLU + CE hidden units dead at the end "
+                f"({pct1(a)} against {pct1(z)}; after the first epoch {pct1(a1)} against {pct1(z1)}; whole nets "
+                f"dead: {pct(first['stuck_pct'])} against {pct(mixed['stuck_pct'])})")
     sig_dead = max(stats[k]["dead_units_end_pct"] for k in stats
                    if CONDITIONS[k].question == "order" and CONDITIONS[k].setting.startswith("sigmoid"))
     out["beyond claim sigmoid"] = ("no sigmoid unit was ever dead at the end of a run" if sig_dead == 0 else
@@ -350,11 +364,12 @@ def main(argv=None):
         write_tex_macros(out.dir / "beyond_numbers.tex", values)
         groups = [{"setting": n, "question": CONDITIONS[n].question, "net": CONDITIONS[n].net,
                    "condition_setting": CONDITIONS[n].setting, "variant": CONDITIONS[n].variant, "lr": CONDITIONS[n].lr,
-                   "reduction": "mean", "cap": cap_of(CONDITIONS[n], len(data[CONDITIONS[n].net]), args.max_iters)} | s
+                   "reduction": "mean", "cap": cap_of(CONDITIONS[n], len(data[CONDITIONS[n].net]), args.max_iters,
+                                                     args.line_max_iters)} | s
                   for n, s in stats.items()]
         settings = {k: (str(v) if k in ("data_dir", "out_dir") else v) for k, v in vars(args).items()}
         write_json(out.dir / "beyond_summary.json", summary.build(
-            "dlbasics.beyond", rerun_argv(args, ["seeds", "line_seeds", "max_iters", "dtype"]), settings, data["fc"], runs,
+            "dlbasics.beyond", rerun_argv(args, ["seeds", "line_seeds", "max_iters", "line_max_iters", "dtype"]), settings, data["fc"], runs,
             groups=groups, numbers=values))
     print(f"beyond: wrote figures, tables and beyond_summary.json to {args.out_dir}")
 

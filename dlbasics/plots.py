@@ -127,7 +127,8 @@ def plot_share_curves(panels, xlabel, ylabel, out_dir, stem, title):
     """Shares (0..1) along an axis, one panel per group (full width); curves whose label names
     sigmoid are dashed. panels: {panel title: {label: (T,) values}}."""
     rows = (len(panels) + 1) // 2
-    fig, axes = plt.subplots(rows, min(2, len(panels)), figsize=(FULL, 2.2 * rows + 1.0), sharey=True,
+    height = 2.0 * rows + 1.2
+    fig, axes = plt.subplots(rows, min(2, len(panels)), figsize=(FULL, height), sharey=True,
                              sharex=True, squeeze=False)
     for ax, (panel, curves) in zip(axes.flat, panels.items()):
         for label, values in curves.items():
@@ -141,7 +142,7 @@ def plot_share_curves(panels, xlabel, ylabel, out_dir, stem, title):
     handles, labels = max((ax.get_legend_handles_labels() for ax in axes.flat), key=lambda h: len(h[1]))
     fig.legend(handles, labels, loc="lower center", ncol=2, frameon=False)
     fig.suptitle(title)
-    fig.tight_layout(pad=0.3, rect=(0, 0.9 / (2.2 * rows + 1.0) * 1.6, 1, 1))
+    fig.tight_layout(pad=0.3, rect=(0, 0.8 / height, 1, 1))
     return save_figure(fig, out_dir, stem)
 
 

@@ -119,3 +119,57 @@ def test_negatives_first_kills_more_relu_units_where_the_batch_averages():
     first = dead_share_at_end("relu-ce", 8, "negatives-first", 1.0, seeds)
     shuffled = dead_share_at_end("relu-ce", 8, "shuffled", 1.0, seeds)
     assert first > 0.5 > shuffled, (first, shuffled)
+
+
+@pytest.fixture(scope="module")
+def tiny_study(tmp_path_factory):
+    """The study's script end to end on a tiny budget."""
+    from conftest import run_module
+    out = tmp_path_factory.mktemp("beyond")
+    proc = run_module("dlbasics.beyond", "--seeds", "3", "--line-seeds", "1", "--max-iters", "400",
+                      "--line-max-iters", "40", "--workers", "1", "--no-progress", "--out-dir", out)
+    assert proc.returncode == 0, proc.stderr
+    from dlbasics.summary import read
+    return out, read(out / "beyond_summary.json")
+
+
+def test_study_writes_its_outputs(tiny_study):
+    out, _ = tiny_study
+    for stem in ("beyond_init", "beyond_order", "beyond_dead_units", "beyond_edition"):
+        assert (out / f"{stem}.png").is_file() and (out / f"{stem}.pdf").is_file()
+    for table in ("beyond_init.tex", "beyond_order.tex", "beyond_edition.tex", "beyond_numbers.tex"):
+        assert "\\begin" in (out / table).read_text() or "newcommand" in (out / table).read_text()
+
+
+def test_study_claims_follow_its_runs(tiny_study):
+    """The section's generated sentences against the runs in the summary, recomputed here."""
+    _, s = tiny_study
+    cols = s["runs"]["columns"]
+    rows = [dict(zip(cols, r)) for r in s["runs"]["rows"]]
+    numbers = s["numbers"]
+
+    def runs(question, net, setting, variant, lr=0.1):
+        return [r for r in rows if r["setting"] == f"{question}: {net} {setting} {variant} lr {lr:g}"]
+
+    def median(rs):
+        values = sorted(r["iterations"] if r["status"] == "reached" else np.inf for r in rs)
+        return float(np.median(values)) if np.isfinite(np.median(values)) else np.inf
+
+    # every seed of the zero init is the same run (nothing random in it)
+    for setting in part2_fc.SETTINGS:
+        zero = runs("init", "fc", setting, "zero")
+        assert len({(r["iterations"], r["status"]) for r in zero}) == 1
+    assert "every seed trained the very same net" in numbers["beyond claim zero"]
+    # all-zero ReLU nets are dead at their first evaluation
+    for setting in ("relu-ce", "relu-l2"):
+        assert all(r["status"] == "stuck" and r["iterations"] == 0 for r in runs("init", "fc", setting, "zero-all"))
+    # the two editions' rankings, from the medians (a tie keeps the settings' order)
+    for v in ("2019", "2017"):
+        med = {sname: median(runs("edition", "fc", sname, v)) for sname in part2_fc.SETTINGS}
+        finite = [sname for sname in part2_fc.SETTINGS if np.isfinite(med[sname])]
+        ranked = sorted(finite, key=lambda sname: med[sname])
+        meds = [med[x] for x in ranked]
+        if len(set(meds)) == len(meds):
+            assert numbers[f"beyond order {v}"] == " $<$ ".join(part2_fc.LABELS[x] for x in ranked)
+    same = numbers["beyond order 2017"] == numbers["beyond order 2019"]
+    assert numbers["beyond claim edition order"] == ("the same order" if same else "a different order")
