@@ -248,8 +248,8 @@ def outputs(runs, data, args, out):
                     rows.append([f"{lr:g}", LABEL[s], b, o, fmt_iters(st["median"], cap, True),
                                  f"{st['reached_pct']:.0f}", f"{st['stuck_pct']:.0f}", f"{dead1:.1f}",
                                  f"{st['dead_units_end_pct']:.1f}"])
-    write_tex_table(out / "beyond_order.tex", ["lr", "setting", "batch", "order", "median updates", "reached \\%",
-                                               "net dead \\%", "dead units, epoch 1 \\%", "at the end \\%"], rows,
+    write_tex_table(out / "beyond_order.tex", ["lr", "setting", "$B$", "order", "median", "reached \\%",
+                                               "nets dead \\%", "units dead, epoch 1 \\%", "end \\%"], rows,
                     align="lllllrrrr")
 
     # 3. the 2017 edition
