@@ -31,7 +31,7 @@ from .parallel import train_jobs
 from .paths import DATA_DIR, FIGURES_DIR, ROOT
 from .resources import check_study
 from .runtime import seed_everything
-from .study import censored_values, fmt_iters, sort_key
+from .study import SIGNIFICANT, censored_values, fmt_iters, sign_test, sort_key
 from .tables import summarise_with_ci
 
 if str(ROOT) not in sys.path:
@@ -169,6 +169,26 @@ def dead_share_by_epoch(runs, steps_per_epoch, epochs):
     return np.mean(rows, 0)
 
 
+def ranking(stats):
+    """'A $<$ B $<$ ...' by median; settings whose median is beyond the cap come last, named as such."""
+    ranked = sorted(stats, key=lambda s: sort_key(stats[s]))
+    finite = [LABEL[s] for s in ranked if np.isfinite(stats[s]["median"])]
+    beyond = [LABEL[s] for s in ranked if not np.isfinite(stats[s]["median"])]
+    text = " $<$ ".join(finite)
+    if beyond:
+        text += (", then " if finite else "") + " and ".join(beyond) + \
+            (" (median beyond the cap)" if len(beyond) == 1 else " (medians beyond the cap)")
+    return text
+
+
+def dead_sign_test(a, b):
+    """Share of dead hidden units at the end, runs a against the runs of b with the same seeds:
+    {"more": seeds where a ends with more, "fewer": with fewer, "p": two-sided sign-test p}."""
+    by_seed = {r.seed: r.curves["dead_units"][-1] for r in b}
+    fewer, more, p = sign_test([r.curves["dead_units"][-1] for r in a], [by_seed[r.seed] for r in a])
+    return {"more": more, "fewer": fewer, "p": p}
+
+
 def cell_text(s, cap):
     median = fmt_iters(s["median"], cap)
     if median.startswith(">") and cap % 1000 == 0:
@@ -194,10 +214,12 @@ def outputs(runs, data, args, out):
             stats[name]["any_dead_pct"] = 100 * float(np.mean([r.curves["dead_units"][-1] > 0 for r in rs]))
         stats[name]["dead_at_start_pct"] = 100 * float(np.mean([r.status == "stuck" and r.iterations == 0 for r in rs]))
         stats[name]["seeds_alike"] = len({(r.iterations, r.status) for r in rs}) == 1
+        stats[name]["cap"] = caps[name]
     fc = part2_fc.SETTINGS
     name = lambda q, net, s, v, lr=LR: f"{q}: {net} {s} {v} lr {lr:g}"  # noqa: E731
     values = {"beyond line cap": f"{args.line_max_iters:,}".replace(",", "\\,"), "beyond seeds": args.seeds, "beyond line seeds": args.line_seeds, "beyond data": data["fc"].origin,
               "beyond cap": f"{cap:,}".replace(",", "\\,"),
+              "beyond negative batches": int(data["fc"].class_counts[0]) // max(BATCHES),
               "beyond cap twenty": f"{caps[name('edition', 'fc', fc[0], '2017')]:,}"
               .replace(",", "\\,")}
 
@@ -245,6 +267,9 @@ def outputs(runs, data, args, out):
                     st = stats[key]
                     dead1 = 100 * dead_share_by_epoch(groups[key], steps[b], 1)[1]
                     st["dead_units_epoch1_pct"] = dead1
+                    if o == "negatives-first":       # seed by seed against the same seeds shuffled
+                        st["dead_end_sign_test"] = dead_sign_test(groups[key], groups[name(
+                            "order", "fc", s, f"B={b} shuffled", lr)])
                     rows.append([f"{lr:g}", LABEL[s], b, o, fmt_iters(st["median"], cap, True),
                                  f"{st['reached_pct']:.0f}", f"{st['stuck_pct']:.0f}", f"{dead1:.1f}",
                                  f"{st['dead_units_end_pct']:.1f}"])
@@ -260,14 +285,12 @@ def outputs(runs, data, args, out):
         for v in ("2019", "2017"):
             key = name("edition", net, s, v, LINE_LR_2017 if net == "line" and v == "2017" else LR)
             st = stats[key]
-            cells += [fmt_iters(st["median"], caps[key], True),
-                      f"{fmt_iters(st['ci_low'], caps[key], True)}--{fmt_iters(st['ci_high'], caps[key], True)}",
+            low, high = (fmt_iters(st[k], caps[key], True) for k in ("ci_low", "ci_high"))
+            cells += [fmt_iters(st["median"], caps[key], True), high if low == high else f"{low}--{high}",
                       f"{st['reached_pct']:.0f}"]
         rows.append([LABEL[s], *cells])
     for v in ("2019", "2017"):
-        ranked = sorted(fc, key=lambda s: sort_key(stats[name("edition", "fc", s, v)]))
-        finite = [s for s in ranked if np.isfinite(stats[name("edition", "fc", s, v)]["median"])]
-        values[f"beyond order {v}"] = " $<$ ".join(LABEL[s] for s in finite)
+        values[f"beyond order {v}"] = ranking({s: stats[name("edition", "fc", s, v)] for s in fc})
     write_tex_table(out / "beyond_edition.tex", ["setting", "2019 median", "95\\,\\% CI", "reached \\%",
                                                  "2017 median", "95\\,\\% CI", "reached \\%"], rows,
                     align="lrrrrrr")
@@ -289,8 +312,15 @@ def pct(x):
     return f"{x:.0f}\\,\\%"
 
 
-def compared(a, b):
-    return "more than" if a > b else "fewer than" if a < b else "as many as"
+def compared_paired(test):
+    """'more than' / 'fewer than' only where the seeds tell the two apart (sign test p < SIGNIFICANT)."""
+    if test["p"] < SIGNIFICANT:
+        return "more than" if test["more"] > test["fewer"] else "fewer than"
+    return "as many as" if test["more"] == test["fewer"] == 0 else "about as many as"
+
+
+def p_text(p):
+    return f"$p < {SIGNIFICANT:g}$" if p < SIGNIFICANT else f"$p = {p:.2f}$"
 
 
 def pct1(x):
@@ -311,13 +341,13 @@ def claims(stats, values):
         ("; and since nothing in it is random, every seed trained the very same net" if all(z["seeds_alike"] for z in zero)
          else ""))
     relu_dead = min(st("init", "fc", s, "zero-all")["dead_at_start_pct"] for s in fc if s.startswith("relu"))
-    sig = [st("init", "fc", s, "zero-all") for s in fc if s.startswith("sigmoid")]
-    lo, hi = min(x["reached_pct"] for x in sig), max(x["reached_pct"] for x in sig)
+    sig = {s: st("init", "fc", s, "zero-all")["reached_pct"] for s in fc if s.startswith("sigmoid")}
     out["beyond claim zero all"] = (
         ("every ReLU net was dead at its first evaluation" if relu_dead == 100 else
          f"the ReLU nets were dead at their first evaluation in at least {pct(relu_dead)} of the seeds") +
-        " (a ReLU at 0 passes no gradient), while the sigmoid nets, whose units all start at 1/2, reached "
-        "100\\,\\% in " + (f"{pct(lo)}" if lo == hi else f"{pct(lo)}--{pct(hi)}") + " of the seeds")
+        " (a ReLU at 0 passes no gradient), while the sigmoid nets, whose units all start at 1/2, went on "
+        "learning and reached 100\\,\\% in " +
+        " and ".join(f"{pct(v)} of the seeds with {LABEL[s][len('sigmoid + '):]}" for s, v in sig.items()))
     faster = [s for s in fc if sort_key(st("init", "fc", s, "default")) < sort_key(st("init", "fc", s, "handout"))]
     wide = [s for s in fc if sort_key(st("init", "fc", s, "normal1")) > sort_key(st("init", "fc", s, "handout"))]
     out["beyond claim default"] = (f"torch's default initialisation had a smaller median than the handout's in "
@@ -332,9 +362,11 @@ def claims(stats, values):
             mixed = st("order", "fc", "relu-ce", f"B={b} shuffled", lr)
             a, z = round(first["dead_units_end_pct"], 1), round(mixed["dead_units_end_pct"], 1)
             a1, z1 = round(first["dead_units_epoch1_pct"], 1), round(mixed["dead_units_epoch1_pct"], 1)
+            test = first["dead_end_sign_test"]
             out[f"beyond claim order {b} lr {lr:g}"] = (
-                f"negatives-first left {compared(a, z)} shuffled of the ReLU + CE hidden units dead at the end "
-                f"({pct1(a)} against {pct1(z)}; after the first epoch {pct1(a1)} against {pct1(z1)}; whole nets "
+                f"negatives-first left {compared_paired(test)} shuffled of the ReLU + CE hidden units dead at the "
+                f"end ({pct1(a)} against {pct1(z)}, more on {test['more']} seeds and fewer on {test['fewer']}, "
+                f"sign test {p_text(test['p'])}; after the first epoch {pct1(a1)} against {pct1(z1)}; whole nets "
                 f"dead: {pct(first['stuck_pct'])} against {pct(mixed['stuck_pct'])})")
     sig_dead = max(stats[k]["dead_units_end_pct"] for k in stats
                    if CONDITIONS[k].question == "order" and CONDITIONS[k].setting.startswith("sigmoid"))
@@ -342,12 +374,29 @@ def claims(stats, values):
                                    f"sigmoid units ended dead in {pct(sig_dead)} of cases")
     same = values["beyond order 2017"] == values["beyond order 2019"]
     out["beyond claim edition order"] = "the same order" if same else "a different order"
-    ratios = [st("edition", "fc", s, "2019")["median"] / st("edition", "fc", s, "2017")["median"] for s in fc]
-    finite = [r for r in ratios if np.isfinite(r) and r > 0]
-    out["beyond claim edition speed"] = (
-        f"the 2017 training needed {min(finite):.1f}--{max(finite):.1f}$\\times$ fewer updates by median"
-        if finite and min(finite) > 1 else "the 2017 training was not faster in every setting")
+    out["beyond claim edition speed"] = edition_speed(
+        {s: (st("edition", "fc", s, "2019"), st("edition", "fc", s, "2017")) for s in fc})
     return out
+
+
+def edition_speed(pairs):
+    """How many times fewer updates the 2017 training needed than the 2019 one, by median, setting by
+    setting ({setting: (2019 stats, 2017 stats)}). A median beyond its cap gives a bound, never a number."""
+    parts, faster = [], 0
+    for s, (new, old) in pairs.items():
+        m19, m17 = new["median"], old["median"]
+        if np.isfinite(m19) and np.isfinite(m17):
+            parts.append(f"{LABEL[s]} {m19 / m17:.1f}")
+            faster += m19 > m17
+        elif np.isfinite(m17):                      # the 2019 median is beyond its cap: at least cap / m17
+            parts.append(f"{LABEL[s]} more than {new['cap'] / m17:.1f}, its 2019 median being beyond the cap")
+            faster += new["cap"] >= m17
+        elif np.isfinite(m19):
+            parts.append(f"{LABEL[s]} less than {m19 / old['cap']:.1f}, its 2017 median being beyond the cap")
+        else:
+            parts.append(f"{LABEL[s]} not comparable, both medians being beyond the caps")
+    return (f"the 2017 training needed fewer updates by median in {faster} of the {len(pairs)} settings "
+            f"(2019 median over 2017 median: " + "; ".join(parts) + ")")
 
 
 def main(argv=None):

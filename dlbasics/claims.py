@@ -11,10 +11,10 @@ import sys
 
 from .cli import Parser, UserError, folder, run_main
 from .outputs import write_json, write_tex_macros, write_tex_table
+from .study import SIGNIFICANT
 from .summary import read
 
 LABEL = {"sigmoid-l2": "sigmoid + L2", "sigmoid-ce": "sigmoid + CE", "relu-l2": "ReLU + L2", "relu-ce": "ReLU + CE"}
-SIGNIFICANT = 0.01              # a neighbour in a ranking is "distinguishable" below this sign-test p
 
 
 def num(x):

@@ -11,6 +11,8 @@ import numpy as np
 
 from .engine import DIVERGED, REACHED, STUCK
 
+SIGNIFICANT = 0.01      # a paired difference between two conditions is "distinguishable" below this sign-test p
+
 
 def group_runs(runs, keys=("setting", "lr", "reduction")):
     """{(values of keys): [runs]}, in first-seen order."""
@@ -93,15 +95,21 @@ def paired(a, b):
     """Runs of two settings with the same seeds (same initial weights): share of seeds on which a needs
     fewer iterations than b, more, or as many (+inf counts as more than any number), and the two-sided
     sign-test p-value on the seeds that differ."""
-    from scipy.stats import binomtest
     by_seed = {r.seed: r for r in b}
-    pairs = [(va, vb) for va, vb in zip(censored_values(a), censored_values([by_seed[r.seed] for r in a]))]
-    wins = sum(va < vb for va, vb in pairs)
-    losses = sum(va > vb for va, vb in pairs)
-    n = len(pairs)
-    p_value = binomtest(wins, wins + losses).pvalue if wins + losses else 1.0
+    va, vb = censored_values(a), censored_values([by_seed[r.seed] for r in a])
+    wins, losses, p_value = sign_test(va, vb)
+    n = len(va)
     return {"seeds": n, "a_faster_pct": 100 * wins / n, "b_faster_pct": 100 * losses / n,
-            "tied_pct": 100 * (n - wins - losses) / n, "p_value": float(p_value)}
+            "tied_pct": 100 * (n - wins - losses) / n, "p_value": p_value}
+
+
+def sign_test(a, b):
+    """Paired values a[i], b[i] (one pair per seed): how many pairs have a < b, how many a > b, and the
+    two-sided sign-test p-value on the pairs that differ (1 when none differ)."""
+    from scipy.stats import binomtest
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    below, above = int(np.sum(a < b)), int(np.sum(a > b))
+    return below, above, float(binomtest(below, below + above).pvalue) if below + above else 1.0
 
 
 def power_law(lrs, medians):

@@ -169,7 +169,30 @@ def test_study_claims_follow_its_runs(tiny_study):
         finite = [sname for sname in part2_fc.SETTINGS if np.isfinite(med[sname])]
         ranked = sorted(finite, key=lambda sname: med[sname])
         meds = [med[x] for x in ranked]
+        text = numbers[f"beyond order {v}"]
         if len(set(meds)) == len(meds):
-            assert numbers[f"beyond order {v}"] == " $<$ ".join(part2_fc.LABELS[x] for x in ranked)
+            assert text.split(", then ")[0] == " $<$ ".join(part2_fc.LABELS[x] for x in ranked)
+        beyond_cap = [part2_fc.LABELS[x] for x in part2_fc.SETTINGS if x not in finite]
+        assert all(label in text.split("then ")[-1] for label in beyond_cap), text
+        assert ("beyond the cap" in text) == bool(beyond_cap)
     same = numbers["beyond order 2017"] == numbers["beyond order 2019"]
     assert numbers["beyond claim edition order"] == ("the same order" if same else "a different order")
+
+
+def test_order_claims_need_the_seeds_to_tell_the_orders_apart():
+    """'more than' only on a distinguishable sign test over the paired seeds, never on a raw gap."""
+    assert beyond.compared_paired({"more": 30, "fewer": 1, "p": 1e-8}) == "more than"
+    assert beyond.compared_paired({"more": 1, "fewer": 30, "p": 1e-8}) == "fewer than"
+    assert beyond.compared_paired({"more": 6, "fewer": 4, "p": 0.75}) == "about as many as"
+    assert beyond.compared_paired({"more": 0, "fewer": 0, "p": 1.0}) == "as many as"
+    fewer, more, p = beyond.sign_test([0.25, 0.5, 0.0, 0.75], [0.0, 0.0, 0.0, 0.25])
+    assert (fewer, more) == (0, 3) and p == pytest.approx(0.25)        # 2 * (1/2)^3
+
+
+def test_edition_speed_never_turns_a_censored_median_into_a_number():
+    st = lambda median, cap: {"median": median, "cap": cap}  # noqa: E731
+    text = beyond.edition_speed({"sigmoid-l2": (st(np.inf, 10000), st(602, 1000)),
+                                 "relu-ce": (st(888, 10000), st(723, 1000)),
+                                 "relu-l2": (st(500, 10000), st(np.inf, 1000))})
+    assert text.startswith("the 2017 training needed fewer updates by median in 2 of the 3 settings")
+    assert "sigmoid + L2 more than 16.6" in text and "ReLU + CE 1.2" in text and "ReLU + L2 less than 0.5" in text
