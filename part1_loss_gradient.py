@@ -15,7 +15,6 @@ s' = s (1 - s) and s'' = s' (1 - 2 s), which turns negative where the sigmoid sa
 Outputs (fixed names in --out-dir): part1_<what>.png/.pdf, part1_numbers.json, part1_numbers.tex.
 """
 import sys
-from pathlib import Path
 
 import numpy as np
 from scipy.special import expit

@@ -351,11 +351,11 @@ def main(argv=None):
     if args.max_epochs:                            # the 2017 cap counts epochs of --batch-size images
         args.max_iters = args.max_epochs * -(-len(data) // min(args.batch_size, len(data)))
     print(f"training: {describe_training(args, len(data))}, at most {args.max_iters} updates")
-    with Outputs(args.out_dir) as out:
+    with Outputs(args.out_dir, figures=not args.no_figures) as out:
         seed_everything(args.seed, 1)
         runs = run_study(args, data.to(getattr(torch, args.dtype)))
         write_outputs(runs, data, args, out.dir)
-    print(f"part 2: wrote figures, tables and part2_summary.json to {args.out_dir}")
+    print(f"part 2: wrote {'' if args.no_figures else 'figures, '}tables and part2_summary.json to {args.out_dir}")
 
 
 if __name__ == "__main__":

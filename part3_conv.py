@@ -148,7 +148,7 @@ def main(argv=None):
     data = load_dataset("line", args.data_dir)
     print(describe(data))
     print(f"training: {describe_training(args, len(data))}, lr {args.lr:g}, at most {args.max_iters} updates")
-    with Outputs(args.out_dir) as out:
+    with Outputs(args.out_dir, figures=not args.no_figures) as out:
         seed_everything(args.seed, 1)
         runs = run_study(args, data.to(getattr(torch, args.dtype)))
         single = next(r for r in runs if r.curves and r.reduction == args.reduction)
@@ -165,7 +165,7 @@ def main(argv=None):
             numbers=values))
     print(f"part 3.1: seed {args.seed} ({args.reduction}) {single.status} after {single.iterations} updates; "
           + "; ".join(f"{red}: median {fmt_iters(s['median'], args.max_iters)}" for red, s in stats.items()))
-    print(f"part 3.1: wrote figures, tables and part3_line_summary.json to {args.out_dir}")
+    print(f"part 3.1: wrote {'' if args.no_figures else 'figures, '}tables and part3_line_summary.json to {args.out_dir}")
 
 
 if __name__ == "__main__":

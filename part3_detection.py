@@ -162,7 +162,7 @@ def main(argv=None):
     args = parse_args(argv)
     data = load_dataset("detection", args.data_dir)
     print(describe(data))
-    with Outputs(args.out_dir) as out:
+    with Outputs(args.out_dir, figures=not args.no_figures) as out:
         seed_everything(args.seed, 1)
         runs = run_study(args, data.to(getattr(torch, args.dtype)))
         single = next(r for r in runs if r.curves and r.reduction == args.reduction)
@@ -185,7 +185,7 @@ def main(argv=None):
     first = single.milestones["classification"]
     print(f"part 3.2: seed {args.seed} ({args.reduction}): regression {single.status} after {single.iterations} "
           f"updates, classification first at 100 % after {first if first is not None else 'never'}")
-    print(f"part 3.2: wrote figures, tables and part3_detection_summary.json to {args.out_dir}")
+    print(f"part 3.2: wrote {'' if args.no_figures else 'figures, '}tables and part3_detection_summary.json to {args.out_dir}")
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ from . import plots, summary
 from .cli import Parser, default_threads, folder, positive_int, rerun_argv, run_main
 from .data import describe, load_dataset
 from .engine import Job
-from .outputs import Outputs, write_csv, write_json, write_tex_macros, write_tex_table
+from .outputs import Outputs, write_json, write_tex_macros, write_tex_table
 from .parallel import train_jobs
 from .paths import DATA_DIR, FIGURES_DIR, ROOT
 from .resources import check_study

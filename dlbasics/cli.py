@@ -156,6 +156,9 @@ def add_run_arguments(parser, dataset, seeds, per, max_iters=10000):
     parser.add_argument("--out-dir", type=folder, default=FIGURES_DIR,
                         help="where outputs go, with fixed names (default: figures/ in the project)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.add_argument("--no-figures", action="store_true",
+                        help="write the numbers only (summary JSON, tables, TeX macros), no figures; "
+                             "make verify reruns this way")
     parser.set_defaults(default_seeds=seeds, default_max_iters=max_iters)
 
 

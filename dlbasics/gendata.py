@@ -13,7 +13,6 @@ import hashlib
 import io
 import sys
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 

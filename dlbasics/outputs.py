@@ -40,11 +40,14 @@ def check_out_dir(path):
     return probe
 
 
+_DRAW = True          # False while a run writes its numbers only (--no-figures)
+
+
 class Outputs:
     """Context manager: files go to `self.dir` (staging) and reach `out_dir` only if the block succeeds."""
 
-    def __init__(self, out_dir):
-        self.out_dir = Path(out_dir)
+    def __init__(self, out_dir, figures=True):
+        self.out_dir, self.figures = Path(out_dir), figures
         base = check_out_dir(self.out_dir)
         anchor = self.out_dir.parent if self.out_dir.parent.exists() else base
         try:
@@ -53,9 +56,13 @@ class Outputs:
             raise UserError(f"--out-dir {self.out_dir}: cannot write beside it ({err.strerror})") from None
 
     def __enter__(self):
+        global _DRAW
+        self._drew, _DRAW = _DRAW, self.figures
         return self
 
     def __exit__(self, kind, value, tb):
+        global _DRAW
+        _DRAW = self._drew
         if kind is None:
             self.commit()
         else:
@@ -148,7 +155,11 @@ def save_figure(fig, out_dir, stem, tight=False):
     """Save `fig` as <stem>.png and <stem>.pdf (reproducible bytes), then close it.
 
     tight=True crops to the drawn content (3D axes need it) at the cost of an extra draw.
+    Inside an Outputs(figures=False) block (--no-figures) nothing is drawn or written.
     """
+    if not _DRAW:
+        plt.close(fig)
+        return []
     for ext, kwargs in (("png", {"dpi": PNG_DPI, "metadata": {"Software": None}}),
                         ("pdf", {"dpi": 200, "metadata": {"CreationDate": None, "Producer": None}})):
         buf = io.BytesIO()

@@ -34,9 +34,10 @@ SMALL_STUDY = {  # every setting, a few seeds, both reductions, on the bundled d
 
 
 def start(script, argv, data_dir, out_dir):
-    """Start `script` with `argv` into `out_dir` (one worker: several scripts run side by side)."""
+    """Start `script` with `argv` into `out_dir` (one worker: several scripts run side by side; numbers
+    only, no figures)."""
     cmd = [sys.executable, str(ROOT / script), *argv, "--data-dir", str(data_dir), "--out-dir", str(out_dir),
-           "--no-progress", "--workers", "1"]
+           "--no-progress", "--no-figures", "--workers", "1"]
     return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 

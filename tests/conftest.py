@@ -11,6 +11,8 @@ sys.path.insert(0, str(ROOT))
 import dlbasics  # noqa: E402,F401  (pins the kernels before anything imports torch)
 from dlbasics.runtime import configure_torch  # noqa: E402
 
+import background  # noqa: E402
+
 configure_torch(1)
 
 
@@ -49,12 +51,21 @@ def bundled(name):
 
 
 def reference(kind, seed, reduction, activation="relu", lr=0.1, max_iters=10000, threads=1):
-    """The plain reference on the bundled data, computed once per test session (several tests ask)."""
+    """The plain reference on the bundled data, computed once per test session (several tests ask);
+    a long one that a background piece computes (background.define_reference) is taken from there."""
     return _reference(kind, seed, reduction, activation, float(lr), max_iters, threads)
 
 
 @functools.lru_cache(maxsize=None)
 def _reference(kind, seed, reduction, activation, lr, max_iters, threads):
+    if (max_iters, threads) == (10000, 1):
+        done = background.load_reference(kind, seed, reduction, activation, lr)
+        if done is not None:
+            return done
+    return compute_reference(kind, seed, reduction, activation, lr, max_iters, threads)
+
+
+def compute_reference(kind, seed, reduction, activation, lr, max_iters, threads):
     import torch
     from dlbasics.reference import train_reference
     dataset = {"l2": "random", "ce": "random"}.get(kind, kind)
@@ -65,20 +76,45 @@ def _reference(kind, seed, reduction, activation, lr, max_iters, threads):
         torch.set_num_threads(1)
 
 
+# ---- the slow pieces, started in the background as soon as collection shows they are needed ----------
 QUICK_RUNS = [("part1_loss_gradient.py", "--points", "31"), ("part2_fc.py", "--quick", "--workers", "1"),
               ("part3_conv.py", "--quick", "--workers", "1"), ("part3_detection.py", "--quick", "--workers", "1")]
 
 
+def _quick_commands():
+    out = background.scratch("quick_outputs")
+    return [([sys.executable, str(ROOT / script), *args, "--out-dir", str(out)], "/") for script, *args in QUICK_RUNS]
+
+
+background.define("quick_outputs", _quick_commands)
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Tests that wait for a background piece last (their pieces run meanwhile); otherwise file order."""
+    items.sort(key=background.needs)
+
+
+def pytest_collection_finish(session):
+    background.start_needed(session.items)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    background.stop_all()
+
+
+def pytest_terminal_summary(terminalreporter):
+    lines = background.timings()
+    if lines:
+        terminalreporter.write_sep("-", "pieces run in the background")
+        for line in lines:
+            terminalreporter.write_line(line)
+
+
 @pytest.fixture(scope="session")
-def quick_outputs(tmp_path_factory):
+def quick_outputs():
     """All four scripts run with --quick into one folder, side by side as `make figures` runs them."""
-    out = tmp_path_factory.mktemp("figures")
-    procs = {script: subprocess.Popen([sys.executable, str(ROOT / script), *args, "--out-dir", str(out)],
-                                      cwd="/", stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for script, *args in QUICK_RUNS}
     done = {}
-    for script, p in procs.items():
-        stdout, stderr = p.communicate(timeout=600)
-        done[script] = subprocess.CompletedProcess(p.args, p.returncode, stdout, stderr)
-        assert p.returncode == 0, (script, stderr)
-    return out, done
+    for (script, *_), proc in zip(QUICK_RUNS, background.wait("quick_outputs")):
+        assert proc.returncode == 0, (script, proc.stderr)
+        done[script] = proc
+    return background.scratch("quick_outputs"), done

@@ -1,13 +1,16 @@
 """Beyond the handout: other initialisations, mini-batch SGD in a seeded order, momentum and weight
 decay. The engine against the plain reference on every new path (identical counts, float64), the
 optimiser against torch.optim.SGD, and the facts the study's report section rests on."""
+import sys
+
 import numpy as np
 import pytest
 import torch
 
 import part2_fc
 import part3_conv
-from conftest import bundled
+import background
+from conftest import ROOT, bundled
 from dlbasics import beyond
 from dlbasics.engine import Job, train
 from dlbasics.optim import GradientDescent
@@ -121,15 +124,22 @@ def test_negatives_first_kills_more_relu_units_where_the_batch_averages():
     assert first > 0.5 > shuffled, (first, shuffled)
 
 
+def _tiny_study_command():
+    return [([sys.executable, "-m", "dlbasics.beyond", "--seeds", "3", "--line-seeds", "1", "--max-iters", "400",
+              "--line-max-iters", "40", "--workers", "1", "--no-progress", "--out-dir",
+              str(background.scratch("tiny_study"))], ROOT)]
+
+
+background.define("tiny_study", _tiny_study_command)
+
+
 @pytest.fixture(scope="module")
-def tiny_study(tmp_path_factory):
+def tiny_study():
     """The study's script end to end on a tiny budget."""
-    from conftest import run_module
-    out = tmp_path_factory.mktemp("beyond")
-    proc = run_module("dlbasics.beyond", "--seeds", "3", "--line-seeds", "1", "--max-iters", "400",
-                      "--line-max-iters", "40", "--workers", "1", "--no-progress", "--out-dir", out)
+    proc, = background.wait("tiny_study")
     assert proc.returncode == 0, proc.stderr
     from dlbasics.summary import read
+    out = background.scratch("tiny_study")
     return out, read(out / "beyond_summary.json")
 
 

@@ -8,12 +8,12 @@ the course's data when ../shared/data/cis581 exists (a small study of every scri
 import functools
 import json
 import math
-import subprocess
 import sys
 
 import numpy as np
 import pytest
 
+import background
 from conftest import COURSE, ROOT
 from dlbasics import claims
 
@@ -24,21 +24,28 @@ COURSE_RUNS = [("part1_loss_gradient.py", "--points", "31"),   # small, with a l
 
 
 def command(script, args, out):
-    extra = [] if script == "part1_loss_gradient.py" else ["--data-dir", str(COURSE), "--no-progress"]
+    extra = [] if script == "part1_loss_gradient.py" else ["--data-dir", str(COURSE), "--no-progress", "--no-figures"]
     return [sys.executable, str(ROOT / script), *args, *extra, "--out-dir", str(out)]
 
 
+def _course_commands():
+    out = background.scratch("course_outputs")
+    return [(command(s, a, out), "/") for s, *a in COURSE_RUNS]
+
+
+background.define("course_outputs", _course_commands,
+                  lambda item: "outputs" in getattr(item, "fixturenames", ()) and "[course]" in item.nodeid
+                  and (COURSE / "random" / "random_imgs.npy").is_file())
+
+
 @pytest.fixture(scope="session")
-def course_outputs(tmp_path_factory):
+def course_outputs():
     """A small study of every script on the course's data, the four side by side."""
     if not (COURSE / "random" / "random_imgs.npy").is_file():
         pytest.skip(f"course data not found at {COURSE}")
-    out = tmp_path_factory.mktemp("course")
-    procs = [subprocess.Popen(command(s, a, out), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                              cwd="/") for s, *a in COURSE_RUNS]
-    for p in procs:
-        assert p.wait(timeout=600) == 0, p.stderr.read()
-    return out
+    for proc in background.wait("course_outputs"):
+        assert proc.returncode == 0, proc.stderr
+    return background.scratch("course_outputs")
 
 
 @pytest.fixture(params=["bundled", "build", "course"])

@@ -13,9 +13,10 @@ import torch
 import part2_fc
 import part3_conv
 import part3_detection
+import background
 from conftest import ROOT, reference
 from dlbasics.data import load_dataset
-from dlbasics.engine import CENSORED, DIVERGED, REACHED, STUCK, Job, first_reached, train
+from dlbasics.engine import CENSORED, DIVERGED, STUCK, Job, first_reached, train
 from dlbasics.sums import sum_samples
 from dlbasics.reference import train_reference
 
@@ -61,17 +62,26 @@ def test_line_engine_matches_reference(line_data):
         assert np.allclose(run.curves["loss"], curves["loss"], rtol=RTOL, atol=0)
 
 
+DETECTION_RUNS = [(0, "mean"), (1, "sum"), (2, "sum"), (3, "sum")]
+# The plain references these tests compare with take a while (detection seed 0 alone ~25 s): each set
+# is computed in a process of its own from the start of the session (tests/background.py).
+SEED0_CHECK = "test_plain_reference_reproduces_the_expected_seed0_counts"        # test_verify.py asks too
+background.define_references(
+    "reference detection", [("detection", s, red, "relu", 0.1) for s, red in DETECTION_RUNS],
+    lambda item: item.name in ("test_detection_engine_matches_reference",
+                               f"{SEED0_CHECK}[part3_detection.py-detection-mean]"), long=True)
+background.define_references(
+    "reference fc", [(loss, s, red, act, 0.1) for act, loss in (x.split("-") for x in part2_fc.SETTINGS)
+                     for red in ("mean", "sum") for s in SEEDS],
+    lambda item: item.name.startswith(("test_fc_engine_matches_reference[", f"{SEED0_CHECK}[part2_fc.py")))
+
+
 def test_detection_engine_matches_reference(detection_data):
     """Seed 0 (the single run) to its end, and three sum-reduced seeds (they die or diverge early)."""
-    jobs = [Job("detection", 0, 0.1, "mean", record=True)] + \
-        [Job("detection", s, 0.1, "sum", record=True) for s in (1, 2, 3)]
-    torch.set_num_threads(2)                     # one long run: use both cores (counts do not depend on it)
-    try:
-        runs = train(part3_detection.experiment("detection", detection_data), jobs, 10000, width=8)
-    finally:
-        torch.set_num_threads(1)
+    jobs = [Job("detection", s, 0.1, red, record=True) for s, red in DETECTION_RUNS]
+    runs = train(part3_detection.experiment("detection", detection_data), jobs, 10000, width=8)
     for run in runs:
-        iters, status, curves = reference("detection", run.seed, run.reduction, threads=2)
+        iters, status, curves = reference("detection", run.seed, run.reduction)
         assert (run.iterations, run.status) == (iters, status), (run.seed, run.reduction)
         first = first_reached(np.array(curves["cls_acc"])[:, None])[0]
         assert run.milestones["classification"] == (first if first >= 0 else None)

@@ -211,8 +211,10 @@ def test_ctrl_c_leaves_the_out_folder_as_it_was(tmp_path):
     out.mkdir()
     (out / "keep.txt").write_text("mine")
     proc = subprocess.Popen([sys.executable, str(ROOT / "part2_fc.py"), "--out-dir", str(out), "--seeds", "300",
-                             "--no-progress"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd="/")
-    time.sleep(6)                                   # well inside the training (workers running)
+                             "--no-progress"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd="/",
+                            env=os.environ | {"PYTHONUNBUFFERED": "1"})
+    assert proc.stdout.readline().startswith("data: ")      # the data are loaded: training starts
+    time.sleep(3)                                   # well inside the training (workers running)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err

@@ -1,6 +1,4 @@
 """Part 1: closed-form gradients against float64 autograd, and the script end to end."""
-import json
-
 import numpy as np
 import pytest
 import torch

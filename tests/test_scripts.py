@@ -12,8 +12,7 @@ import part2_fc
 import part3_conv
 import part3_detection
 
-from conftest import QUICK_RUNS as RUNS
-from conftest import ROOT, run_script
+from conftest import run_script
 from dlbasics.summary import SCHEMA
 
 def names(folder):
@@ -111,3 +110,19 @@ def test_help_documents_every_default(module, capsys):
     assert all("default" in opt or opt.startswith(("quick", "no-progress")) for opt in options), options
     if module is not part1_loss_gradient:
         assert "Iterations to 100 % are a threshold event" in text and "rounding difference between two CPUs" in text
+
+
+def test_no_figures_writes_the_same_numbers_and_no_figure(quick_outputs, tmp_path):
+    """--no-figures (make verify's reruns): every table and summary, byte for byte, and no PNG or PDF."""
+    out, _ = quick_outputs
+    proc = run_script("part3_conv.py", "--quick", "--workers", "1", "--no-figures", "--out-dir", tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    written = names(tmp_path)
+    assert written and not {n for n in written if n.endswith((".png", ".pdf"))}
+    assert written == {n for n in names(out) if n.startswith("part3_line") and not n.endswith((".png", ".pdf"))}
+    for name in written - {"part3_line_summary.json"}:
+        assert (tmp_path / name).read_bytes() == (out / name).read_bytes(), name
+    mine, theirs = (json.loads((folder / "part3_line_summary.json").read_text()) for folder in (tmp_path, out))
+    for s in (mine, theirs):
+        s["settings"].pop("out_dir"), s["settings"].pop("no_figures")
+    assert mine == theirs

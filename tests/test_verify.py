@@ -2,18 +2,22 @@
 import json
 import re
 import shutil
-import subprocess
 
 import pytest
 
+import background
 from conftest import ROOT, reference, run_module
 from dlbasics import verify
 
 EXPECTED = json.loads(verify.EXPECTED.read_text())
 
 
+background.define("make verify", lambda: [(["make", "-s", "verify"], ROOT)],
+                  lambda item: item.name == "test_make_verify_reproduces_the_shipped_numbers")
+
+
 def test_make_verify_reproduces_the_shipped_numbers():
-    proc = subprocess.run(["make", "-s", "verify"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    proc, = background.wait("make verify", timeout=300)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr
     n, m = map(int, re.search(r"reproduced (\d+) of (\d+)", proc.stdout).groups())
     assert n == m == sum(len(s["runs"]["rows"]) for s in EXPECTED.values())
@@ -37,7 +41,7 @@ def test_plain_reference_reproduces_the_expected_seed0_counts(script, row):
         activation, loss = row["setting"].split("-")
         iters, status, _ = reference(loss, 0, row["reduction"], activation, lr=row["lr"])
     else:
-        iters, status, _ = reference(row["setting"], 0, row["reduction"], lr=row["lr"], threads=2)
+        iters, status, _ = reference(row["setting"], 0, row["reduction"], lr=row["lr"])
     assert (iters, status) == (row["iterations"], row["status"])
 
 
