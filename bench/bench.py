@@ -4,7 +4,9 @@
 
 fc         the part 2 study: the four settings x --seeds seeds, lr 0.1, mean loss, cap 10 000. Engine
            and reference on one thread each. The reference trains the first --ref-seeds seeds of every
-           setting (its cost per seed-iteration does not depend on which seeds).
+           setting (its cost per seed-iteration does not depend on which seeds). Also prints the
+           kernel floor: the torch kernels of one full-width sigmoid + L2 step alone, the most any
+           engine built on them could reach.
 detection  the part 3.2 runs: --det-seeds seeds to 100 % regression, lr 0.1 / 0.001, mean loss. The
            engine on both cores (two single-threaded workers), the reference loop on one thread.
 
@@ -51,7 +53,45 @@ def bench_fc(data, args):
         train_reference(s.split("-")[1], seed, data, 0.1, 10000, "mean", s.split("-")[0])[0]
         for s in part2_fc.SETTINGS for seed in range(args.ref_seeds)])
     same = all(r.iterations == i for r, i in zip([r for r in runs if r.seed < args.ref_seeds], ref_iters))
+    floor = kernel_floor(data, args.seeds)
+    ref_rate = sum(i + 1 for i in ref_iters) / t_ref
+    print(f"fc kernel floor (sigmoid + L2, {args.seeds} seeds, kernels only): {floor * 1e3:.2f} ms per iteration "
+          f"= at most {args.seeds / floor:,.0f} seed-iterations/s = {args.seeds / floor / ref_rate:.0f}x the reference")
     return n_eng, t_eng, sum(i + 1 for i in ref_iters), t_ref, same, args.seeds
+
+
+def kernel_floor(data, seeds, repeats=200):
+    """Seconds per iteration of the torch kernels one sigmoid + L2 step at `seeds` seeds cannot do
+    without, called back to back with no bookkeeping: the two GEMMs with the images, the hidden and
+    output sigmoids, the loss and its derivative, the sums over images, the backward products and
+    the update. The engine's rate at full width cannot exceed seeds / this."""
+    n = len(data)
+    x = torch.cat([data.images.reshape(n, -1), data.images.new_ones(n, 1)], 1)
+    xt, y = x.T.contiguous(), data.labels[:, None]
+    w, v = torch.randn(17, 4 * seeds, dtype=x.dtype) * 0.1, torch.randn(5, seeds, dtype=x.dtype) * 0.1
+    ones, lr = x.new_ones(1, n), x.new_full((seeds,), 0.1)
+
+    def step():
+        h = torch.sigmoid_(x @ w).view(n, 4, seeds)
+        z = torch.addcmul(v[-1], h[:, 0], v[0])
+        for j in range(1, 4):
+            z.addcmul_(h[:, j], v[j])
+        p = torch.sigmoid(z)
+        err = p - y
+        dz = torch.ops.aten.sigmoid_backward(2 * err, p)
+        loss, acc = ones @ (err * err), ones @ ((z > 0) == (y > 0.5)).to(x.dtype)
+        dv = ones @ (h * dz[:, None]).view(n, -1)
+        da = torch.ops.aten.sigmoid_backward(dz[:, None] * v[:-1], h)
+        dw = xt @ da.view(n, -1)
+        w.addcmul_(dw, lr.repeat(4), value=-1e-12)
+        v[:-1].addcmul_(dv.view(4, seeds), lr, value=-1e-12)
+        return loss, acc
+
+    step()
+    start = time.perf_counter()
+    for _ in range(repeats):
+        step()
+    return (time.perf_counter() - start) / repeats
 
 
 def bench_detection(data, args):
