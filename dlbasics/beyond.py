@@ -296,7 +296,8 @@ def outputs(runs, data, args, out):
                     align="lrrrrrr")
     plots.plot_ecdf({f"{v} edition": {LABEL[s]: (censored_values(groups[name("edition", "fc", s, v)]),
                                                  [r.status for r in groups[name("edition", "fc", s, v)]]) for s in fc}
-                     for v in ("2019", "2017")}, cap, out, "beyond_edition",
+                     for v in ("2019", "2017")},
+                    {f"{v} edition": caps[name("edition", "fc", fc[0], v)] for v in ("2019", "2017")}, out, "beyond_edition",
                     f"Part 2 under the two editions' training ({args.seeds} seeds, mean loss; 2017 capped at "
                     f"{caps[name('edition', 'fc', fc[0], '2017')]} updates)")
     values["beyond zero spread value"] = max(spreads.values())

@@ -7,10 +7,12 @@ say: if a rerun (other data, other seeds) flips a comparison, the sentence flips
 claims.json keeps the facts behind each sentence; tests/test_claims.py recomputes them from the runs.
 """
 import math
+import re
 import sys
 
 from .cli import Parser, UserError, folder, run_main
 from .outputs import write_json, write_tex_macros, write_tex_table
+from .paths import ROOT
 from .study import SIGNIFICANT
 from .summary import read
 
@@ -361,7 +363,22 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if not (args.out_dir / "part2_summary.json").is_file():
         raise UserError(f"DIR {args.out_dir}: expected the scripts' *_summary.json files (run make figures)")
+    check_beyond(args.out_dir)
     build(args.out_dir)
+
+
+def check_beyond(out_dir):
+    """The report includes the beyond section when DIR/beyond_numbers.tex exists: refuse one that lacks
+    a macro the section uses (written by an older version), rather than let LaTeX fail on it."""
+    numbers = out_dir / "beyond_numbers.tex"
+    section = ROOT / "report" / "beyond.tex"
+    if not numbers.is_file() or not section.is_file():
+        return
+    defined = set(re.findall(r"\\newcommand\{\\(Beyond[A-Za-z]+)\}", numbers.read_text()))
+    missing = sorted(set(re.findall(r"\\(Beyond[A-Za-z]+)", section.read_text())) - defined)
+    if missing:
+        raise UserError(f"{numbers}: written by an older version (no \\{missing[0]}); rerun make beyond, "
+                        f"or delete the beyond_* files")
 
 
 if __name__ == "__main__":

@@ -71,10 +71,12 @@ def plot_ecdf(panels, cap, out_dir, stem, title):
 
     panels: {panel title: {label: (values, statuses)}}, values = iterations, +inf where the run did
     not get there. A curve that ends below 1 at the cap is the share that did not; the legend gives
-    the reached / diverged / dead percentages.
+    the reached / diverged / dead percentages. cap: one number, or {panel title: its cap}.
     """
+    caps = cap if isinstance(cap, dict) else {panel: cap for panel in panels}
     fig, axes = plt.subplots(1, len(panels), figsize=(FULL, 2.9), sharey=True, squeeze=False)
     for ax, (panel, groups) in zip(axes[0], panels.items()):
+        cap = caps[panel]
         for label, (values, status) in groups.items():
             values, status = np.asarray(values, dtype=float), np.asarray(status)
             reached = np.sort(values[np.isfinite(values)])
@@ -88,7 +90,7 @@ def plot_ecdf(panels, cap, out_dir, stem, title):
                 ax.plot([cap], [len(reached) / n], "x", color=line.get_color(), ms=6, mew=1.5)
         ax.axvline(cap, color="grey", lw=0.8, ls="--")
         ax.set_xscale("log")
-        ax.set_xlim(0.8, cap * 1.6)
+        ax.set_xlim(0.8, max(caps.values()) * 1.6)
         ax.set_ylim(-0.02, 1.02)
         ax.set_xlabel("iterations to 100 % (log scale)")
         ax.set_title(panel)

@@ -8,6 +8,7 @@ the course's data when ../shared/data/cis581 exists (a small study of every scri
 import functools
 import json
 import math
+import re
 import sys
 
 import numpy as np
@@ -218,3 +219,14 @@ def test_every_claim_macro_is_used_by_the_report(quick_outputs):
     from dlbasics.outputs import macro_name
     unused = [k for k in texts if "\\" + macro_name(f"claim {k}") not in report]
     assert not unused, unused
+
+
+def test_stale_beyond_numbers_are_refused_before_latex(tmp_path):
+    """An older study's beyond_numbers.tex lacks a macro the section uses: one line, not a LaTeX error."""
+    from dlbasics.cli import UserError
+    (tmp_path / "beyond_numbers.tex").write_text("\\newcommand{\\BeyondSeeds}{100}\n")
+    with pytest.raises(UserError, match="written by an older version"):
+        claims.check_beyond(tmp_path)
+    used = set(re.findall(r"\\(Beyond[A-Za-z]+)", (ROOT / "report" / "beyond.tex").read_text()))
+    (tmp_path / "beyond_numbers.tex").write_text("".join(f"\\newcommand{{\\{m}}}{{x}}\n" for m in used))
+    claims.check_beyond(tmp_path)                                    # complete: accepted
