@@ -320,6 +320,10 @@ def compared_paired(test):
     return "as many as" if test["more"] == test["fewer"] == 0 else "about as many as"
 
 
+def seeds(n):
+    return f"{n} seed" if n == 1 else f"{n} seeds"
+
+
 def p_text(p):
     return f"$p < {SIGNIFICANT:g}$" if p < SIGNIFICANT else f"$p = {p:.2f}$"
 
@@ -366,7 +370,7 @@ def claims(stats, values):
             test = first["dead_end_sign_test"]
             out[f"beyond claim order {b} lr {lr:g}"] = (
                 f"negatives-first left {compared_paired(test)} shuffled of the ReLU + CE hidden units dead at the "
-                f"end ({pct1(a)} against {pct1(z)}, more on {test['more']} seeds and fewer on {test['fewer']}, "
+                f"end ({pct1(a)} against {pct1(z)}, more on {seeds(test['more'])} and fewer on {test['fewer']}, "
                 f"sign test {p_text(test['p'])}; after the first epoch {pct1(a1)} against {pct1(z1)}; whole nets "
                 f"dead: {pct(first['stuck_pct'])} against {pct(mixed['stuck_pct'])})")
     sig_dead = max(stats[k]["dead_units_end_pct"] for k in stats
