@@ -1,53 +1,134 @@
-"""Part 1: output, loss and gradient surfaces of one neuron, y_hat = act(w * x + b), x = 1.
+"""Part 1: output, loss and gradient surfaces of one neuron, y_hat = sigmoid(w * x + b), x = 1 (handout 1).
 
-Every surface is drawn over the same (w, b) grid, centred at 0 and spanning [-E, E] on both
-axes. The default E = 6 reaches |w + b| = 12, where the sigmoid is saturated (sigma(6) = 0.9975),
-so the flat regions that starve the L2 gradient are visible next to the sloped centre.
-Target y = 0.5. Gradients are closed-form expressions (tested against torch.autograd):
+Every surface is drawn over the same (w, b) grid, centred at 0 and spanning [-E, E] on both axes. The
+default E = 6 reaches |w + b| = 12, where the sigmoid is saturated (sigmoid(6) = 0.9975), so the flat
+regions that starve the L2 gradient show next to the sloped centre. Target y = --target (0.5).
+Gradients are closed forms (tested against torch.autograd):
   sigmoid + L2:  dL/dw = 2 (s - y) s (1 - s) x
   sigmoid + CE:  dL/dw = (s - y) x                      (CE computed as softplus(z) - y z)
   ReLU + L2:     dL/dw = 2 (relu(z) - y) [z > 0] x      (derivative 0 at z = 0, as in torch)
 Curvature: both losses depend on (w, b) only through z = w x + b, so their Hessian is
-L''(z) [[x^2, x], [x, 1]], with eigenvalues 0 and (1 + x^2) L''(z). Its sign map shows where each
-loss is convex:  CE: L'' = s (1 - s) > 0 everywhere;  L2: L'' = 2 (s'^2 + (s - y) s''), with
-s' = s (1 - s) and s'' = s' (1 - 2 s), which turns negative where the sigmoid saturates.
+L''(z) [[x^2, x], [x, 1]], with eigenvalues 0 and (1 + x^2) L''(z):  CE: L'' = s (1 - s) > 0
+everywhere;  L2: L'' = 2 (s'^2 + (s - y) s''), s' = s (1 - s), s'' = s' (1 - 2 s), negative where the
+sigmoid saturates.
 
-Outputs (fixed names in --out-dir): part1_<what>.png/.pdf, part1_numbers.json, part1_numbers.tex.
+Writes to --out-dir, with fixed names: part1_<surface>.png/.pdf (the handout's five, and its ReLU example
+set), part1_gradient_slices, part1_curvature and part1_numbers.json (the numbers the report quotes).
 """
+# ---- shared block "setup" (the same in every part*.py; tests/test_scripts.py compares the copies) ----
+import os
+import platform
+import signal
 import sys
 
+if platform.machine().lower() in ("x86_64", "amd64"):  # one kernel path on every x86-64 CPU: the same bits
+    os.environ.setdefault("ATEN_CPU_CAPABILITY", "avx2")
+    os.environ.setdefault("MKL_CBWR", "AVX2,STRICT")
+os.environ["MPLBACKEND"] = "Agg"          # files only, whatever backend a notebook left in the environment
+SIGNALS = [getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)]
+if __name__ == "__main__":                # a signal while the libraries load: one line, nothing written
+    for _s in SIGNALS:
+        signal.signal(_s, lambda s, f: (sys.stderr.write(f"{os.path.basename(sys.argv[0])}: interrupted; no "
+                                                         "output was written\n"), os._exit(128 + s)))
+# ---- end of shared block "setup" ----
+import argparse
+import csv
+import io
+import json
+import math
+import shutil
+import tempfile
+from pathlib import Path
+
+import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.colors import ListedColormap
 from scipy.special import expit
 
-from dlbasics import pictures, plots
-from dlbasics.cli import Parser, bounded, folder, run_main
-from dlbasics.outputs import Outputs, write_json, write_tex_macros
-from dlbasics.paths import FIGURES_DIR
-from dlbasics.resources import check_grid
-
+HERE = Path(__file__).resolve().parent
 X = 1.0          # the neuron's single input (handout Figure 1)
-FLAT = 1e-3      # a gradient below this is "vanished" in the reported shares
-EXTENT_RANGE = (1e-3, 1e3)   # narrower shows nothing but the linear middle; wider, only saturation
+FLAT = 1e-3      # a gradient below this counts as vanished in the shares reported
 
 
+# ================================ Arguments ====================================================
 def parse_args(argv=None):
-    parser = Parser(prog="part1_loss_gradient.py", description=__doc__)
-    parser.add_argument("--extent", type=bounded(float, *EXTENT_RANGE, "a half-width in [0.001, 1000]"),
-                        default=6.0, help="half-width E of both axes: w, b in [-E, E] (default: %(default)s)")
-    parser.add_argument("--points", type=bounded(int, 3, 10**9, "an integer >= 3"), default=121,
-                        help="grid points per axis, at least 3 (default: %(default)s)")
-    parser.add_argument("--target", type=bounded(float, 0.0, 1.0, "a value in [0, 1]"), default=0.5,
-                        help="ground truth y, in [0, 1] (default: %(default)s)")
-    parser.add_argument("--out-dir", type=folder, default=FIGURES_DIR,
-                        help="folder for figures and numbers (default: figures/ in the project)")
-    args = parser.parse_args(argv)
-    check_grid(args.points)
+    p = Parser(prog="part1_loss_gradient.py", description=__doc__)
+    p.add_argument("--extent", type=bounded(float, 1e-3, 1e3, "a half-width in [0.001, 1000]"), default=6.0,
+                   help="half-width E of both axes: w, b in [-E, E] (default: %(default)s)")
+    p.add_argument("--points", type=bounded(int, 3, 2001, "an integer in [3, 2001]"), default=121,
+                   help="grid points per axis (default: %(default)s)")
+    p.add_argument("--target", type=bounded(float, 0.0, 1.0, "a value in [0, 1]"), default=0.5,
+                   help="ground truth y (default: %(default)s)")
+    p.add_argument("--out-dir", type=Path, default=HERE / "figures",
+                   help="where the outputs go (default: figures/ next to this script)")
+    args = p.parse_args(argv)
+    if not str(args.out_dir).strip():
+        p.error("argument --out-dir: expected a folder path, got an empty string")
     return args
 
 
-# ---- the neuron, its losses and their closed-form gradients w.r.t. w -------------------------
+# ---- shared block "errors" ----
+class UserError(Exception):
+    """Bad input (a flag, a file, a folder): one line that names it, exit code 2, nothing written."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (exit code 2), the docstring's layout kept in --help."""
+
+    def __init__(self, **kwargs):
+        super().__init__(formatter_class=argparse.RawDescriptionHelpFormatter, **kwargs)
+
+    def error(self, message):
+        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        sys.exit(2)
+
+
+def bounded(kind, low, high, what):
+    """An argparse type: a `kind` (int or float) in [low, high], else 'expected <what>'."""
+    def parse(text):
+        try:
+            value = kind(text)
+        except (ValueError, OverflowError):
+            value = math.nan
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
+        return value
+    return parse
+
+
+def say(*lines):
+    """Print to the console; a reader that went away (`| head`) must not stop the run."""
+    try:
+        print(*lines, sep="\n", flush=True)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def run_main(main, argv=None):
+    """main(argv) with one line for every way out: bad input exits 2, a signal 128 + its number."""
+    def stop(signum, frame):
+        raise KeyboardInterrupt(signum)
+    previous = {s: signal.signal(s, stop) for s in SIGNALS}
+    try:
+        main(argv)
+    except UserError as err:
+        sys.stderr.write(f"{os.path.basename(sys.argv[0])}: error: {err}\n")
+        sys.exit(2)
+    except KeyboardInterrupt as stopped:
+        sys.stderr.write(f"{os.path.basename(sys.argv[0])}: interrupted; no output was written\n")
+        sys.exit(128 + (stopped.args[0] if stopped.args else signal.SIGINT))
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+# ---- end of shared block "errors" ----
+
+# ================================ The neuron, its losses, their gradients with respect to w ====
 def sigmoid_output(w, b):
     return expit(w * X + b)
+
+
+def relu_output(w, b):
+    return np.maximum(w * X + b, 0.0)
 
 
 def l2_loss(y_hat, y):
@@ -56,7 +137,7 @@ def l2_loss(y_hat, y):
 
 def cross_entropy(w, b, y):
     z = w * X + b
-    return np.logaddexp(0.0, z) - y * z     # = -(y log s + (1 - y) log(1 - s)), stable
+    return np.logaddexp(0.0, z) - y * z     # = -(y log s + (1 - y) log(1 - s)), without overflow
 
 
 def grad_l2_sigmoid(w, b, y):
@@ -68,96 +149,222 @@ def grad_ce_sigmoid(w, b, y):
     return (sigmoid_output(w, b) - y) * X
 
 
-def relu_output(w, b):
-    return np.maximum(w * X + b, 0.0)
-
-
 def grad_l2_relu(w, b, y):
     z = w * X + b
     return 2.0 * (np.maximum(z, 0.0) - y) * (z > 0) * X
 
 
 def curvature_l2_sigmoid(w, b, y):
-    """The non-zero Hessian eigenvalue of (sigmoid(w x + b) - y)^2 in (w, b)."""
+    """The non-zero eigenvalue of the Hessian of (sigmoid(w x + b) - y)^2 in (w, b)."""
     s = sigmoid_output(w, b)
     d1 = s * (1.0 - s)
     return (1 + X * X) * 2.0 * (d1 * d1 + (s - y) * d1 * (1.0 - 2.0 * s))
 
 
 def curvature_ce_sigmoid(w, b, y):
-    """The non-zero Hessian eigenvalue of the cross-entropy in (w, b): (1 + x^2) s (1 - s) > 0."""
+    """The non-zero eigenvalue of the Hessian of the cross-entropy in (w, b): (1 + x^2) s (1 - s) > 0."""
     s = sigmoid_output(w, b)
     return (1 + X * X) * s * (1.0 - s)
 
 
 def surfaces(w, b, y):
-    """name -> (values on the grid, figure title, z label)."""
-    s = sigmoid_output(w, b)
-    r = relu_output(w, b)
-    return {
-        "sigmoid_output": (s, r"Sigmoid output $\hat y = \sigma(w + b)$", r"$\hat y$"),
-        "l2_loss": (l2_loss(s, y), rf"L2 loss $(\hat y - y)^2$, $y = {y:g}$", "loss"),
-        "l2_grad": (grad_l2_sigmoid(w, b, y), r"Gradient $\partial L_{2} / \partial w$ (sigmoid)",
-                    "gradient"),
-        "ce_loss": (cross_entropy(w, b, y), rf"Cross-entropy loss, $y = {y:g}$", "loss"),
-        "ce_grad": (grad_ce_sigmoid(w, b, y), r"Gradient $\partial L_{CE} / \partial w$ (sigmoid)",
-                    "gradient"),
-        "relu_output": (r, r"ReLU output $\hat y = \max(0, w + b)$", r"$\hat y$"),
-        "relu_l2_loss": (l2_loss(r, y), rf"L2 loss with ReLU, $y = {y:g}$", "loss"),
-        "relu_l2_grad": (grad_l2_relu(w, b, y), r"Gradient $\partial L_{2} / \partial w$ (ReLU)",
-                         "gradient"),
-    }
+    """name -> (values on the grid, title, z label)."""
+    s, r = sigmoid_output(w, b), relu_output(w, b)
+    return {"sigmoid_output": (s, r"Sigmoid output $\hat y = \sigma(w + b)$", r"$\hat y$"),
+            "l2_loss": (l2_loss(s, y), rf"L2 loss $(\hat y - y)^2$, $y = {y:g}$", "loss"),
+            "l2_grad": (grad_l2_sigmoid(w, b, y), r"Gradient $\partial L_{2} / \partial w$ (sigmoid)", "gradient"),
+            "ce_loss": (cross_entropy(w, b, y), rf"Cross-entropy loss, $y = {y:g}$", "loss"),
+            "ce_grad": (grad_ce_sigmoid(w, b, y), r"Gradient $\partial L_{CE} / \partial w$ (sigmoid)", "gradient"),
+            "relu_output": (r, r"ReLU output $\hat y = \max(0, w + b)$", r"$\hat y$"),
+            "relu_l2_loss": (l2_loss(r, y), rf"L2 loss with ReLU, $y = {y:g}$", "loss"),
+            "relu_l2_grad": (grad_l2_relu(w, b, y), r"Gradient $\partial L_{2} / \partial w$ (ReLU)", "gradient")}
 
 
 def grid_numbers(w, b, y, extent):
-    """The numbers the report quotes about where each gradient vanishes."""
+    """Where each gradient vanishes, and where each loss is convex: the numbers the report quotes."""
     s = sigmoid_output(w, b)
     g_l2, g_ce, g_relu = grad_l2_sigmoid(w, b, y), grad_ce_sigmoid(w, b, y), grad_l2_relu(w, b, y)
     far = np.abs(s - y) > 0.4                 # the prediction is badly wrong here
     pct = lambda mask: round(100.0 * float(np.mean(mask)), 1)  # noqa: E731
-    return {
-        "extent": extent, "points": int(w.shape[0]), "target": y, "flat_threshold": FLAT,
-        "l2_flat_pct": pct(np.abs(g_l2) < FLAT),
-        "ce_flat_pct": pct(np.abs(g_ce) < FLAT),
-        "relu_flat_pct": pct(np.abs(g_relu) < FLAT),
-        "far_pct": pct(far),
-        # None when no grid point is that far off (a narrow --extent)
-        "l2_flat_among_far_pct": round(100.0 * float(np.mean(np.abs(g_l2[far]) < FLAT)), 1) if far.any() else None,
-        "ce_min_abs_grad_far": round(float(np.abs(g_ce[far]).min()), 3) if far.any() else None,
-        "l2_concave_pct": pct(curvature_l2_sigmoid(w, b, y) < 0),
-        "ce_concave_pct": pct(curvature_ce_sigmoid(w, b, y) < 0),
-        "l2_max_abs_grad": round(float(np.abs(g_l2).max()), 3),
-        "ce_max_abs_grad": round(float(np.abs(g_ce).max()), 3),
-        "l2_grad_at_corner": float(f"{abs(g_l2[-1, -1]):.2e}"),
-        "ce_grad_at_corner": round(float(abs(g_ce[-1, -1])), 4),
-    }
+    return {"extent": extent, "points": int(w.shape[0]), "target": y, "flat_threshold": FLAT,
+            "l2_flat_pct": pct(np.abs(g_l2) < FLAT), "ce_flat_pct": pct(np.abs(g_ce) < FLAT),
+            "relu_flat_pct": pct(np.abs(g_relu) < FLAT), "far_pct": pct(far),
+            # None where no grid point is that far off (a narrow --extent)
+            "l2_flat_among_far_pct": pct(np.abs(g_l2[far]) < FLAT) if far.any() else None,
+            "ce_min_abs_grad_far": round(float(np.abs(g_ce[far]).min()), 3) if far.any() else None,
+            "l2_concave_pct": pct(curvature_l2_sigmoid(w, b, y) < 0),
+            "ce_concave_pct": pct(curvature_ce_sigmoid(w, b, y) < 0),
+            "l2_max_abs_grad": round(float(np.abs(g_l2).max()), 3), "ce_max_abs_grad": round(float(np.abs(g_ce).max()), 3),
+            "l2_grad_at_corner": float(f"{abs(g_l2[-1, -1]):.2e}"), "ce_grad_at_corner": round(float(abs(g_ce[-1, -1])), 4)}
 
 
+# ================================ Figures ======================================================
+def plot_surface(out, w, b, z, title, zlabel, stem, extent):
+    """A 3D surface over the (w, b) grid (half the text width), both axes fixed to [-extent, extent]."""
+    fig = plt.figure(figsize=(HALF, 2.75))
+    ax = fig.add_subplot(projection="3d")
+    ax.plot_surface(w, b, z, cmap="viridis", rcount=60, ccount=60, linewidth=0, antialiased=False, rasterized=True)
+    ticks = [-extent, -extent / 2, 0, extent / 2, extent]
+    ax.set(xlim=(-extent, extent), ylim=(-extent, extent), title=title)
+    ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+    ax.set_yticks(ticks[1:], [f"{t:g}" for t in ticks[1:]])
+    ax.set_xlabel("weight $w$", labelpad=-4)
+    ax.set_ylabel("bias $b$", labelpad=-4)
+    ax.set_zlabel(zlabel, labelpad=4)
+    for axis, pad in (("x", -3), ("y", -3), ("z", 1)):
+        ax.tick_params(axis=axis, pad=pad)
+    ax.zaxis.set_major_locator(plt.MaxNLocator(5))
+    ax.view_init(elev=25, azim=-60)
+    ax.set_box_aspect(None, zoom=0.82)
+    out.figure(fig, stem, tight=True)
+
+
+def plot_gradient_slices(out, axis, y, extent):
+    """|dL/dw| along w at three fixed biases, log scale, one panel each (full width)."""
+    fig, axes = plt.subplots(1, 3, figsize=(FULL, 2.4), sharey=True)
+    for ax, bias in zip(axes, (-extent / 2, 0.0, extent / 2)):
+        for values, label, style in ((grad_l2_sigmoid(axis, bias, y), r"$L_2$ (sigmoid)", "-"),
+                                     (grad_ce_sigmoid(axis, bias, y), "cross-entropy (sigmoid)", "--")):
+            ax.semilogy(axis, np.maximum(np.abs(values), 1e-12), style, label=label)
+        ax.axhline(FLAT, color="grey", lw=0.8, alpha=0.6)
+        ax.set(xlim=(-extent, extent), ylim=(1e-7, 2), xlabel="weight $w$", title=f"bias $b = {bias:g}$")
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel(r"$|\partial L / \partial w|$")
+    axes[0].legend(loc="lower left")
+    fig.suptitle("Gradient magnitude along three slices of the grid (grey line: $10^{-3}$)")
+    fig.tight_layout(pad=0.3)
+    out.figure(fig, "part1_gradient_slices")
+
+
+def plot_curvature(out, w, b, y, extent):
+    """Where each loss curves up (convex) or down (concave) over the grid (full width)."""
+    cmap = ListedColormap(["#b2182b", "#f7f7f7", "#2166ac"])                     # negative, zero, positive
+    fig, axes = plt.subplots(1, 2, figsize=(FULL, 2.7))
+    for ax, (name, values) in zip(axes, (("L2 loss", curvature_l2_sigmoid(w, b, y)),
+                                         ("cross-entropy", curvature_ce_sigmoid(w, b, y)))):
+        ax.imshow(np.sign(values), origin="lower", extent=(-extent, extent, -extent, extent), cmap=cmap, vmin=-1,
+                  vmax=1, interpolation="nearest")
+        ax.set(xlabel="weight $w$", ylabel="bias $b$", title=f"{name}\nnegative on {100 * np.mean(values < 0):.1f} % of the grid")
+    fig.legend([plt.Rectangle((0, 0), 1, 1, facecolor=cmap(v), edgecolor="0.5") for v in (1.0, 0.5, 0.0)],
+               ["positive (convex)", "zero", "negative (concave)"], loc="lower center", ncol=3, frameon=False)
+    fig.suptitle("Sign of the curvature (the non-zero Hessian eigenvalue) over the grid")
+    fig.tight_layout(pad=0.3, rect=(0, 0.08, 1, 1))
+    out.figure(fig, "part1_curvature")
+
+
+# ---- shared block "outputs": fixed names, staged so that a failed or stopped run changes nothing ----
+plt.rcParams.update({"font.size": 8.5, "axes.titlesize": 9, "axes.labelsize": 8.5, "xtick.labelsize": 8,
+                     "ytick.labelsize": 8, "legend.fontsize": 8, "figure.titlesize": 9.5, "figure.dpi": 100,
+                     "axes.unicode_minus": False, "pdf.compression": 6, "lines.linewidth": 1.3})
+FULL, HALF = 6.4, 3.15           # inches: the report's text width and half of it, where figures print unscaled
+
+
+class Outputs:
+    """Files go to a hidden staging folder inside --out-dir (so on its filesystem) and join it together
+    once the run has succeeded. A staging folder whose run died (kill -9) is swept up by the next run."""
+
+    def __init__(self, out_dir, figures=True):
+        self.out, self.figures = Path(out_dir), figures
+        self.made = [p for p in (self.out, *self.out.parents) if not p.exists()]     # to remove on failure
+        blocker = next((p for p in (self.out, *self.out.parents) if p.exists()), None)
+        if blocker is not None and not blocker.is_dir():
+            raise UserError(f"--out-dir {self.out}: " + ("expected a folder, found a file" if blocker == self.out
+                                                         else f"cannot create a folder under the file {blocker}"))
+        try:
+            self.out.mkdir(parents=True, exist_ok=True)
+            self.dir = Path(tempfile.mkdtemp(prefix=f".staging-{os.getpid()}-", dir=self.out))
+        except OSError as err:
+            self._undo()
+            raise UserError(f"--out-dir {self.out}: cannot write there ({err.strerror})") from None
+        for old in self.out.glob(".staging-*"):
+            pid = old.name.split("-")[1]
+            if os.name == "posix" and pid.isdigit() and old != self.dir and not _alive(int(pid)):
+                shutil.rmtree(old, ignore_errors=True)
+
+    def _undo(self):
+        for p in self.made:                           # deepest first: the folders this run created, if empty
+            if p.is_dir() and not any(p.iterdir()):
+                p.rmdir()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, value, tb):
+        held = {s: signal.signal(s, signal.SIG_IGN) for s in SIGNALS}    # a signal now waits for the end
+        try:
+            if kind is None:
+                for path in sorted(self.dir.iterdir()):
+                    os.replace(path, self.out / path.name)
+        except OSError as err:
+            value = err
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            for s, handler in held.items():
+                signal.signal(s, handler)
+        if value is not None:
+            self._undo()
+        if isinstance(value, OSError):                # a full disk, a vanished folder: one line
+            raise UserError(f"--out-dir {self.out}: cannot write ({value.strerror or value})") from None
+        return False
+
+    def write(self, name, text):
+        (self.dir / name).write_text(text, encoding="utf-8")
+
+    def json(self, name, obj):
+        self.write(name, json.dumps(obj, indent=1, sort_keys=True) + "\n")
+
+    def csv(self, name, header, rows):
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerows([header, *rows])
+        self.write(name, buf.getvalue())
+
+    def figure(self, fig, stem, tight=False):
+        """<stem>.png and <stem>.pdf, with no date inside (a rerun gives the same bytes); closes fig."""
+        if self.figures:
+            for ext, meta in (("png", {"Software": None}), ("pdf", {"CreationDate": None, "Producer": None})):
+                fig.savefig(self.dir / f"{stem}.{ext}", dpi=150, metadata=meta, bbox_inches="tight" if tight else None)
+        plt.close(fig)
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        pass
+    return True
+
+
+def plot_curve(out, values, title, ylabel, stem, note="", logy=False, ylim=None):
+    """One metric of one run against the iterations (half the text width)."""
+    fig, ax = plt.subplots(figsize=(HALF, 2.35))
+    ax.plot(np.arange(len(values)), values)
+    ax.set(xlabel="iteration", ylabel=ylabel, title=title, yscale="log" if logy else "linear")
+    ax.set_ylim(*(ylim or ax.get_ylim()))
+    if note:
+        ax.text(0.97, 0.93 if logy else 0.05, note, transform=ax.transAxes, ha="right", va="top" if logy else "bottom",
+                fontsize=8, bbox={"boxstyle": "round", "fc": "white", "ec": "0.8"})
+    ax.grid(alpha=0.3)
+    fig.tight_layout(pad=0.3)
+    out.figure(fig, stem)
+# ---- end of shared block "outputs" ----
+
+# ================================ main ==========================================================
 def main(argv=None):
     args = parse_args(argv)
     axis = np.linspace(-args.extent, args.extent, args.points)
-    w, b = np.meshgrid(axis, axis)                 # (points, points); b varies along rows
+    w, b = np.meshgrid(axis, axis)                 # (points, points); b varies along the rows
     with Outputs(args.out_dir) as out:
         for name, (values, title, zlabel) in surfaces(w, b, args.target).items():
-            pictures.plot_surface(w, b, values, title, zlabel, out.dir, f"part1_{name}", args.extent)
-        slices = [(bias, {r"$L_2$ (sigmoid)": grad_l2_sigmoid(axis, bias, args.target),
-                          r"cross-entropy (sigmoid)": grad_ce_sigmoid(axis, bias, args.target)})
-                  for bias in (-args.extent / 2, 0.0, args.extent / 2)]
-        plots.plot_gradient_slices(axis, slices, args.extent, out.dir, "part1_gradient_slices")
-        pictures.plot_sign_maps(w, b, {"L2 loss": curvature_l2_sigmoid(w, b, args.target),
-                                       "cross-entropy": curvature_ce_sigmoid(w, b, args.target)},
-                                args.extent, out.dir, "part1_curvature",
-                                "Sign of the curvature (the non-zero Hessian eigenvalue) over the grid")
+            plot_surface(out, w, b, values, title, zlabel, f"part1_{name}", args.extent)
+        plot_gradient_slices(out, axis, args.target, args.extent)
+        plot_curvature(out, w, b, args.target, args.extent)
         numbers = grid_numbers(w, b, args.target, args.extent)
-        write_json(out.dir / "part1_numbers.json", numbers)
-        tex = {f"p1 {k.replace('_', ' ')}": ("n/a" if v is None else v) for k, v in numbers.items()}
-        mantissa, exponent = f"{numbers['l2_grad_at_corner']:.1e}".split("e")
-        tex["p1 l2 grad at corner"] = f"{mantissa}\\times 10^{{{int(exponent)}}}"   # used inside $...$
-        write_tex_macros(out.dir / "part1_numbers.tex", tex)
-    print(f"part 1: wrote 10 figures and part1_numbers.json to {args.out_dir}")
-    for key, value in numbers.items():
-        print(f"  {key}: {value}")
+        out.json("part1_numbers.json", numbers)
+    say(f"part 1: wrote 10 figures and part1_numbers.json to {args.out_dir}",
+        *(f"  {key}: {value}" for key, value in numbers.items()))
 
 
 if __name__ == "__main__":
-    run_main(main, sys.argv[1:])
+    run_main(main)

@@ -1,362 +1,658 @@
-"""Part 2: a tiny fully connected net on the random 4x4 dataset, four settings, many seeds.
+"""Part 2: a tiny fully connected net on the random 4x4 dataset, in four settings (handout section 2).
 
-Net (handout Figure 3): 16 inputs -> fully connected 4 -> sigmoid or ReLU -> fully connected 1
--> sigmoid. Weights ~ normal(0, 0.1) truncated at 2 std (redrawn beyond +-0.2), biases 0.1.
-Plain full-batch gradient descent (batch = all 64 samples), at most --max-iters updates.
+The net (handout Figure 3): 16 pixels -> fully connected 4 -> sigmoid or ReLU -> fully connected 1 -> sigmoid.
+Weights ~ normal(0, 0.1) truncated at 2 std (redrawn beyond +-0.2), biases 0.1. Plain full-batch
+gradient descent (torch.optim.SGD, all 64 images every step) at learning rate --lr, stopped at 100 %
+training accuracy or after --max-iters updates. The four settings: sigmoid or ReLU hidden units, each
+with the L2 loss (sigmoid(z) - y)^2 and with the cross-entropy. Each runs under both batch losses, the
+mean over the images (the default, --reduction) and the sum, which multiplies every step by 64.
 
 Conventions (the handout leaves them open):
-  * prediction = output > 0.5 (logit > 0); stop at the first full-batch evaluation at 100 %.
-  * "iterations to 100 %" = updates made before that evaluation (0 if the initial net is already
-    perfect). A run still short of 100 % after --max-iters updates is CENSORED: shown as "> cap",
-    never as a number. A NaN/inf loss marks the run DIVERGED.
-  * a ReLU net whose 4 hidden units are all 0 for every image is DEAD: it can never change its
-    predictions again, so it is stopped there and counted as not reaching 100 % (like censored).
-  * L2 = (sigmoid(z) - y)^2; CE = binary cross-entropy computed from the logit z (stable).
-  * --reduction: the batch loss is the mean (default) or the sum over the 64 samples; the sum
-    multiplies every step by 64. The study always runs both.
-  * seed k initialises every setting identically (a paired comparison), and a run's numbers do not
-    depend on the machine, the thread or worker count, or which other runs shared its batch.
-  * training runs in float64 (--dtype): iterations to 100 % are a threshold event, and float32
-    rounding differs between CPUs.
+  * prediction = output > 0.5, that is logit z > 0; "iterations to 100 %" = updates made before the
+    first evaluation on all images at 100 % (0 if the initial net is already perfect).
+  * a run still short of 100 % after --max-iters updates is CENSORED: "> cap", never a number; a NaN
+    or infinite loss marks it DIVERGED; a ReLU net whose 4 hidden units are all 0 for every image is
+    DEAD (stuck): it can never change a prediction again, so it stops there (not 100 %).
+  * seed k starts every setting from the same weights (a paired comparison). Training runs in float64
+    (--dtype): iterations to 100 % are a threshold event, and float32 rounding differs between CPUs.
 
-Runs: the study trains --seeds seeds x 4 settings x both reductions at --lr, and --sweep-seeds
-seeds at every other learning rate in --lrs; the runs of seed --seed at --lr are recorded in full
-(curves, gradient norms, final weights). Outputs go to --out-dir with fixed names (part2_*).
+Writes to --out-dir, with fixed names: the loss and accuracy curves of the runs of --seed
+(part2_<setting>_loss / _accuracy, .png and .pdf), the four on shared axes (part2_overlay), the settings
+sorted by iterations (part2_seed_table.csv, also printed), every curve (part2_curves.csv) and
+part2_summary.json (every run, for make verify). --seeds N adds the same runs for seeds 0..N-1 and
+prints their medians; the many-seed study with its statistics is `python -m dlbasics.study part2`.
 """
+# ---- shared block "setup" (the same in every part*.py; tests/test_scripts.py compares the copies) ----
+import os
+import platform
+import signal
 import sys
-from functools import partial
 
+if platform.machine().lower() in ("x86_64", "amd64"):  # one kernel path on every x86-64 CPU: the same bits
+    os.environ.setdefault("ATEN_CPU_CAPABILITY", "avx2")
+    os.environ.setdefault("MKL_CBWR", "AVX2,STRICT")
+os.environ["MPLBACKEND"] = "Agg"          # files only, whatever backend a notebook left in the environment
+SIGNALS = [getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)]
+if __name__ == "__main__":                # a signal while the libraries load: one line, nothing written
+    for _s in SIGNALS:
+        signal.signal(_s, lambda s, f: (sys.stderr.write(f"{os.path.basename(sys.argv[0])}: interrupted; no "
+                                                         "output was written\n"), os._exit(128 + s)))
+# ---- end of shared block "setup" ----
+import argparse
+import csv
+import hashlib
+import io
+import json
+import math
+import shutil
+import tempfile
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import matplotlib.pyplot as plt
 import numpy as np
+import scipy.io
 import torch
 import torch.nn.functional as F
+from torch import nn
 
-from dlbasics import pictures, plots, summary
-from dlbasics.cli import (Parser, add_run_arguments, add_training_arguments, default_threads, describe_training,
-                          float_list, positive_float, positive_int, rerun_argv, resolve_quick, resolve_training,
-                          run_main, training_of)
-from dlbasics.data import describe, load_dataset
-from dlbasics.engine import Experiment, Head, Job, layer_off
-from dlbasics.fcnet import FCNet
-from dlbasics.models import init_, n_parameters
-from dlbasics.optim import GradientDescent
-from dlbasics.outputs import Outputs, write_csv, write_json, write_tex_macros, write_tex_table
-from dlbasics.parallel import train_jobs
-from dlbasics.resources import check_study
-from dlbasics.runtime import seed_everything
-from dlbasics.sampling import MiniBatches
-from dlbasics.sums import sum_samples
-from dlbasics.study import censored_values, fmt_iters, group_runs, power_law, sort_key, summarise
-from dlbasics.tables import (print_table, summarise_with_ci, write_curves_csv, write_paired_table,
-                             write_study_table)
-
-# ================================ The experiment ===============================================
-# The net of handout Figure 3, trained for many seeds at once (dlbasics/fcnet.py writes it out as
-# matrices, with its hand-derived backward):
-#     h = act(x W1 + b1)     16 pixels -> 4 hidden units, act = sigmoid or ReLU
-#     z = h w2 + b2          one logit per image; output sigmoid(z), prediction sigmoid(z) > 1/2
-ACTIVATIONS = ("sigmoid", "relu")
-
-
-def l2(z, y):
-    """Per-image L2 loss (p - y)^2 with p = sigmoid(z), and its derivative in z: 2 (p - y) p (1 - p)."""
-    p = torch.sigmoid(z)
-    err = p - y
-    return err * err, torch.ops.aten.sigmoid_backward(2 * err, p)     # = 2 err p (1 - p), in one pass
-
-
-def cross_entropy(z, y):
-    """Per-image -(y log p + (1 - y) log(1 - p)), p = sigmoid(z), computed as softplus(-z) for y = 1
-    and softplus(z) for y = 0 (no overflow), and its derivative in z: p - y."""
-    return F.softplus((1 - 2 * y) * z), torch.sigmoid(z) - y
-
-
-LOSSES = {"l2": l2, "ce": cross_entropy}
-
-
-def correct(z, y):
-    return (z > 0) == (y > 0.5)                    # sigmoid(z) > 1/2 exactly when z > 0
-
-
-def done(metrics):
-    return metrics["acc"] == 1                     # the first evaluation at 100 % training accuracy
-
-
-def dead(acts):
-    """Provably stuck: every hidden ReLU is 0 for every image. No gradient then reaches the first
-    layer, every image gets the same logit forever, and with both classes present 100 % is out of
-    reach. (A sigmoid unit is never exactly 0, so sigmoid nets have no such rule.)"""
-    return layer_off(acts["hidden"])
-
-
-def slopes(outputs, acts, activation, labels):
-    """Recorded along the single runs (the report's mechanism). l2_factor: how much smaller L2's push on
-    the logits is than CE's, |2 p (1 - p) (p - y)| summed over images against |p - y|; hidden_slope:
-    the hidden activation's mean derivative (sigmoid' = h (1 - h) <= 1/4; ReLU: 1 where on, 0 where
-    off); predicted_1: the share of images predicted 1. Sums in a fixed order (sums.py)."""
-    z, h = outputs["logit"], acts["hidden"]                              # (N, R), (N, H, R)
-    p, y = torch.sigmoid(z), labels[:, None]
-    err = (p - y).abs()
-    slope = h * (1 - h) if activation == "sigmoid" else (h > 0).to(h.dtype)
-    mean = lambda x: sum_samples(x.reshape(-1, x.shape[-1])) / (x.numel() // x.shape[-1])  # noqa: E731
-    return {"l2_factor": sum_samples(2 * p * (1 - p) * err) / sum_samples(err), "hidden_slope": mean(slope),
-            "predicted_1": mean((z > 0).to(z.dtype))}
-
-
-def dead_units(outputs, acts):
-    """Share of hidden units that are 0 for every image (dead ReLUs; a sigmoid unit never is)."""
-    h = acts["hidden"]                                                   # (N, H, R)
-    return {"dead_units": (h.amax(0) == 0).to(h.dtype).mean(0)}
-
-
-def experiment(setting, data, init="handout", batch_size=None, order="shuffled", momentum=0.0, weight_decay=0.0,
-               diagnostics="slopes"):
-    """setting: '<activation>-<loss>', e.g. 'relu-ce'. The handout trains with the defaults: its
-    initialisation, full-batch gradient descent. batch_size: mini-batch SGD in the seeded `order`
-    (sampling.py); momentum, weight_decay: torch.optim.SGD's. The dead rule holds only for plain
-    steps: momentum and weight decay keep moving a net whose hidden layer is off."""
-    activation, loss = setting.split("-")
-    both_classes = 0 < data.class_counts[1] < len(data)
-    optimizer = GradientDescent(momentum, weight_decay)
-    batches = MiniBatches(data.labels, batch_size, order) if batch_size and batch_size < len(data) else None
-    watch = partial(slopes, activation=activation, labels=data.labels) if diagnostics == "slopes" else dead_units
-    return Experiment(net=FCNet(data.images, activation, init=init),
-                      heads=[Head("", "logit", data.labels, LOSSES[loss], correct)],
-                      done=done, stuck=dead if activation == "relu" and both_classes and optimizer.plain else None,
-                      optimizer=optimizer, batches=batches, record_grad_norms=diagnostics == "slopes",
-                      diagnostics=watch)
-
-
-SETTINGS = [f"{a}-{loss}" for a in ACTIVATIONS for loss in LOSSES]
-LABELS = {"sigmoid-l2": "sigmoid + L2", "sigmoid-ce": "sigmoid + CE", "relu-l2": "ReLU + L2", "relu-ce": "ReLU + CE"}
+HERE = Path(__file__).resolve().parent          # data/ and figures/ are found from here, never from the cwd
 REDUCTIONS = ("mean", "sum")
-# ===============================================================================================
 
 
+# ================================ Arguments ====================================================
 def parse_args(argv=None):
     p = Parser(prog="part2_fc.py", description=__doc__)
-    add_run_arguments(p, "random", seeds=1000, per="setting and reduction at --lr")
-    p.add_argument("--lr", type=positive_float, default=0.1, help="learning rate of the study (default: %(default)s)")
-    p.add_argument("--lrs", type=float_list, default=[0.1, 0.3, 1.0, 3.0],
-                   help="learning rates of the sweep, comma-separated (default: 0.1,0.3,1,3)")
-    p.add_argument("--sweep-seeds", type=positive_int, default=None,
-                   help="seeds per cell at the sweep's other learning rates (default: 50)")
-    p.add_argument("--activations", default="sigmoid,relu",
-                   help="hidden activations, comma-separated, of sigmoid, relu (default: %(default)s)")
-    p.add_argument("--workers", type=positive_int, default=default_threads(),
-                   help="processes sharing the runs, 1 torch thread each; results do not depend on it "
+    p.add_argument("--seed", type=bounded(int, 0, 2**32 - 1, "an integer in [0, 4294967295]"), default=0,
+                   help="seed of the runs whose curves are drawn (default: %(default)s)")
+    p.add_argument("--seeds", type=bounded(int, 1, 10**6, "a positive integer"), default=None,
+                   help="also run seeds 0..N-1 and print each setting's median (default: --seed only)")
+    p.add_argument("--lr", type=bounded(float, 1e-300, 1e300, "a positive number"), default=0.1,
+                   help="learning rate (default: %(default)s)")
+    p.add_argument("--reduction", choices=REDUCTIONS, default="mean",
+                   help="batch loss of the curves drawn: mean or sum over the images; both are run "
                         "(default: %(default)s)")
-    p.add_argument("--quick", action="store_true",
-                   help="tiny budget for tests: 4 seeds, 2 learning rates, 2000 iterations (explicit "
-                        "--seeds / --max-iters win)")
+    p.add_argument("--max-iters", type=bounded(int, 1, 10**7, "a positive integer"), default=None,
+                   help="update cap; a run still short of 100 %% there is censored (default: 10000; 2000 "
+                        "with --quick; 1000 epochs with --edition 2017)")
+    p.add_argument("--dtype", choices=("float64", "float32"), default="float64",
+                   help="precision of every run (default: %(default)s). Iterations to 100 %% are a threshold "
+                        "event: in float32 a rounding difference between two CPUs' kernels can move them by "
+                        "hundreds, in float64 the counts are the same on every machine")
+    p.add_argument("--data-dir", type=Path, default=HERE / "data",
+                   help="folder with random/random_imgs.npy and random_labs.npy (.npy or .mat, or the 2017 "
+                        "names p21_random_*) (default: data/ next to this script)")
+    p.add_argument("--out-dir", type=Path, default=HERE / "figures",
+                   help="where the outputs go (default: figures/ next to this script)")
+    p.add_argument("--no-figures", action="store_true", help="write the numbers only: tables and summary")
+    p.add_argument("--quick", action="store_true", help="a cap of 2000 updates (explicit --max-iters wins)")
     add_training_arguments(p, {"batch_size": 64, "max_epochs": 1000})
+    p.set_defaults(max_epochs=None)
     args = resolve_training(p, p.parse_args(argv))
-    explicit_cap = "--max-iters" in (argv if argv is not None else sys.argv[1:])
-    args = resolve_quick(args, seeds=4, max_iters=2000)
-    args.max_epochs = None if explicit_cap or args.quick else getattr(args, "max_epochs", None)
-    args.activations = args.activations.split(",")
-    for act in args.activations:
-        if act not in ACTIVATIONS:
-            p.error(f"argument --activations: unknown activation {act!r} (choose from sigmoid, relu)")
-    args.sweep_seeds = args.sweep_seeds or (args.seeds if args.quick else min(50, args.seeds))
-    if args.quick and "--lrs" not in (argv or sys.argv[1:]):
-        args.lrs = [0.1, 1.0]
-    args.lrs = sorted(set(args.lrs) | {args.lr})
+    if not str(args.data_dir).strip() or not str(args.out_dir).strip():
+        p.error("argument --data-dir/--out-dir: expected a folder path, got an empty string")
     return args
 
 
-def jobs_for(args):
-    """Every run of the study; the runs of --seed at --lr are recorded in full."""
-    jobs = []
-    for setting in [s for s in SETTINGS if s.split("-")[0] in args.activations]:
-        for lr in args.lrs:
-            n = args.seeds if lr == args.lr else args.sweep_seeds
-            seeds = sorted(set(range(n)) | ({args.seed} if lr == args.lr else set()))
-            for red in REDUCTIONS:
-                jobs += [Job(setting, s, lr, red, record=(s == args.seed and lr == args.lr)) for s in seeds]
-    return jobs
+# ---- shared block "errors" ----
+class UserError(Exception):
+    """Bad input (a flag, a file, a folder): one line that names it, exit code 2, nothing written."""
 
 
-def run_study(args, data):
-    settings = len(args.activations) * len(LOSSES) * len(REDUCTIONS)
-    check_study(settings * (args.seeds + args.sweep_seeds * (len(args.lrs) - 1)), settings, args.max_iters, metrics=5)
-    return train_jobs(partial(experiment, **training_of(args)), data, jobs_for(args), args.max_iters, args.workers,
-                      progress=not args.no_progress,
-                      desc="part 2 runs")
+class Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (exit code 2), the docstring's layout kept in --help."""
+
+    def __init__(self, **kwargs):
+        super().__init__(formatter_class=argparse.RawDescriptionHelpFormatter, **kwargs)
+
+    def error(self, message):
+        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        sys.exit(2)
 
 
-# ================================ Outputs ======================================================
-def label(run_or_setting):
-    return LABELS[getattr(run_or_setting, "setting", run_or_setting)]
+def bounded(kind, low, high, what):
+    """An argparse type: a `kind` (int or float) in [low, high], else 'expected <what>'."""
+    def parse(text):
+        try:
+            value = kind(text)
+        except (ValueError, OverflowError):
+            value = math.nan
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
+        return value
+    return parse
 
 
-def cell(run, cap, tex=False):
-    """Iterations to 100 % of one run as the tables show it."""
-    if run.reached:
-        return str(run.iterations)
-    return {"censored": ("$>$" if tex else ">") + f"{cap:,}".replace(",", "\\," if tex else ""),
-            "stuck": f"dead at {run.iterations}", "diverged": f"diverged at {run.iterations}"}[run.status]
+def say(*lines):
+    """Print to the console; a reader that went away (`| head`) must not stop the run."""
+    try:
+        print(*lines, sep="\n", flush=True)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
-def single_run_outputs(single, args, out):
-    """Curves of the recorded runs (--reduction), the overlay, the seed table, the curves CSV."""
-    runs = [r for r in single if r.reduction == args.reduction]
-    for r in runs:
-        note = f"100 % after {r.iterations} updates" if r.reached else cell(r, args.max_iters)
-        loss_name = "L2 loss" if r.setting.endswith("l2") else "cross-entropy"
-        stem = f"part2_{r.setting.replace('-', '_')}"
-        plots.plot_curve(r.curves["loss"], f"{label(r)}: loss", f"{loss_name} ({args.reduction})", out,
-                         f"{stem}_loss", note, logy=True)
-        plots.plot_curve(r.curves["acc"], f"{label(r)}: accuracy", "training accuracy", out, f"{stem}_accuracy",
-                         note, ylim=(0, 1.03))
-    by_label = {label(r): r.curves for r in runs}
-    l2, ce = ([label(r) for r in runs if r.setting.endswith(loss)] for loss in ("l2", "ce"))
-    plots.plot_panels(by_label, [("loss", "L2 loss", True, l2), ("loss", "cross-entropy", True, ce),
-                                 ("acc", "training accuracy", False, None)], out, "part2_overlay",
-                      f"Part 2, seed {args.seed}, {args.reduction} loss, lr {args.lr:g}: the four settings")
-    write_curves_csv(out / "part2_curves.csv", {f"{label(r)} ({args.reduction})": r.curves for r in runs},
-                     ("loss", "acc"))
-    order = sorted(runs, key=lambda r: (not r.reached, r.iterations))
-    other = {r.setting: r for r in single if r.reduction != args.reduction}
-    header = ["rank", "setting", f"iterations ({args.reduction})", f"final loss ({args.reduction})",
-              f"iterations ({'sum' if args.reduction == 'mean' else 'mean'})"]
-    rows = [[i if r.reached else "--", label(r), cell(r, args.max_iters), f"{r.curves['loss'][-1]:.4g}",
-             cell(other[r.setting], args.max_iters)] for i, r in enumerate(order, 1)]
-    print(f"seed {args.seed}, lr {args.lr:g}, sorted by iterations to 100 % ({args.reduction} loss):")
-    print_table(header, rows)
-    write_csv(out / "part2_seed_table.csv", header, rows)
-    write_tex_table(out / "part2_seed_table.tex", header,
-                    [[r[0], r[1], cell(o, args.max_iters, True), r[3], cell(other[o.setting], args.max_iters, True)]
-                     for r, o in zip(rows, order)], align="rlrrr")
-    return order
+def run_main(main, argv=None):
+    """main(argv) with one line for every way out: bad input exits 2, a signal 128 + its number."""
+    def stop(signum, frame):
+        raise KeyboardInterrupt(signum)
+    previous = {s: signal.signal(s, stop) for s in SIGNALS}
+    try:
+        main(argv)
+    except UserError as err:
+        sys.stderr.write(f"{os.path.basename(sys.argv[0])}: error: {err}\n")
+        sys.exit(2)
+    except KeyboardInterrupt as stopped:
+        sys.stderr.write(f"{os.path.basename(sys.argv[0])}: interrupted; no output was written\n")
+        sys.exit(128 + (stopped.args[0] if stopped.args else signal.SIGINT))
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+# ---- end of shared block "errors" ----
+# ---- shared block "training": --init, mini-batches, the optimiser, the 2017 edition ----
+def add_training_arguments(parser, edition_2017):
+    """How the runs train (the defaults are the 2019 handout's); edition_2017: what --edition 2017
+    sets for this part besides momentum 0.99 and weight decay 5e-4."""
+    g = parser.add_argument_group("training (the defaults are the 2019 handout's)")
+    g.add_argument("--init", choices=tuple(INITS), default="handout",
+                   help="; ".join(f"{k} = {v}" for k, v in INITS.items()) + " (default: %(default)s)")
+    g.add_argument("--batch-size", type=bounded(int, 1, 10**9, "a positive integer"),
+                   help="mini-batch SGD with batches of this many images; runs are still judged on all images "
+                        "(default: all images, full-batch gradient descent)")
+    g.add_argument("--order", choices=("shuffled", "negatives-first"),
+                   help="each epoch's order, seeded by the seed and the epoch (default: shuffled; needs --batch-size)")
+    g.add_argument("--optimizer", choices=("gd", "momentum"), help="gd: theta -= lr * g; momentum: "
+                   "torch.optim.SGD with --momentum (default: gd)")
+    g.add_argument("--momentum", type=bounded(float, 0, 1 - 2**-53, "a number in [0, 1)"),
+                   help="for --optimizer momentum (default: 0.9)")
+    g.add_argument("--weight-decay", type=bounded(float, 0, 1e300, "a number >= 0"),
+                   help="L2 weight decay, biases included (default: 0)")
+    g.add_argument("--edition", choices=("2019", "2017"), default="2019", help="2017: that year's training, "
+                   "momentum 0.99, weight decay 5e-4, " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in
+                   edition_2017.items()) + "; the flags above still win (default: %(default)s)")
+    parser.set_defaults(edition_2017=edition_2017)
 
 
-def mechanism_outputs(single, data, args, out):
-    """Why the settings differ, seen along the single runs (mean loss): gradient norms per layer, what
-    the net predicts on the way, the learned first-layer weights. Returns the averages quoted."""
-    runs = {label(r): r for r in single if r.reduction == "mean"}
-    curves = {lab: r.curves for lab, r in runs.items()}
-    plots.plot_panels(curves, [("grad_norm_W", "$\\|\\nabla\\|$ layer 1 (16 $\\to$ 4)", True, None),
-                               ("grad_norm_v", "$\\|\\nabla\\|$ layer 2 (4 $\\to$ 1)", True, None)],
-                      out, "part2_grad_norms", f"Gradient norm per layer, seed {args.seed}, mean loss, lr {args.lr:g}")
-    share = data.class_counts[1] / len(data)
-    plots.plot_panels(curves, [("predicted_1", f"share predicted 1 (true {share:.2f})", False, None),
-                               ("acc", "training accuracy", False, None)], out, "part2_predictions",
-                      f"What the nets predict on the way to 100 %, seed {args.seed}, mean loss")
-    pictures.plot_weight_images({lab: r.params["fc1.weight"].numpy() for lab, r in runs.items()}, out,
-                                "part2_weights", f"First-layer weights as 4x4 images, seed {args.seed}, at the stop")
-    mean_of = lambda lab, key: float(np.mean(runs[lab].curves[key]))  # noqa: E731
-    majority = max(data.class_counts) / len(data)
-    start = init_(FCNet(data.images, "relu").module(), args.seed, args.init).state_dict()["fc1.weight"].flatten()
-    moved = {lab: r.params["fc1.weight"].flatten().to(start.dtype) - start for lab, r in runs.items()}
-    cosine = {f"weights cosine {a}": float(moved[f"{a} + L2"] @ moved[f"{a} + CE"] /
-                                           (moved[f"{a} + L2"].norm() * moved[f"{a} + CE"].norm()))
-              for a in ("sigmoid", "ReLU") if f"{a} + L2" in moved and f"{a} + CE" in moved}
-    cosine |= {f"weights moved {lab}": float(m.norm() / start.norm()) for lab, m in moved.items()}
-    return {"l2 factor " + lab: mean_of(lab, "l2_factor") for lab in runs} | \
-        {"slope " + lab: mean_of(lab, "hidden_slope") for lab in runs} | \
-        {"plateau " + lab: int(np.sum(runs[lab].curves["acc"] == majority)) for lab in runs} | \
-        cosine | {"majority": majority, "plateau predicts 1": max(
-            float(np.max(r.curves["predicted_1"][r.curves["acc"] == majority], initial=0)) for r in runs.values())}
+def resolve_training(parser, args):
+    """Fill the training flags left unset: from --edition 2017, else the handout's choice."""
+    preset = {"optimizer": "momentum", "momentum": 0.99, "weight_decay": 5e-4} | args.edition_2017
+    del args.edition_2017
+    for name, value in preset.items() if args.edition == "2017" else ():
+        if getattr(args, name) is None and not (name == "momentum" and args.optimizer == "gd"):
+            setattr(args, name, value)
+    args.optimizer = args.optimizer or "gd"
+    if args.optimizer == "gd" and args.momentum or args.order and not args.batch_size:
+        parser.error("argument --momentum: needs --optimizer momentum" if args.optimizer == "gd" and
+                     args.momentum else "argument --order: needs --batch-size")
+    args.momentum = 0.9 if args.momentum is None and args.optimizer == "momentum" else args.momentum or 0.0
+    args.weight_decay, args.order = args.weight_decay or 0.0, args.order or ("shuffled" if args.batch_size else None)
+    return args
 
 
-def study_outputs(runs, args, out):
-    """At --lr: the study table (medians with 95 % intervals), ECDF and paired comparisons; over --lrs:
-    the sweep heatmaps, its CSV and the 1/lr fit. Returns the summaries, pairs and fits."""
-    groups = group_runs(runs)
-    stats = {key: summarise_with_ci(rs) if key[1] == args.lr else summarise(rs) for key, rs in groups.items()}
-    settings = list(dict.fromkeys(r.setting for r in runs))
-    at_lr = {red: {label(s): groups[(s, args.lr, red)] for s in settings} for red in REDUCTIONS}
-    summaries = {red: {label(s): stats[(s, args.lr, red)] for s in settings} for red in REDUCTIONS}
-    write_study_table(out, "part2_study", summaries, args.max_iters)
-    pairs = write_paired_table(out, "part2_paired", at_lr, summaries)
-    plots.plot_ecdf({f"{red} reduction, lr {args.lr:g}": {lab: (censored_values(rs), [r.status for r in rs])
-                                                          for lab, rs in at_lr[red].items()} for red in REDUCTIONS},
-                    args.max_iters, out, "part2_study_ecdf", f"Part 2: iterations to 100 % over {args.seeds} seeds")
-    panels, rows = {}, []
-    for red in REDUCTIONS:
-        cells = [[stats[(s, lr, red)] for lr in args.lrs] for s in settings]
-        panels[f"{red} loss"] = (np.array([[c["median"] for c in row] for row in cells]),
-                                 [[fmt_iters(c["median"], args.max_iters).replace(">10000", ">10k") +
-                                   f"\n{c['reached_pct']:.0f}%" for c in row] for row in cells])
-        rows += [[label(s), red, f"{lr:g}", c["seeds"]] + [fmt_iters(c[q], args.max_iters) for q in
-                                                           ("median", "q1", "q3")]
-                 + [f"{c['reached_pct']:.1f}", f"{c['diverged_pct']:.1f}", f"{c['stuck_pct']:.1f}"]
-                 for s, row in zip(settings, cells) for lr, c in zip(args.lrs, row)]
-    plots.plot_heatmaps(panels, [label(s) for s in settings], [f"{lr:g}" for lr in args.lrs], args.max_iters, out,
-                        "part2_lr_sweep", "Median iterations to 100 % (% = share of seeds that got there)")
-    write_csv(out / "part2_lr_sweep.csv", ["setting", "reduction", "lr", "seeds", "median", "Q1", "Q3",
-                                           "reached %", "diverged %", "dead %"], rows)
-    fits = {s: power_law(args.lrs, [stats[(s, lr, "mean")]["median"] for lr in args.lrs]) for s in settings}
-    return stats, pairs, fits
+def describe_training(args, n_images):
+    batch = ("full-batch gradient descent" if not args.batch_size or args.batch_size >= n_images else
+             f"mini-batch SGD, batches of {args.batch_size}, {args.order} order")
+    return (batch + (f", momentum {args.momentum:g}" if args.momentum else "") +
+            (f", weight decay {args.weight_decay:g}" if args.weight_decay else "") + f", {args.init} initialisation")
 
 
-def data_outputs(data, out):
-    """A few images of each class of the random dataset (the data section's figure)."""
-    labels = data.labels.numpy()
-    idx = [i for c in (0, 1) for i in np.flatnonzero(labels == c)[:4]]
-    pictures.plot_samples([data.images[i].numpy() for i in idx], [f"y={int(labels[i])}" for i in idx], out,
-                          "part2_data", "random (4x4)")
+def epoch_order(seed, epoch, labels, order):
+    """(N,) every image once, in an order drawn from a generator seeded with (seed, epoch): shuffled,
+    or every label-0 image before any label-1 image."""
+    rng = np.random.default_rng([int(seed), int(epoch)])
+    classes = np.asarray(labels).round().astype(np.int64)
+    return (rng.permutation(len(classes)) if order == "shuffled" else
+            np.concatenate([rng.permutation(np.flatnonzero(classes == c)) for c in (0, 1)]))
 
 
-def numbers(single, order, stats, pairs, fits, mech, data, args):
-    """Every number the report quotes about part 2, as LaTeX macros (see the report's \\input)."""
-    tag = {"sigmoid-l2": "SigL", "sigmoid-ce": "SigC", "relu-l2": "ReluL", "relu-ce": "ReluC"}
-    cap, lr = args.max_iters, args.lr
-    values = {"p2 seeds": args.seeds, "p2 sweep seeds": args.sweep_seeds, "p2 cap": f"{cap:,}".replace(",", "\\,"),
-              "p2 lr": f"{lr:g}", "p2 seed": args.seed, "p2 data": data.origin,
-              "p2 params": n_parameters(FCNet(data.images, "relu").module()),
-              "p2 zeros": data.class_counts[0], "p2 ones": data.class_counts[1], "p2 samples": len(data),
-              "p2 majority pct": f"{100 * mech['majority']:.0f}", "p2 lrs": ", ".join(f"{x:g}" for x in args.lrs),
-              "p2 order": " $<$ ".join(label(r) for r in order if r.reached)}
-    for r in single:
-        values[f"p2 seed {r.reduction} {tag[r.setting]}"] = cell(r, cap, tex=True)
-    for (setting, at, red), s in stats.items():
-        if at == lr:
-            for q in ("median", "q1", "q3", "ci_low", "ci_high"):
-                values[f"p2 {q} {red} {tag[setting]}"] = fmt_iters(s[q], cap, tex=True)
-            for k in ("reached", "stuck", "diverged"):
-                values[f"p2 {k} {red} {tag[setting]}"] = f"{s[k + '_pct']:.0f}"
-    for red in REDUCTIONS:
-        ranked = sorted([k for k in stats if k[1] == lr and k[2] == red], key=lambda k: sort_key(stats[k]))
-        values[f"p2 study order {red}"] = " $<$ ".join(label(k[0]) for k in ranked if np.isfinite(stats[k]["median"]))
-    for setting, (k, used) in fits.items():
-        values[f"p2 lr exponent {tag[setting]}"] = f"{k:.2f}"
-        values[f"p2 lr fit range {tag[setting]}"] = f"{min(used):g}--{max(used):g}" if used else "none"
-    for key, v in mech.items():
-        values[f"p2 {key}"] = f"{v:.2f}" if isinstance(v, float) else v
-    return values
+def batch_indices(seed, t, labels, batch_size, order):
+    """The images update t sees: slice t mod ceil(N/B) of epoch t // ceil(N/B)."""
+    steps = math.ceil(len(labels) / batch_size)
+    return epoch_order(seed, t // steps, labels, order)[t % steps * batch_size:(t % steps + 1) * batch_size]
+# ---- end of shared block "training" ----
+
+# ================================ Data ==========================================================
+# ---- shared block "data": the course's files, read unchanged (.npy or .mat), or ours of the same kind ----
+DATASETS = {"random": (4, ("imgs", "labs"), "p21_random"), "line": (16, ("imgs", "labs"), "p22_line"),
+            "detection": (16, ("imgs", "labs", "width"), None)}      # image side, arrays, the 2017 prefix
 
 
-def write_outputs(runs, data, args, out):
-    single = [r for r in runs if r.curves]
-    order = single_run_outputs(single, args, out)
-    mech = mechanism_outputs(single, data, args, out)
-    stats, pairs, fits = study_outputs(runs, args, out)
-    data_outputs(data, out)
-    values = numbers(single, order, stats, pairs, fits, mech, data, args)
-    write_tex_macros(out / "part2_numbers.tex", values)
-    settings = {k: (str(v) if k in ("data_dir", "out_dir") else v) for k, v in vars(args).items()}
-    rerun = rerun_argv(args, ["seed", "seeds", "lr", "lrs", "sweep_seeds", "activations", "reduction", "max_iters",
-                              "init", "batch_size", "order", "optimizer", "momentum", "weight_decay",
-                              "dtype"])
-    groups = [{"setting": s, "lr": lr, "reduction": red} | st for (s, lr, red), st in stats.items()]
-    write_json(out / "part2_summary.json", summary.build("part2_fc.py", rerun, settings, data, runs, groups=groups,
-                                                         numbers=values | {"pairs": pairs}))
+@dataclass
+class Dataset:
+    name: str
+    images: torch.Tensor                 # (N, side, side)
+    labels: torch.Tensor                 # (N,), 0 or 1
+    widths: torch.Tensor | None          # (N,) half-widths w in pixels; the object spans 2w + 1 (detection)
+    folder: Path                         # --data-dir
+    files: dict                          # each file read, relative to the folder -> its SHA-256
+
+    def __len__(self):
+        return len(self.labels)
+
+    def to(self, dtype):
+        return replace(self, images=self.images.to(dtype), labels=self.labels.to(dtype),
+                       widths=None if self.widths is None else self.widths.to(dtype))
+
+    @property
+    def class_counts(self):
+        return len(self) - int((self.labels > 0.5).sum()), int((self.labels > 0.5).sum())
+
+    def describe(self):
+        return (f"data: {self.name}, {len(self)} images ({self.class_counts[0]} x label 0, {self.class_counts[1]} "
+                f"x label 1), pixels {self.images.min():g}..{self.images.max():g}, from "
+                + ", ".join(str(self.folder / f) for f in self.files))
 
 
+def find_file(folder, name, array):
+    """FOLDER/name/name_array, or flat in FOLDER, or under its 2017 name; .npy or .mat."""
+    stems = ["detection_width" if array == "width" else f"{name}_{array}"]
+    stems += [f"{DATASETS[name][2]}_{array}"] if DATASETS[name][2] else []
+    for path in (p / f"{s}{e}" for p in (folder / name, folder) for s in stems for e in (".npy", ".mat")):
+        try:
+            if path.is_symlink() and not path.exists():
+                raise UserError(f"{path}: a link that leads nowhere (missing, or a loop)")
+            if path.is_dir():
+                raise UserError(f"{path}: expected a file, found a folder")
+            if path.exists():
+                return path
+        except OSError as err:
+            raise UserError(f"{path}: cannot be inspected ({err.strerror})") from None
+    raise UserError(f"{folder / name / stems[0]}.npy: file not found (expected the {name} dataset's {array} "
+                    "there, as .npy or .mat, or flat in the folder, or under its 2017 name)")
+
+
+def read_array(path, array):
+    """The numeric array in a .npy file (mapped, never unpickled) or in a .mat file's variable."""
+    try:
+        if path.suffix == ".npy":
+            with open(path, "rb") as f:
+                if f.read(6) != b"\x93NUMPY":
+                    raise UserError(f"{path}: not a NumPy .npy file (no .npy header)")
+            value = np.load(path, mmap_mode="r", allow_pickle=False)
+        else:
+            found = scipy.io.loadmat(path)
+            value = np.asarray(found.get(path.stem, found.get(array)))
+            if value.ndim == 0:
+                raise UserError(f"{path}: expected a variable named '{path.stem}' or '{array}'")
+            value = value[0] if array != "imgs" and value.ndim == 2 and value.shape[0] == 1 else value
+    except NotImplementedError:          # scipy's answer to MATLAB's HDF5 format
+        raise UserError(f"{path}: a MATLAB v7.3 file, which scipy cannot read; re-save it in MATLAB with "
+                        f"save('{path.name}', '{path.stem}', '-v7')") from None
+    except UserError:
+        raise
+    except Exception as err:             # numpy and scipy raise many kinds for a damaged file
+        raise UserError(f"{path}: cannot be read as a {path.suffix} file ({err})") from None
+    if value.dtype.kind not in "biuf" or value.size > 100_000 * 256 or value.ndim == 0:
+        raise UserError(f"{path}: expected a numeric array of at most 100000 images, got {value.dtype} {value.shape}")
+    value = np.array(value, dtype=np.float64)
+    if not np.isfinite(value).all():
+        raise UserError(f"{path}: expected finite values, found NaN or infinity")
+    return value
+
+
+def load_dataset(name, folder):
+    """Find, read and check dataset `name` in `folder`; UserError names the file and what was wrong."""
+    folder, (side, arrays, _) = Path(folder), DATASETS[name]
+    if not folder.is_dir():
+        raise UserError(f"--data-dir {folder}: expected an existing folder")
+    paths = {a: find_file(folder, name, a) for a in arrays}
+    v = {a: read_array(p, a) for a, p in paths.items()}
+    n = len(v["imgs"])
+    if v["imgs"].shape != (n, side, side) or n == 0:
+        raise UserError(f"{paths['imgs']}: expected {name} images of shape (N, {side}, {side}), got {v['imgs'].shape}")
+    if abs(v["imgs"]).max() > 1:
+        raise UserError(f"{paths['imgs']}: expected pixel values in [-1, 1] (the course's are 0 or 1), found "
+                        f"{v['imgs'].min():g}..{v['imgs'].max():g}; divide the images by {abs(v['imgs']).max():g}")
+    for a in arrays[1:]:
+        if v[a].shape not in ((n,), (n, 1)):
+            raise UserError(f"{paths[a]}: expected {'labels' if a == 'labs' else 'widths'} of shape ({n},) or "
+                            f"({n}, 1) to match the {n} images, got {v[a].shape}")
+        v[a] = v[a].reshape(n)
+    bad = v["labs"][(v["labs"] != 0) & (v["labs"] != 1)]
+    if bad.size:
+        raise UserError(f"{paths['labs']}: expected labels in {{0, 1}}, found {float(bad[0])!r}")
+    if "width" in v and ((v["width"] <= 0) | (v["width"] > side)).any():
+        raise UserError(f"{paths['width']}: expected half-widths in (0, {side}] pixels, found "
+                        f"{v['width'][(v['width'] <= 0) | (v['width'] > side)][0]:g}")
+    files = {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in paths.values()}
+    return Dataset(name, torch.from_numpy(v["imgs"]), torch.from_numpy(v["labs"]),
+                   torch.from_numpy(v["width"]) if "width" in v else None, folder, files)
+# ---- end of shared block "data" ----
+
+# ================================ The net, its losses, its rules ===============================
+class FCNet(nn.Module):
+    """Handout Figure 3: 16 pixels -> fully connected 4 -> activation -> fully connected 1, the logit z.
+    The output sigmoid(z) is left to the losses, which are computed from z."""
+
+    def __init__(self, activation="sigmoid"):
+        super().__init__()
+        self.fc1 = nn.Linear(16, 4)
+        self.act = {"sigmoid": nn.Sigmoid, "relu": nn.ReLU}[activation]()
+        self.fc2 = nn.Linear(4, 1)
+
+    def forward(self, images):                     # (N, 4, 4) -> logits (N,) and hidden units (N, 4)
+        hidden = self.act(self.fc1(images.flatten(1)))
+        return self.fc2(hidden).squeeze(-1), hidden
+
+
+# ---- shared block "init" ----
+INITS = {"handout": "weights ~ normal(0, 0.1) truncated at +-2 std (redrawn beyond), biases 0.1",
+         "zero": "all weights 0, biases 0.1", "zero-all": "all weights and biases 0",
+         "normal1": "weights ~ normal(0, 1) truncated at +-2 std, biases 0.1",
+         "default": "torch's own: weights and biases ~ uniform(+-1/sqrt(fan_in))"}
+
+
+def init_weights(net, seed, scheme="handout"):
+    """Initialise `net` in place from a generator of its own seeded with `seed`, parameter by parameter:
+    seed k starts every setting from the same weights, alone or in a many-seed study."""
+    gen = torch.Generator().manual_seed(int(seed))
+    with torch.no_grad():
+        for name, param in net.named_parameters():
+            if scheme == "default":
+                bound = 1 / math.sqrt(net.get_parameter(name.rsplit(".", 1)[0] + ".weight")[0].numel())
+                nn.init.uniform_(param, -bound, bound, generator=gen)
+            elif scheme == "zero-all" or (scheme == "zero" and name.endswith("weight")):
+                param.zero_()
+            elif name.endswith("bias"):
+                param.fill_(0.1)
+            else:
+                std = 0.1 if scheme == "handout" else 1.0
+                nn.init.trunc_normal_(param, 0.0, std, -2 * std, 2 * std, generator=gen)
+    return net
+# ---- end of shared block "init" ----
+
+def l2_loss(logits, labels):
+    """Per image (sigmoid(z) - y)^2, the handout's L2 loss on the output."""
+    return (torch.sigmoid(logits) - labels) ** 2
+
+
+def cross_entropy(logits, labels):
+    """Per image -(y log p + (1 - y) log(1 - p)) with p = sigmoid(z), computed from z without overflow."""
+    return F.binary_cross_entropy_with_logits(logits, labels, reduction="none")
+
+
+LOSSES = {"l2": l2_loss, "ce": cross_entropy}
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One of the handout's four experiments: the hidden activation and the loss."""
+    activation: str                                # "sigmoid" or "relu"
+    loss: str                                      # "l2" or "ce"
+
+    @property
+    def name(self):                                # in file names and summaries: "sigmoid-l2", ...
+        return f"{self.activation}-{self.loss}"
+
+    @property
+    def label(self):                               # in figures and tables: "sigmoid + L2", ...
+        return {"sigmoid": "sigmoid", "relu": "ReLU"}[self.activation] + " + " + self.loss.upper()
+
+
+SETTINGS = [Setting(act, loss) for act in ("sigmoid", "relu") for loss in ("l2", "ce")]
+
+
+def correct(logits, labels):
+    """The prediction is right: output > 1/2 (logit > 0) exactly for the label-1 images."""
+    return (logits > 0) == (labels > 0.5)
+
+
+def is_dead(hidden):
+    """Every hidden ReLU is 0 for every image: no gradient reaches the first layer again, every image
+    gets the same logit for good, and with both classes present 100 % is out of reach."""
+    return (hidden <= 0).all()
+
+
+def stops_when_dead(setting, data, momentum, weight_decay):
+    """The dead rule holds for ReLU units, both classes and plain steps (momentum and weight decay
+    keep moving a dead net); a sigmoid unit is never exactly 0."""
+    return setting.activation == "relu" and 0 < data.class_counts[1] < len(data) and not (momentum or weight_decay)
+
+
+# ================================ Training =====================================================
+def train(setting, seed, reduction, data, args):
+    """One run of the plain loop: evaluate the net on every image, stop, or take one SGD step."""
+    net = init_weights(FCNet(setting.activation).to(data.images.dtype), seed, args.init)
+    sgd = torch.optim.SGD(net.parameters(), lr=args.lr, momentum=args.momentum, weight_decay=args.weight_decay)
+    per_image, reduce = LOSSES[setting.loss], torch.mean if reduction == "mean" else torch.sum
+    dies = stops_when_dead(setting, data, args.momentum, args.weight_decay)
+    mini = args.batch_size is not None and args.batch_size < len(data)
+    curves = {"loss": [], "acc": []}
+    for t in range(args.max_iters + 1):
+        logits, hidden = net(data.images)                                   # every image, after t updates
+        loss = reduce(per_image(logits, data.labels))
+        accuracy = correct(logits, data.labels).double().mean()
+        curves["loss"].append(loss.item())
+        curves["acc"].append(accuracy.item())
+        status = ("diverged" if not torch.isfinite(loss) else "reached" if accuracy == 1 else
+                  "stuck" if dies and is_dead(hidden) else "censored" if t == args.max_iters else None)
+        if status:
+            return Run(setting.name, args.lr, reduction, seed, t, status, curves, net=net)
+        if mini:                                   # mini-batch SGD: this step's loss on its batch only
+            batch = batch_indices(seed, t, data.labels, args.batch_size, args.order)
+            logits, _ = net(data.images[batch])
+            loss = reduce(per_image(logits, data.labels[batch]))
+        sgd.zero_grad()
+        loss.backward()
+        sgd.step()
+
+
+# ================================ Figures and tables ===========================================
+def cell(run):
+    """A run's iterations to 100 % as the tables show them."""
+    return {"reached": f"{run.iterations}", "censored": f">{run.iterations}", "stuck": f"dead at {run.iterations}",
+            "diverged": f"diverged at {run.iterations}"}[run.status]
+
+
+def median(runs):
+    """Median iterations to 100 %: a run that did not get there counts as beyond the cap (+inf)."""
+    values = sorted(r.iterations if r.status == "reached" else math.inf for r in runs)
+    middle = (values[(len(values) - 1) // 2] + values[len(values) // 2]) / 2
+    return f"{middle:g}" if math.isfinite(middle) else "beyond the cap"
+
+
+def plot_overlay(out, runs, args):
+    """The four settings of --seed on shared axes (symlog iterations); L2 and CE on panels of their own."""
+    fig, axes = plt.subplots(1, 3, figsize=(FULL, 2.7))
+    for i, (setting, run) in enumerate(runs.items()):
+        for ax, key in ((axes[0 if setting.loss == "l2" else 1], "loss"), (axes[2], "acc")):
+            ax.plot(np.arange(len(run.curves[key])), run.curves[key], color=f"C{i}", label=setting.label)
+    for ax, ylabel in zip(axes, ("L2 loss", "cross-entropy", "training accuracy")):
+        ax.set(xlabel="iteration (symlog scale)", ylabel=ylabel, yscale="linear" if ax is axes[2] else "log")
+        ax.set_xscale("symlog", linthresh=10)
+        ax.set_xlim(left=0)
+        ax.grid(alpha=0.3)
+    fig.legend(*axes[2].get_legend_handles_labels(), loc="lower center", ncol=4, frameon=False)
+    fig.suptitle(f"Part 2, seed {args.seed}, {args.reduction} loss, lr {args.lr:g}: the four settings")
+    fig.tight_layout(pad=0.3, rect=(0, 0.09, 1, 1))
+    out.figure(fig, "part2_overlay")
+
+
+def write_outputs(out, runs, args):
+    """The handout's figures and sorted table for the runs of --seed; the medians over --seeds."""
+    of = {(r.setting, r.seed, r.reduction): r for r in runs}
+    drawn = {s: of[(s.name, args.seed, args.reduction)] for s in SETTINGS}
+    for s, run in drawn.items():
+        note, stem = (f"100 % after {run.iterations} updates" if run.status == "reached" else cell(run),
+                      f"part2_{s.activation}_{s.loss}")
+        plot_curve(out, run.curves["loss"], f"{s.label}: loss", f"{'L2 loss' if s.loss == 'l2' else 'cross-entropy'}"
+                   f" ({args.reduction})", f"{stem}_loss", note, logy=True)
+        plot_curve(out, run.curves["acc"], f"{s.label}: accuracy", "training accuracy", f"{stem}_accuracy", note,
+                   ylim=(0, 1.03))
+    plot_overlay(out, drawn, args)
+    out.csv("part2_curves.csv", ["iteration"] + [f"{s.label} ({args.reduction}) {m}" for s in drawn for m in ("loss", "acc")],
+            [[t] + [f"{r.curves[m][t]:.10g}" if t < len(r.curves[m]) else "" for r in drawn.values() for m in ("loss", "acc")]
+             for t in range(max(r.iterations for r in drawn.values()) + 1)])
+    other = "sum" if args.reduction == "mean" else "mean"
+    header = ["rank", "setting", f"iterations ({args.reduction})", f"final loss ({args.reduction})", f"iterations ({other})"]
+    ranked = sorted(drawn.items(), key=lambda sr: (sr[1].status != "reached", sr[1].iterations))
+    rows = [[i if r.status == "reached" else "--", s.label, cell(r), f"{r.curves['loss'][-1]:.4g}",
+             cell(of[(s.name, args.seed, other)])] for i, (s, r) in enumerate(ranked, 1)]
+    out.csv("part2_seed_table.csv", header, rows)
+    say(f"seed {args.seed}, lr {args.lr:g}, sorted by iterations to 100 % ({args.reduction} loss):",
+        *("  " + "  ".join(str(x).ljust(w) for x, w in zip(row, (4, 13, 18, 18, 16))) for row in [header, *rows]))
+    seeds = sorted({r.seed for r in runs})
+    if len(seeds) > 1:
+        say(f"median iterations to 100 % over seeds {seeds[0]}..{seeds[-1]} ({len(seeds)} seeds):", *(
+            f"  {s.label:13s}  " + "  ".join(f"{red}: {median([r for r in runs if (r.setting, r.reduction) == (s.name, red)])}"
+                                        for red in REDUCTIONS) for s in SETTINGS))
+
+
+# ---- shared block "outputs": fixed names, staged so that a failed or stopped run changes nothing ----
+plt.rcParams.update({"font.size": 8.5, "axes.titlesize": 9, "axes.labelsize": 8.5, "xtick.labelsize": 8,
+                     "ytick.labelsize": 8, "legend.fontsize": 8, "figure.titlesize": 9.5, "figure.dpi": 100,
+                     "axes.unicode_minus": False, "pdf.compression": 6, "lines.linewidth": 1.3})
+FULL, HALF = 6.4, 3.15           # inches: the report's text width and half of it, where figures print unscaled
+
+
+class Outputs:
+    """Files go to a hidden staging folder inside --out-dir (so on its filesystem) and join it together
+    once the run has succeeded. A staging folder whose run died (kill -9) is swept up by the next run."""
+
+    def __init__(self, out_dir, figures=True):
+        self.out, self.figures = Path(out_dir), figures
+        self.made = [p for p in (self.out, *self.out.parents) if not p.exists()]     # to remove on failure
+        blocker = next((p for p in (self.out, *self.out.parents) if p.exists()), None)
+        if blocker is not None and not blocker.is_dir():
+            raise UserError(f"--out-dir {self.out}: " + ("expected a folder, found a file" if blocker == self.out
+                                                         else f"cannot create a folder under the file {blocker}"))
+        try:
+            self.out.mkdir(parents=True, exist_ok=True)
+            self.dir = Path(tempfile.mkdtemp(prefix=f".staging-{os.getpid()}-", dir=self.out))
+        except OSError as err:
+            self._undo()
+            raise UserError(f"--out-dir {self.out}: cannot write there ({err.strerror})") from None
+        for old in self.out.glob(".staging-*"):
+            pid = old.name.split("-")[1]
+            if os.name == "posix" and pid.isdigit() and old != self.dir and not _alive(int(pid)):
+                shutil.rmtree(old, ignore_errors=True)
+
+    def _undo(self):
+        for p in self.made:                           # deepest first: the folders this run created, if empty
+            if p.is_dir() and not any(p.iterdir()):
+                p.rmdir()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, value, tb):
+        held = {s: signal.signal(s, signal.SIG_IGN) for s in SIGNALS}    # a signal now waits for the end
+        try:
+            if kind is None:
+                for path in sorted(self.dir.iterdir()):
+                    os.replace(path, self.out / path.name)
+        except OSError as err:
+            value = err
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            for s, handler in held.items():
+                signal.signal(s, handler)
+        if value is not None:
+            self._undo()
+        if isinstance(value, OSError):                # a full disk, a vanished folder: one line
+            raise UserError(f"--out-dir {self.out}: cannot write ({value.strerror or value})") from None
+        return False
+
+    def write(self, name, text):
+        (self.dir / name).write_text(text, encoding="utf-8")
+
+    def json(self, name, obj):
+        self.write(name, json.dumps(obj, indent=1, sort_keys=True) + "\n")
+
+    def csv(self, name, header, rows):
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerows([header, *rows])
+        self.write(name, buf.getvalue())
+
+    def figure(self, fig, stem, tight=False):
+        """<stem>.png and <stem>.pdf, with no date inside (a rerun gives the same bytes); closes fig."""
+        if self.figures:
+            for ext, meta in (("png", {"Software": None}), ("pdf", {"CreationDate": None, "Producer": None})):
+                fig.savefig(self.dir / f"{stem}.{ext}", dpi=150, metadata=meta, bbox_inches="tight" if tight else None)
+        plt.close(fig)
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        pass
+    return True
+
+
+def plot_curve(out, values, title, ylabel, stem, note="", logy=False, ylim=None):
+    """One metric of one run against the iterations (half the text width)."""
+    fig, ax = plt.subplots(figsize=(HALF, 2.35))
+    ax.plot(np.arange(len(values)), values)
+    ax.set(xlabel="iteration", ylabel=ylabel, title=title, yscale="log" if logy else "linear")
+    ax.set_ylim(*(ylim or ax.get_ylim()))
+    if note:
+        ax.text(0.97, 0.93 if logy else 0.05, note, transform=ax.transAxes, ha="right", va="top" if logy else "bottom",
+                fontsize=8, bbox={"boxstyle": "round", "fc": "white", "ec": "0.8"})
+    ax.grid(alpha=0.3)
+    fig.tight_layout(pad=0.3)
+    out.figure(fig, stem)
+# ---- end of shared block "outputs" ----
+# ---- shared block "summary": one record per run, and the summary file that make verify reruns ----
+@dataclass
+class Run:
+    setting: str                 # what was trained: "sigmoid-l2", ..., "line", "detection"
+    lr: float
+    reduction: str               # the batch loss: the "mean" or the "sum" of the per-image losses
+    seed: int
+    iterations: int              # updates made before the evaluation that stopped the run
+    status: str                  # reached, censored (the cap), diverged (a NaN/inf loss), stuck (dead)
+    curves: dict                 # metric -> its value at every evaluation: iterations + 1 of them
+    milestones: dict = field(default_factory=dict)        # name -> the first iteration it held, or None
+    net: object = None           # the trained nn.Module
+
+
+def summary(args, data, runs, rerun, milestones=(), numbers=None):
+    """Enough to rerun and check every run: the flags, the data's SHA-256, each run's ending, and points
+    of every curve of the runs of --seed. The same arguments give the same bytes."""
+    def points(curve):           # at t = 0, 1, 10, 100, 1000 and at the stop
+        return {str(t): curve[t] if math.isfinite(curve[t]) else str(curve[t])
+                for t in sorted({0, 1, 10, 100, 1000, len(curve) - 1}) if t < len(curve)}
+    return {"schema": "dlbasics-summary/1", "script": Path(__file__).name,
+            "argv": [f"--{n.replace('_', '-')}={getattr(args, n)}" for n in rerun if getattr(args, n) is not None],
+            "settings": {k: v for k, v in sorted(vars(args).items()) if k not in ("data_dir", "out_dir")},
+            "data": {"name": data.name, "sha256": data.files, "class_counts": list(data.class_counts)},
+            "kernels": {"torch": torch.__version__.split("+")[0],
+                        **{k: os.environ.get(k, "") for k in ("ATEN_CPU_CAPABILITY", "MKL_CBWR")}},
+            "runs": {"columns": ["setting", "lr", "reduction", "seed", "iterations", "status", *milestones],
+                     "rows": [[r.setting, r.lr, r.reduction, r.seed, r.iterations, r.status,
+                               *(r.milestones[m] for m in milestones)] for r in runs]},
+            "single_runs": [{"setting": r.setting, "lr": r.lr, "reduction": r.reduction, "seed": r.seed,
+                             "iterations": r.iterations, "status": r.status, "milestones": r.milestones,
+                             "curve_points": {k: points(v) for k, v in sorted(r.curves.items())}}
+                            for r in runs if r.seed == args.seed], "numbers": numbers or {}}
+# ---- end of shared block "summary" ----
+
+# ================================ main ==========================================================
 def main(argv=None):
     args = parse_args(argv)
     data = load_dataset("random", args.data_dir)
-    print(describe(data))
-    if args.max_epochs:                            # the 2017 cap counts epochs of --batch-size images
-        args.max_iters = args.max_epochs * -(-len(data) // min(args.batch_size, len(data)))
-    print(f"training: {describe_training(args, len(data))}, at most {args.max_iters} updates")
+    say(data.describe())
+    if args.max_iters is None:                     # the 2017 cap counts epochs of --batch-size images
+        args.max_iters = (args.max_epochs * math.ceil(len(data) / min(args.batch_size, len(data)))
+                          if args.max_epochs else 2000 if args.quick else 10000)
+    say(f"training: {describe_training(args, len(data))}, lr {args.lr:g}, at most {args.max_iters} updates")
+    torch.manual_seed(args.seed)                   # every draw has its own seeded generator; this is a guard
+    torch.use_deterministic_algorithms(True)
+    torch.set_num_threads(1)                       # the same bits whatever the machine's core count
+    torch.set_flush_denormal(True)                 # as the many-seed engine: numbers below 1e-308 become 0
+    data = data.to(getattr(torch, args.dtype))
+    seeds = sorted({args.seed} | set(range(args.seeds or 0)))
     with Outputs(args.out_dir, figures=not args.no_figures) as out:
-        seed_everything(args.seed, 1)
-        runs = run_study(args, data.to(getattr(torch, args.dtype)))
-        write_outputs(runs, data, args, out.dir)
-    print(f"part 2: wrote {'' if args.no_figures else 'figures, '}tables and part2_summary.json to {args.out_dir}")
+        runs = [train(s, seed, red, data, args) for seed in seeds for s in SETTINGS for red in REDUCTIONS]
+        write_outputs(out, runs, args)
+        out.json("part2_summary.json", summary(args, data, runs, rerun=(
+            "seed", "seeds", "lr", "max_iters", "dtype", "init", "batch_size", "order", "optimizer", "momentum",
+            "weight_decay")))
+    say(f"part 2: wrote {'' if args.no_figures else 'figures, '}part2_seed_table.csv and part2_summary.json "
+        f"to {args.out_dir}")
 
 
 if __name__ == "__main__":
-    run_main(main, sys.argv[1:])
+    run_main(main)

@@ -1,172 +1,610 @@
-"""Part 3.1: a tiny conv net on the line dataset (is the square left or right of the bar?).
+"""Part 3.1: a tiny conv net on the line dataset: is the square left or right of the bar? (handout 3.1)
 
-Net (handout Figure 4): 16x16 input -> conv 7x7, 1->16, stride 1, no padding -> ReLU -> conv 7x7,
-16->8 -> ReLU -> flatten (8 x 4 x 4 = 128) -> fully connected 1 -> sigmoid, cross-entropy loss
-(computed from the logit). Init as in part 2: weights ~ normal(0, 0.1) truncated at 2 std,
-biases 0.1. Full-batch plain gradient descent, lr --lr, at most --max-iters updates; stop at
-100 % training accuracy (prediction = output > 0.5).
+The net (handout Figure 4): a 16x16 image -> conv 7x7, 1 -> 16 channels, no padding -> ReLU -> conv 7x7,
+16 -> 8 -> ReLU -> flatten 8 x 4 x 4 = 128 -> fully connected 1, the logit z; output sigmoid(z), the
+cross-entropy loss computed from z. Initialised as in part 2: weights ~ normal(0, 0.1) truncated at 2
+std, biases 0.1. Plain full-batch gradient descent (torch.optim.SGD) at --lr, stopped at 100 % training
+accuracy or after --max-iters updates.
 
-Same conventions as part2_fc.py: "iterations to 100 %" = updates made before the first
-evaluation at 100 %; a run short of it after the cap is CENSORED ("> cap"); a NaN/inf loss marks
-it DIVERGED; a net whose 128 features are all 0 for every image is DEAD (it can never change its
-predictions; counted as not reaching 100 %); --reduction mean (default) or sum of the batch loss
-(the study runs both); float64 by default (--dtype), and a run's numbers do not depend on the
-machine, the thread count or which other runs shared its batch.
+Conventions as in part2_fc.py: prediction = logit > 0; "iterations to 100 %" = updates made before
+the first evaluation at 100 %; CENSORED at the cap ("> cap"), DIVERGED on a NaN/inf loss, DEAD (stuck)
+when a whole ReLU layer is 0 for every image (no prediction can change again); --reduction mean
+(default) or sum of the per-image losses; float64 (--dtype).
 
-Runs: the study trains --seeds seeds x both reductions; seed --seed is recorded in full (curves,
-the 16 learned first-layer filters, the second layer's feature maps). Outputs go to --out-dir
-with fixed names (part3_line_*).
+Writes to --out-dir, with fixed names: the loss and accuracy curves of seed --seed (part3_line_loss /
+_accuracy), its 16 learned filters (part3_line_filters), its second-layer maps (part3_line_feature_maps),
+every curve (part3_line_curves.csv) and part3_line_summary.json. --seeds N adds seeds 0..N-1; the
+many-seed study is `python -m dlbasics.study line`.
 """
+# ---- shared block "setup" (the same in every part*.py; tests/test_scripts.py compares the copies) ----
+import os
+import platform
+import signal
 import sys
-from functools import partial
 
+if platform.machine().lower() in ("x86_64", "amd64"):  # one kernel path on every x86-64 CPU: the same bits
+    os.environ.setdefault("ATEN_CPU_CAPABILITY", "avx2")
+    os.environ.setdefault("MKL_CBWR", "AVX2,STRICT")
+os.environ["MPLBACKEND"] = "Agg"          # files only, whatever backend a notebook left in the environment
+SIGNALS = [getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)]
+if __name__ == "__main__":                # a signal while the libraries load: one line, nothing written
+    for _s in SIGNALS:
+        signal.signal(_s, lambda s, f: (sys.stderr.write(f"{os.path.basename(sys.argv[0])}: interrupted; no "
+                                                         "output was written\n"), os._exit(128 + s)))
+# ---- end of shared block "setup" ----
+import argparse
+import csv
+import hashlib
+import io
+import json
+import math
+import shutil
+import tempfile
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import scipy.io
 import torch
+import torch.nn.functional as F
+from torch import nn
 
-from dlbasics import plots, summary
-from dlbasics.cli import (Parser, add_run_arguments, add_training_arguments, default_threads, describe_training,
-                          positive_float, positive_int, rerun_argv, resolve_quick, resolve_training, run_main,
-                          training_of)
-from dlbasics.convnet import ConvNet
-from dlbasics.convruns import BLOCK, data_samples, learned_pictures, relative_change
-from dlbasics.data import describe, load_dataset
-from dlbasics.engine import Experiment, Head, Job, layer_off
-from dlbasics.models import n_parameters
-from dlbasics.optim import GradientDescent
-from dlbasics.outputs import Outputs, write_json, write_tex_macros
-from dlbasics.parallel import train_jobs
-from dlbasics.resources import check_study
-from dlbasics.runtime import seed_everything
-from dlbasics.sampling import MiniBatches
-from dlbasics.study import censored_values, fmt_iters, group_runs
-from dlbasics.tables import summarise_with_ci, write_curves_csv, write_study_table
-from part2_fc import correct, cross_entropy
-
-# ================================ The experiment ===============================================
-# The net of handout Figure 4, trained for many seeds at once (dlbasics/convnet.py writes it out as
-# matrices, with its hand-derived backward):
-#     16x16 image -> conv 7x7, 16 filters -> ReLU -> conv 7x7, 8 filters -> ReLU -> 128 features
-#     -> fully connected 1: the logit z; output sigmoid(z), prediction sigmoid(z) > 1/2 (z > 0)
-# Loss: part 2's per-image cross-entropy, computed from the logit; its derivative in z is p - y.
+HERE = Path(__file__).resolve().parent          # data/ and figures/ are found from here, never from the cwd
 
 
-def done(metrics):
-    return metrics["acc"] == 1                     # the first evaluation at 100 % training accuracy
-
-
-def dead(acts):
-    """Provably stuck: a whole ReLU layer (conv 1, or conv 2 = the 128 features) is 0 for every image.
-    Every layer above it then sees the same input for every image, so all images share one
-    prediction, and no gradient passes below it, so it stays dead: with both classes present,
-    100 % is out of reach for good."""
-    return layer_off(acts["conv1"]) | layer_off(acts["features"])
-
-
-def experiment(setting, data, init="handout", batch_size=None, order="shuffled", momentum=0.0, weight_decay=0.0):
-    """The handout trains with the defaults: its initialisation, full-batch gradient descent (see
-    part2_fc.experiment for the other options; the dead rule holds only for plain steps)."""
-    both_classes = 0 < data.class_counts[1] < len(data)
-    optimizer = GradientDescent(momentum, weight_decay)
-    batches = MiniBatches(data.labels, batch_size, order) if batch_size and batch_size < len(data) else None
-    return Experiment(net=ConvNet(data.images, init=init), heads=[Head("", "logit", data.labels, cross_entropy, correct)],
-                      done=done, stuck=dead if both_classes and optimizer.plain else None, optimizer=optimizer,
-                      batches=batches)
-
-
-REDUCTIONS = ("mean", "sum")
-CLASS_NAME = {0: "label 0\n(square right)", 1: "label 1\n(square left)"}
-# ===============================================================================================
-
-
+# ================================ Arguments ====================================================
 def parse_args(argv=None):
     p = Parser(prog="part3_conv.py", description=__doc__)
-    add_run_arguments(p, "line", seeds=32, per="reduction")
-    p.add_argument("--lr", type=positive_float, default=None,
+    p.add_argument("--seed", type=bounded(int, 0, 2**32 - 1, "an integer in [0, 4294967295]"), default=0,
+                   help="seed of the run whose curves and pictures are drawn (default: %(default)s)")
+    p.add_argument("--seeds", type=bounded(int, 1, 10**6, "a positive integer"), default=None,
+                   help="also run seeds 0..N-1 and print their iterations (default: --seed only)")
+    p.add_argument("--lr", type=bounded(float, 1e-300, 1e300, "a positive number"), default=None,
                    help="learning rate (default: 0.1; 0.01 with --edition 2017)")
-    p.add_argument("--workers", type=positive_int, default=default_threads(),
-                   help="processes sharing the runs, 1 torch thread each; results do not depend on it "
-                        "(default: %(default)s)")
-    p.add_argument("--quick", action="store_true",
-                   help="tiny budget for tests: 4 seeds, 300 iterations (explicit --seeds / --max-iters win)")
+    p.add_argument("--reduction", choices=("mean", "sum"), default="mean",
+                   help="batch loss: mean or sum of the per-image losses (default: %(default)s)")
+    p.add_argument("--max-iters", type=bounded(int, 1, 10**7, "a positive integer"), default=None,
+                   help="update cap; a run still short of 100 %% there is censored (default: 10000; 300 with --quick)")
+    p.add_argument("--dtype", choices=("float64", "float32"), default="float64",
+                   help="precision of every run (default: %(default)s). Iterations to 100 %% are a threshold "
+                        "event: in float32 a rounding difference between two CPUs' kernels can move them by "
+                        "hundreds, in float64 the counts are the same on every machine")
+    p.add_argument("--data-dir", type=Path, default=HERE / "data",
+                   help="folder with line/line_imgs.npy and line_labs.npy (.npy or .mat, or the 2017 names "
+                        "p22_line_*) (default: data/ next to this script)")
+    p.add_argument("--out-dir", type=Path, default=HERE / "figures",
+                   help="where the outputs go (default: figures/ next to this script)")
+    p.add_argument("--no-figures", action="store_true", help="write the numbers only: the summary")
+    p.add_argument("--quick", action="store_true", help="a cap of 300 updates (explicit --max-iters wins)")
     add_training_arguments(p, {"lr": 0.01})
     args = resolve_training(p, p.parse_args(argv))
     args.lr = args.lr or 0.1
-    return resolve_quick(args, seeds=4, max_iters=300)
+    args.max_iters = args.max_iters or (300 if args.quick else 10000)
+    if not str(args.data_dir).strip() or not str(args.out_dir).strip():
+        p.error("argument --data-dir/--out-dir: expected a folder path, got an empty string")
+    return args
 
 
-def run_study(args, data):
-    check_study(2 * (args.seeds + (args.seed >= args.seeds)), 2, args.max_iters, metrics=2)
-    seeds = sorted(set(range(args.seeds)) | {args.seed})
-    jobs = [Job("line", s, args.lr, red, record=(s == args.seed)) for red in REDUCTIONS for s in seeds]
-    return train_jobs(partial(experiment, **training_of(args)), data, jobs, args.max_iters, args.workers, BLOCK, not args.no_progress,
-                      "part 3.1 runs")
+# ---- shared block "errors" ----
+class UserError(Exception):
+    """Bad input (a flag, a file, a folder): one line that names it, exit code 2, nothing written."""
 
 
-def single_run_outputs(run, data, args, out):
-    note = f"100 % after {run.iterations} updates" if run.reached else f"{run.status} after {run.iterations} updates"
-    name = f"line net, seed {args.seed}"
-    plots.plot_curve(run.curves["loss"], f"{name}: loss", f"cross-entropy ({args.reduction})", out,
-                     "part3_line_loss", note, logy=True)
-    plots.plot_curve(run.curves["acc"], f"{name}: accuracy", "training accuracy", out,
-                     "part3_line_accuracy", note, ylim=(0, 1.03))
-    write_curves_csv(out / "part3_line_curves.csv", {f"line seed {args.seed} ({args.reduction})": run.curves},
-                     ("loss", "acc"))
-    data_samples(data, out, "line", lambda i: f"y={int(data.labels[i])}", "line (16x16)")
-    return learned_pictures(run, data, out, "line", lambda c, i: CLASS_NAME[c],
-                            "after it reached 100\\,\\% training accuracy" if run.reached else "at its stop")
+class Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (exit code 2), the docstring's layout kept in --help."""
+
+    def __init__(self, **kwargs):
+        super().__init__(formatter_class=argparse.RawDescriptionHelpFormatter, **kwargs)
+
+    def error(self, message):
+        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        sys.exit(2)
 
 
-def study_outputs(runs, args, out):
-    groups = group_runs(runs, ("reduction",))
-    stats = {red: summarise_with_ci(groups[(red,)]) for red in REDUCTIONS}
-    plots.plot_ecdf({f"line dataset, lr {args.lr:g}": {
-        f"{red} reduction": (censored_values(groups[(red,)]), [r.status for r in groups[(red,)]])
-        for red in REDUCTIONS}}, args.max_iters, out, "part3_line_study_ecdf",
-        f"Part 3.1: iterations to 100 % over {args.seeds} seeds")
-    write_study_table(out, "part3_line_study", {red: {"line": stats[red]} for red in REDUCTIONS}, args.max_iters)
-    return stats
+def bounded(kind, low, high, what):
+    """An argparse type: a `kind` (int or float) in [low, high], else 'expected <what>'."""
+    def parse(text):
+        try:
+            value = kind(text)
+        except (ValueError, OverflowError):
+            value = math.nan
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
+        return value
+    return parse
 
 
-def numbers(single, stats, pictures_out, data, args):
-    captions, silent = pictures_out
-    cap = args.max_iters
-    values = {"p3 line seed iters": single.iterations if single.reached else f"$>${cap}",
-              "p3 line seeds": args.seeds, "p3 line data": data.origin, "p3 line silent maps": silent,
-              "p3 line zeros": data.class_counts[0], "p3 line ones": data.class_counts[1],
-              "p3 line filters caption": captions["filters"], "p3 line feature maps caption": captions["feature_maps"],
-              "p3 line params": f"{n_parameters(ConvNet(data.images).module()):,}".replace(",", "\\,"),
-              "p3 line conv one change pct": f"{100 * relative_change(single.params, single.seed, False, 'conv1.weight', args.init):.0f}",
-              "p3 line conv two change pct": f"{100 * relative_change(single.params, single.seed, False, 'conv2.weight', args.init):.0f}"}
-    for red, s in stats.items():
-        for q in ("median", "q1", "q3"):
-            values[f"p3 line {q} {red}"] = fmt_iters(s[q], cap, tex=True)
-        values[f"p3 line reached {red}"] = f"{s['reached_pct']:.0f}"
-    return values
+def say(*lines):
+    """Print to the console; a reader that went away (`| head`) must not stop the run."""
+    try:
+        print(*lines, sep="\n", flush=True)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
+def run_main(main, argv=None):
+    """main(argv) with one line for every way out: bad input exits 2, a signal 128 + its number."""
+    def stop(signum, frame):
+        raise KeyboardInterrupt(signum)
+    previous = {s: signal.signal(s, stop) for s in SIGNALS}
+    try:
+        main(argv)
+    except UserError as err:
+        sys.stderr.write(f"{os.path.basename(sys.argv[0])}: error: {err}\n")
+        sys.exit(2)
+    except KeyboardInterrupt as stopped:
+        sys.stderr.write(f"{os.path.basename(sys.argv[0])}: interrupted; no output was written\n")
+        sys.exit(128 + (stopped.args[0] if stopped.args else signal.SIGINT))
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+# ---- end of shared block "errors" ----
+# ---- shared block "training": --init, mini-batches, the optimiser, the 2017 edition ----
+def add_training_arguments(parser, edition_2017):
+    """How the runs train (the defaults are the 2019 handout's); edition_2017: what --edition 2017
+    sets for this part besides momentum 0.99 and weight decay 5e-4."""
+    g = parser.add_argument_group("training (the defaults are the 2019 handout's)")
+    g.add_argument("--init", choices=tuple(INITS), default="handout",
+                   help="; ".join(f"{k} = {v}" for k, v in INITS.items()) + " (default: %(default)s)")
+    g.add_argument("--batch-size", type=bounded(int, 1, 10**9, "a positive integer"),
+                   help="mini-batch SGD with batches of this many images; runs are still judged on all images "
+                        "(default: all images, full-batch gradient descent)")
+    g.add_argument("--order", choices=("shuffled", "negatives-first"),
+                   help="each epoch's order, seeded by the seed and the epoch (default: shuffled; needs --batch-size)")
+    g.add_argument("--optimizer", choices=("gd", "momentum"), help="gd: theta -= lr * g; momentum: "
+                   "torch.optim.SGD with --momentum (default: gd)")
+    g.add_argument("--momentum", type=bounded(float, 0, 1 - 2**-53, "a number in [0, 1)"),
+                   help="for --optimizer momentum (default: 0.9)")
+    g.add_argument("--weight-decay", type=bounded(float, 0, 1e300, "a number >= 0"),
+                   help="L2 weight decay, biases included (default: 0)")
+    g.add_argument("--edition", choices=("2019", "2017"), default="2019", help="2017: that year's training, "
+                   "momentum 0.99, weight decay 5e-4, " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in
+                   edition_2017.items()) + "; the flags above still win (default: %(default)s)")
+    parser.set_defaults(edition_2017=edition_2017)
+
+
+def resolve_training(parser, args):
+    """Fill the training flags left unset: from --edition 2017, else the handout's choice."""
+    preset = {"optimizer": "momentum", "momentum": 0.99, "weight_decay": 5e-4} | args.edition_2017
+    del args.edition_2017
+    for name, value in preset.items() if args.edition == "2017" else ():
+        if getattr(args, name) is None and not (name == "momentum" and args.optimizer == "gd"):
+            setattr(args, name, value)
+    args.optimizer = args.optimizer or "gd"
+    if args.optimizer == "gd" and args.momentum or args.order and not args.batch_size:
+        parser.error("argument --momentum: needs --optimizer momentum" if args.optimizer == "gd" and
+                     args.momentum else "argument --order: needs --batch-size")
+    args.momentum = 0.9 if args.momentum is None and args.optimizer == "momentum" else args.momentum or 0.0
+    args.weight_decay, args.order = args.weight_decay or 0.0, args.order or ("shuffled" if args.batch_size else None)
+    return args
+
+
+def describe_training(args, n_images):
+    batch = ("full-batch gradient descent" if not args.batch_size or args.batch_size >= n_images else
+             f"mini-batch SGD, batches of {args.batch_size}, {args.order} order")
+    return (batch + (f", momentum {args.momentum:g}" if args.momentum else "") +
+            (f", weight decay {args.weight_decay:g}" if args.weight_decay else "") + f", {args.init} initialisation")
+
+
+def epoch_order(seed, epoch, labels, order):
+    """(N,) every image once, in an order drawn from a generator seeded with (seed, epoch): shuffled,
+    or every label-0 image before any label-1 image."""
+    rng = np.random.default_rng([int(seed), int(epoch)])
+    classes = np.asarray(labels).round().astype(np.int64)
+    return (rng.permutation(len(classes)) if order == "shuffled" else
+            np.concatenate([rng.permutation(np.flatnonzero(classes == c)) for c in (0, 1)]))
+
+
+def batch_indices(seed, t, labels, batch_size, order):
+    """The images update t sees: slice t mod ceil(N/B) of epoch t // ceil(N/B)."""
+    steps = math.ceil(len(labels) / batch_size)
+    return epoch_order(seed, t // steps, labels, order)[t % steps * batch_size:(t % steps + 1) * batch_size]
+# ---- end of shared block "training" ----
+
+# ================================ Data ==========================================================
+# ---- shared block "data": the course's files, read unchanged (.npy or .mat), or ours of the same kind ----
+DATASETS = {"random": (4, ("imgs", "labs"), "p21_random"), "line": (16, ("imgs", "labs"), "p22_line"),
+            "detection": (16, ("imgs", "labs", "width"), None)}      # image side, arrays, the 2017 prefix
+
+
+@dataclass
+class Dataset:
+    name: str
+    images: torch.Tensor                 # (N, side, side)
+    labels: torch.Tensor                 # (N,), 0 or 1
+    widths: torch.Tensor | None          # (N,) half-widths w in pixels; the object spans 2w + 1 (detection)
+    folder: Path                         # --data-dir
+    files: dict                          # each file read, relative to the folder -> its SHA-256
+
+    def __len__(self):
+        return len(self.labels)
+
+    def to(self, dtype):
+        return replace(self, images=self.images.to(dtype), labels=self.labels.to(dtype),
+                       widths=None if self.widths is None else self.widths.to(dtype))
+
+    @property
+    def class_counts(self):
+        return len(self) - int((self.labels > 0.5).sum()), int((self.labels > 0.5).sum())
+
+    def describe(self):
+        return (f"data: {self.name}, {len(self)} images ({self.class_counts[0]} x label 0, {self.class_counts[1]} "
+                f"x label 1), pixels {self.images.min():g}..{self.images.max():g}, from "
+                + ", ".join(str(self.folder / f) for f in self.files))
+
+
+def find_file(folder, name, array):
+    """FOLDER/name/name_array, or flat in FOLDER, or under its 2017 name; .npy or .mat."""
+    stems = ["detection_width" if array == "width" else f"{name}_{array}"]
+    stems += [f"{DATASETS[name][2]}_{array}"] if DATASETS[name][2] else []
+    for path in (p / f"{s}{e}" for p in (folder / name, folder) for s in stems for e in (".npy", ".mat")):
+        try:
+            if path.is_symlink() and not path.exists():
+                raise UserError(f"{path}: a link that leads nowhere (missing, or a loop)")
+            if path.is_dir():
+                raise UserError(f"{path}: expected a file, found a folder")
+            if path.exists():
+                return path
+        except OSError as err:
+            raise UserError(f"{path}: cannot be inspected ({err.strerror})") from None
+    raise UserError(f"{folder / name / stems[0]}.npy: file not found (expected the {name} dataset's {array} "
+                    "there, as .npy or .mat, or flat in the folder, or under its 2017 name)")
+
+
+def read_array(path, array):
+    """The numeric array in a .npy file (mapped, never unpickled) or in a .mat file's variable."""
+    try:
+        if path.suffix == ".npy":
+            with open(path, "rb") as f:
+                if f.read(6) != b"\x93NUMPY":
+                    raise UserError(f"{path}: not a NumPy .npy file (no .npy header)")
+            value = np.load(path, mmap_mode="r", allow_pickle=False)
+        else:
+            found = scipy.io.loadmat(path)
+            value = np.asarray(found.get(path.stem, found.get(array)))
+            if value.ndim == 0:
+                raise UserError(f"{path}: expected a variable named '{path.stem}' or '{array}'")
+            value = value[0] if array != "imgs" and value.ndim == 2 and value.shape[0] == 1 else value
+    except NotImplementedError:          # scipy's answer to MATLAB's HDF5 format
+        raise UserError(f"{path}: a MATLAB v7.3 file, which scipy cannot read; re-save it in MATLAB with "
+                        f"save('{path.name}', '{path.stem}', '-v7')") from None
+    except UserError:
+        raise
+    except Exception as err:             # numpy and scipy raise many kinds for a damaged file
+        raise UserError(f"{path}: cannot be read as a {path.suffix} file ({err})") from None
+    if value.dtype.kind not in "biuf" or value.size > 100_000 * 256 or value.ndim == 0:
+        raise UserError(f"{path}: expected a numeric array of at most 100000 images, got {value.dtype} {value.shape}")
+    value = np.array(value, dtype=np.float64)
+    if not np.isfinite(value).all():
+        raise UserError(f"{path}: expected finite values, found NaN or infinity")
+    return value
+
+
+def load_dataset(name, folder):
+    """Find, read and check dataset `name` in `folder`; UserError names the file and what was wrong."""
+    folder, (side, arrays, _) = Path(folder), DATASETS[name]
+    if not folder.is_dir():
+        raise UserError(f"--data-dir {folder}: expected an existing folder")
+    paths = {a: find_file(folder, name, a) for a in arrays}
+    v = {a: read_array(p, a) for a, p in paths.items()}
+    n = len(v["imgs"])
+    if v["imgs"].shape != (n, side, side) or n == 0:
+        raise UserError(f"{paths['imgs']}: expected {name} images of shape (N, {side}, {side}), got {v['imgs'].shape}")
+    if abs(v["imgs"]).max() > 1:
+        raise UserError(f"{paths['imgs']}: expected pixel values in [-1, 1] (the course's are 0 or 1), found "
+                        f"{v['imgs'].min():g}..{v['imgs'].max():g}; divide the images by {abs(v['imgs']).max():g}")
+    for a in arrays[1:]:
+        if v[a].shape not in ((n,), (n, 1)):
+            raise UserError(f"{paths[a]}: expected {'labels' if a == 'labs' else 'widths'} of shape ({n},) or "
+                            f"({n}, 1) to match the {n} images, got {v[a].shape}")
+        v[a] = v[a].reshape(n)
+    bad = v["labs"][(v["labs"] != 0) & (v["labs"] != 1)]
+    if bad.size:
+        raise UserError(f"{paths['labs']}: expected labels in {{0, 1}}, found {float(bad[0])!r}")
+    if "width" in v and ((v["width"] <= 0) | (v["width"] > side)).any():
+        raise UserError(f"{paths['width']}: expected half-widths in (0, {side}] pixels, found "
+                        f"{v['width'][(v['width'] <= 0) | (v['width'] > side)][0]:g}")
+    files = {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in paths.values()}
+    return Dataset(name, torch.from_numpy(v["imgs"]), torch.from_numpy(v["labs"]),
+                   torch.from_numpy(v["width"]) if "width" in v else None, folder, files)
+# ---- end of shared block "data" ----
+
+# ================================ The net, its loss, its rules =================================
+class ConvNet(nn.Module):
+    """Handout Figure 4: conv 7x7 (1 -> 16), ReLU, conv 7x7 (16 -> 8), ReLU, 128 features -> the logit z."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 16, 7)
+        self.conv2 = nn.Conv2d(16, 8, 7)
+        self.fc = nn.Linear(128, 1)
+
+    def forward(self, images):                     # (N, 16, 16) -> logits (N,) and the two ReLU layers
+        conv1 = torch.relu(self.conv1(images.unsqueeze(1)))                  # (N, 16, 10, 10)
+        conv2 = torch.relu(self.conv2(conv1))                                # (N, 8, 4, 4)
+        return self.fc(conv2.flatten(1)).squeeze(-1), {"conv1": conv1, "conv2": conv2}
+
+
+# ---- shared block "init" ----
+INITS = {"handout": "weights ~ normal(0, 0.1) truncated at +-2 std (redrawn beyond), biases 0.1",
+         "zero": "all weights 0, biases 0.1", "zero-all": "all weights and biases 0",
+         "normal1": "weights ~ normal(0, 1) truncated at +-2 std, biases 0.1",
+         "default": "torch's own: weights and biases ~ uniform(+-1/sqrt(fan_in))"}
+
+
+def init_weights(net, seed, scheme="handout"):
+    """Initialise `net` in place from a generator of its own seeded with `seed`, parameter by parameter:
+    seed k starts every setting from the same weights, alone or in a many-seed study."""
+    gen = torch.Generator().manual_seed(int(seed))
+    with torch.no_grad():
+        for name, param in net.named_parameters():
+            if scheme == "default":
+                bound = 1 / math.sqrt(net.get_parameter(name.rsplit(".", 1)[0] + ".weight")[0].numel())
+                nn.init.uniform_(param, -bound, bound, generator=gen)
+            elif scheme == "zero-all" or (scheme == "zero" and name.endswith("weight")):
+                param.zero_()
+            elif name.endswith("bias"):
+                param.fill_(0.1)
+            else:
+                std = 0.1 if scheme == "handout" else 1.0
+                nn.init.trunc_normal_(param, 0.0, std, -2 * std, 2 * std, generator=gen)
+    return net
+# ---- end of shared block "init" ----
+
+def cross_entropy(logits, labels):
+    """Per image -(y log p + (1 - y) log(1 - p)) with p = sigmoid(z), computed from z without overflow."""
+    return F.binary_cross_entropy_with_logits(logits, labels, reduction="none")
+
+
+def correct(logits, labels):
+    """The prediction is right: output > 1/2 (logit > 0) exactly for the label-1 images."""
+    return (logits > 0) == (labels > 0.5)
+
+
+def is_dead(layers):
+    """A whole ReLU layer is 0 for every image: every layer above it sees the same input for every image
+    and no gradient passes below it, so all images share one prediction for good."""
+    return (layers["conv1"] <= 0).all() | (layers["conv2"] <= 0).all()
+
+
+def stops_when_dead(data, momentum, weight_decay):
+    """The dead rule holds with both classes present and plain steps (momentum and weight decay keep
+    moving a dead net)."""
+    return 0 < data.class_counts[1] < len(data) and not (momentum or weight_decay)
+
+
+# ================================ Training =====================================================
+def train(seed, data, args):
+    """One run of the plain loop: evaluate the net on every image, stop, or take one SGD step."""
+    net = init_weights(ConvNet().to(data.images.dtype), seed, args.init)
+    sgd = torch.optim.SGD(net.parameters(), lr=args.lr, momentum=args.momentum, weight_decay=args.weight_decay)
+    reduce = torch.mean if args.reduction == "mean" else torch.sum
+    dies, mini = stops_when_dead(data, args.momentum, args.weight_decay), (args.batch_size or len(data)) < len(data)
+    curves = {"loss": [], "acc": []}
+    for t in range(args.max_iters + 1):
+        logits, layers = net(data.images)                                   # every image, after t updates
+        loss = reduce(cross_entropy(logits, data.labels))
+        accuracy = correct(logits, data.labels).double().mean()
+        curves["loss"].append(loss.item())
+        curves["acc"].append(accuracy.item())
+        status = ("diverged" if not torch.isfinite(loss) else "reached" if accuracy == 1 else
+                  "stuck" if dies and is_dead(layers) else "censored" if t == args.max_iters else None)
+        if status:
+            return Run("line", args.lr, args.reduction, seed, t, status, curves, net=net)
+        if mini:                                   # mini-batch SGD: this step's loss on its batch only
+            batch = batch_indices(seed, t, data.labels, args.batch_size, args.order)
+            loss = reduce(cross_entropy(net(data.images[batch])[0], data.labels[batch]))
+        sgd.zero_grad()
+        loss.backward()
+        sgd.step()
+
+
+# ================================ Figures ======================================================
+# ---- shared block "pictures": what a trained conv net learned ----
+def plot_filters(out, net, title, stem):
+    """The 16 first-layer 7x7 filters on one colour scale centred on 0 (half the text width)."""
+    w = net.conv1.weight.detach()[:, 0].double().numpy()                     # (16, 7, 7)
+    fig, axes = plt.subplots(4, 4, figsize=(HALF, 3.3))
+    for i, ax in enumerate(axes.flat):
+        im = ax.imshow(w[i], cmap="RdBu_r", vmin=-abs(w).max(), vmax=abs(w).max())
+        ax.set(xticks=[], yticks=[])
+        ax.set_title(f"{i}", fontsize=8, pad=2)
+    fig.suptitle(title)
+    fig.colorbar(im, ax=axes, shrink=0.8, label="weight")
+    out.figure(fig, stem)
+
+
+def plot_feature_maps(out, net, data, row_label, title, stem):
+    """The second layer's 8 maps (4x4) for the first image of each class, then averaged over each class.
+    Returns how many maps are 0 for every image, and which image of each class is shown."""
+    with torch.no_grad():
+        maps = net(data.images)[-1]["conv2"].double().numpy()                  # (N, 8, 4, 4)
+    labels = data.labels.numpy()
+    firsts = [(c, int(np.flatnonzero(labels == c)[0])) for c in (0, 1) if (labels == c).any()]
+    rows = [(row_label(c, i), data.images[i].double().numpy(), maps[i]) for c, i in firsts]
+    rows += [(f"mean of the\n{(labels == c).sum()} label-{c}\nimages", None, maps[labels == c].mean(0)) for c, _ in firsts]
+    fig, axes = plt.subplots(len(rows), 9, figsize=(FULL, 0.78 * len(rows) + 0.55), squeeze=False)
+    for r, (label, image, fmap) in enumerate(rows):
+        if image is not None:
+            axes[r, 0].imshow(image, cmap="gray_r", vmin=0, vmax=1)
+        axes[r, 0].set_ylabel(label, fontsize=8, rotation=0, ha="right", va="center")
+        axes[r, 0].set_frame_on(image is not None)
+        for c in range(8):
+            im = axes[r, c + 1].imshow(fmap[c], cmap="magma", vmin=0, vmax=max(maps.max(), 1e-12))
+            axes[r, c + 1].set_title(f"map {c}" if r == 0 else "", fontsize=8)
+        for ax in axes[r]:
+            ax.set(xticks=[], yticks=[])
+    axes[0, 0].set_title("input", fontsize=8)
+    fig.suptitle(title)
+    fig.colorbar(im, ax=axes, shrink=0.8, label="activation")
+    out.figure(fig, stem, tight=True)
+    return int((maps.max(axis=(0, 2, 3)) == 0).sum()), {str(c): i for c, i in firsts}
+# ---- end of shared block "pictures" ----
+# ---- shared block "outputs": fixed names, staged so that a failed or stopped run changes nothing ----
+plt.rcParams.update({"font.size": 8.5, "axes.titlesize": 9, "axes.labelsize": 8.5, "xtick.labelsize": 8,
+                     "ytick.labelsize": 8, "legend.fontsize": 8, "figure.titlesize": 9.5, "figure.dpi": 100,
+                     "axes.unicode_minus": False, "pdf.compression": 6, "lines.linewidth": 1.3})
+FULL, HALF = 6.4, 3.15           # inches: the report's text width and half of it, where figures print unscaled
+
+
+class Outputs:
+    """Files go to a hidden staging folder inside --out-dir (so on its filesystem) and join it together
+    once the run has succeeded. A staging folder whose run died (kill -9) is swept up by the next run."""
+
+    def __init__(self, out_dir, figures=True):
+        self.out, self.figures = Path(out_dir), figures
+        self.made = [p for p in (self.out, *self.out.parents) if not p.exists()]     # to remove on failure
+        blocker = next((p for p in (self.out, *self.out.parents) if p.exists()), None)
+        if blocker is not None and not blocker.is_dir():
+            raise UserError(f"--out-dir {self.out}: " + ("expected a folder, found a file" if blocker == self.out
+                                                         else f"cannot create a folder under the file {blocker}"))
+        try:
+            self.out.mkdir(parents=True, exist_ok=True)
+            self.dir = Path(tempfile.mkdtemp(prefix=f".staging-{os.getpid()}-", dir=self.out))
+        except OSError as err:
+            self._undo()
+            raise UserError(f"--out-dir {self.out}: cannot write there ({err.strerror})") from None
+        for old in self.out.glob(".staging-*"):
+            pid = old.name.split("-")[1]
+            if os.name == "posix" and pid.isdigit() and old != self.dir and not _alive(int(pid)):
+                shutil.rmtree(old, ignore_errors=True)
+
+    def _undo(self):
+        for p in self.made:                           # deepest first: the folders this run created, if empty
+            if p.is_dir() and not any(p.iterdir()):
+                p.rmdir()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, value, tb):
+        held = {s: signal.signal(s, signal.SIG_IGN) for s in SIGNALS}    # a signal now waits for the end
+        try:
+            if kind is None:
+                for path in sorted(self.dir.iterdir()):
+                    os.replace(path, self.out / path.name)
+        except OSError as err:
+            value = err
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            for s, handler in held.items():
+                signal.signal(s, handler)
+        if value is not None:
+            self._undo()
+        if isinstance(value, OSError):                # a full disk, a vanished folder: one line
+            raise UserError(f"--out-dir {self.out}: cannot write ({value.strerror or value})") from None
+        return False
+
+    def write(self, name, text):
+        (self.dir / name).write_text(text, encoding="utf-8")
+
+    def json(self, name, obj):
+        self.write(name, json.dumps(obj, indent=1, sort_keys=True) + "\n")
+
+    def csv(self, name, header, rows):
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerows([header, *rows])
+        self.write(name, buf.getvalue())
+
+    def figure(self, fig, stem, tight=False):
+        """<stem>.png and <stem>.pdf, with no date inside (a rerun gives the same bytes); closes fig."""
+        if self.figures:
+            for ext, meta in (("png", {"Software": None}), ("pdf", {"CreationDate": None, "Producer": None})):
+                fig.savefig(self.dir / f"{stem}.{ext}", dpi=150, metadata=meta, bbox_inches="tight" if tight else None)
+        plt.close(fig)
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        pass
+    return True
+
+
+def plot_curve(out, values, title, ylabel, stem, note="", logy=False, ylim=None):
+    """One metric of one run against the iterations (half the text width)."""
+    fig, ax = plt.subplots(figsize=(HALF, 2.35))
+    ax.plot(np.arange(len(values)), values)
+    ax.set(xlabel="iteration", ylabel=ylabel, title=title, yscale="log" if logy else "linear")
+    ax.set_ylim(*(ylim or ax.get_ylim()))
+    if note:
+        ax.text(0.97, 0.93 if logy else 0.05, note, transform=ax.transAxes, ha="right", va="top" if logy else "bottom",
+                fontsize=8, bbox={"boxstyle": "round", "fc": "white", "ec": "0.8"})
+    ax.grid(alpha=0.3)
+    fig.tight_layout(pad=0.3)
+    out.figure(fig, stem)
+# ---- end of shared block "outputs" ----
+# ---- shared block "summary": one record per run, and the summary file that make verify reruns ----
+@dataclass
+class Run:
+    setting: str                 # what was trained: "sigmoid-l2", ..., "line", "detection"
+    lr: float
+    reduction: str               # the batch loss: the "mean" or the "sum" of the per-image losses
+    seed: int
+    iterations: int              # updates made before the evaluation that stopped the run
+    status: str                  # reached, censored (the cap), diverged (a NaN/inf loss), stuck (dead)
+    curves: dict                 # metric -> its value at every evaluation: iterations + 1 of them
+    milestones: dict = field(default_factory=dict)        # name -> the first iteration it held, or None
+    net: object = None           # the trained nn.Module
+
+
+def summary(args, data, runs, rerun, milestones=(), numbers=None):
+    """Enough to rerun and check every run: the flags, the data's SHA-256, each run's ending, and points
+    of every curve of the runs of --seed. The same arguments give the same bytes."""
+    def points(curve):           # at t = 0, 1, 10, 100, 1000 and at the stop
+        return {str(t): curve[t] if math.isfinite(curve[t]) else str(curve[t])
+                for t in sorted({0, 1, 10, 100, 1000, len(curve) - 1}) if t < len(curve)}
+    return {"schema": "dlbasics-summary/1", "script": Path(__file__).name,
+            "argv": [f"--{n.replace('_', '-')}={getattr(args, n)}" for n in rerun if getattr(args, n) is not None],
+            "settings": {k: v for k, v in sorted(vars(args).items()) if k not in ("data_dir", "out_dir")},
+            "data": {"name": data.name, "sha256": data.files, "class_counts": list(data.class_counts)},
+            "kernels": {"torch": torch.__version__.split("+")[0],
+                        **{k: os.environ.get(k, "") for k in ("ATEN_CPU_CAPABILITY", "MKL_CBWR")}},
+            "runs": {"columns": ["setting", "lr", "reduction", "seed", "iterations", "status", *milestones],
+                     "rows": [[r.setting, r.lr, r.reduction, r.seed, r.iterations, r.status,
+                               *(r.milestones[m] for m in milestones)] for r in runs]},
+            "single_runs": [{"setting": r.setting, "lr": r.lr, "reduction": r.reduction, "seed": r.seed,
+                             "iterations": r.iterations, "status": r.status, "milestones": r.milestones,
+                             "curve_points": {k: points(v) for k, v in sorted(r.curves.items())}}
+                            for r in runs if r.seed == args.seed], "numbers": numbers or {}}
+# ---- end of shared block "summary" ----
+
+# ================================ main ==========================================================
 def main(argv=None):
     args = parse_args(argv)
     data = load_dataset("line", args.data_dir)
-    print(describe(data))
-    print(f"training: {describe_training(args, len(data))}, lr {args.lr:g}, at most {args.max_iters} updates")
+    say(data.describe(), f"training: {describe_training(args, len(data))}, lr {args.lr:g}, at most {args.max_iters} "
+                         "updates")
+    torch.manual_seed(args.seed)                   # every draw has its own seeded generator; this is a guard
+    torch.use_deterministic_algorithms(True)
+    torch.set_num_threads(1)                       # the same bits whatever the machine's core count
+    torch.set_flush_denormal(True)                 # as the many-seed engine: numbers below 1e-308 become 0
+    data = data.to(getattr(torch, args.dtype))
     with Outputs(args.out_dir, figures=not args.no_figures) as out:
-        seed_everything(args.seed, 1)
-        runs = run_study(args, data.to(getattr(torch, args.dtype)))
-        single = next(r for r in runs if r.curves and r.reduction == args.reduction)
-        captions = single_run_outputs(single, data.to(getattr(torch, args.dtype)), args, out.dir)
-        stats = study_outputs(runs, args, out.dir)
-        values = numbers(single, stats, captions, data, args)
-        write_tex_macros(out.dir / "part3_line_numbers.tex", values)
-        settings = {k: (str(v) if k in ("data_dir", "out_dir") else v) for k, v in vars(args).items()}
-        rerun = rerun_argv(args, ["seed", "seeds", "lr", "reduction", "max_iters", "init", "batch_size", "order",
-                                  "optimizer", "momentum", "weight_decay", "dtype"])
-        write_json(out.dir / "part3_line_summary.json", summary.build(
-            "part3_conv.py", rerun, settings, data, runs,
-            groups=[{"setting": "line", "lr": args.lr, "reduction": red} | s for red, s in stats.items()],
-            numbers=values))
-    print(f"part 3.1: seed {args.seed} ({args.reduction}) {single.status} after {single.iterations} updates; "
-          + "; ".join(f"{red}: median {fmt_iters(s['median'], args.max_iters)}" for red, s in stats.items()))
-    print(f"part 3.1: wrote {'' if args.no_figures else 'figures, '}tables and part3_line_summary.json to {args.out_dir}")
+        runs = [train(seed, data, args) for seed in sorted({args.seed} | set(range(args.seeds or 0)))]
+        run = next(r for r in runs if r.seed == args.seed)
+        note = f"100 % after {run.iterations} updates" if run.status == "reached" else \
+            f"{run.status} after {run.iterations} updates"
+        plot_curve(out, run.curves["loss"], f"line net, seed {run.seed}: loss", f"cross-entropy ({args.reduction})",
+                   "part3_line_loss", note, logy=True)
+        plot_curve(out, run.curves["acc"], f"line net, seed {run.seed}: accuracy", "training accuracy",
+                   "part3_line_accuracy", note, ylim=(0, 1.03))
+        out.csv("part3_line_curves.csv", ["iteration", "loss", "acc"],
+                [[t, f"{run.curves['loss'][t]:.10g}", f"{run.curves['acc'][t]:.10g}"] for t in range(run.iterations + 1)])
+        plot_filters(out, run.net, f"Line net, seed {run.seed}: 7x7 filters", "part3_line_filters")
+        silent, shown = plot_feature_maps(out, run.net, data, lambda c, i: f"label {c}\n(square {'left' if c else 'right'})",
+                                   f"Line net, seed {run.seed}: second-layer maps (8 x 4 x 4)", "part3_line_feature_maps")
+        out.json("part3_line_summary.json", summary(args, data, runs, rerun=(
+            "seed", "seeds", "lr", "reduction", "max_iters", "dtype", "init", "batch_size", "order", "optimizer",
+            "momentum", "weight_decay"), numbers={"silent maps": silent, "pictured images": shown}))
+    say(f"part 3.1: seed {run.seed}: {note}", *(f"  seed {r.seed}: {r.status} after {r.iterations} updates"
+                                                 for r in runs if len(runs) > 1))
+    say(f"part 3.1: wrote {'' if args.no_figures else 'figures, '}part3_line_summary.json to {args.out_dir}")
 
 
 if __name__ == "__main__":
-    run_main(main, sys.argv[1:])
+    run_main(main)

@@ -1,192 +1,564 @@
-"""Part 3.2: the conv net with a second head that regresses the object's width (detection dataset).
+"""Part 3.2: the conv net with a second head that regresses the object's width (handout 3.2).
 
-Net: the part 3.1 conv net (conv 7x7 1->16, ReLU, conv 7x7 16->8, ReLU, flatten 128) with two
-heads on the 128 features: fully connected 1 -> sigmoid, cross-entropy (diamond 0 / square 1),
-and fully connected 1 with linear activation -> the half-width w, L2 loss (y_hat - w)^2.
-Init as in part 2 (truncated normal std 0.1, biases 0.1); full-batch plain gradient descent.
+The net: part 3.1's conv layers (conv 7x7 1 -> 16, ReLU, conv 7x7 16 -> 8, ReLU, 128 features) with
+two heads on the 128 features: fully connected 1 -> the logit z, cross-entropy on sigmoid(z) (diamond 0,
+square 1); and fully connected 1, linear -> the half-width w, L2 loss (prediction - w)^2. Initialised as in
+part 2 (truncated normal std 0.1, biases 0.1); plain full-batch gradient descent.
 
-Two learning rates (the handout's semantics, made explicit): each loss is minimised by its own
-plain gradient-descent step over every parameter it depends on, and both steps are applied every
-iteration from the same parameters. The classifier head moves by lr_cls * dCE, the regressor head
-by lr_reg * dL2, and the shared conv layers by lr_cls * dCE + lr_reg * dL2.
+Two learning rates, as the handout sets them: the cross-entropy steps at --lr-cls and the L2 loss at
+--lr-reg. One step of torch.optim.SGD at lr-cls on CE + (lr-reg / lr-cls) L2 does exactly that: the
+classifier head moves by lr-cls * dCE, the regressor head by lr-reg * dL2, the shared conv layers by the
+sum of both. A width is correct within 0.5 of w. Training stops when every width is (regression
+accuracy 100 %); the first iteration with every class right is recorded too. Conventions as in
+part2_fc.py (updates before the first evaluation at 100 %, CENSORED at the cap, DIVERGED on NaN/inf,
+DEAD when a whole ReLU layer is 0 for every image, --reduction mean or sum, float64).
 
-A width prediction is correct when |prediction - w| < 0.5. Stop when regression accuracy is 100 %;
-the iteration at which classification first reached 100 % is recorded too. Conventions as in
-part2_fc.py (iterations = updates before the first evaluation at 100 %, censored at the cap,
-diverged on NaN/inf, dead when a whole ReLU layer is 0 for every image, --reduction mean or sum
-and the study runs both, float64 by default).
-
-Outputs go to --out-dir with fixed names (part3_detection_*). The table that compares all parts
-is made with the report (python -m dlbasics.claims), from the three scripts' summaries.
+Writes to --out-dir, with fixed names: the handout's four curves of seed --seed (part3_detection_cls_loss,
+_cls_acc, _reg_loss, _reg_acc), its filters and second-layer maps, every curve
+(part3_detection_curves.csv) and part3_detection_summary.json. --seeds N adds seeds 0..N-1; the many-seed
+study is `python -m dlbasics.study detection`.
 """
+# ---- shared block "setup" (the same in every part*.py; tests/test_scripts.py compares the copies) ----
+import os
+import platform
+import signal
 import sys
-from functools import partial
 
+if platform.machine().lower() in ("x86_64", "amd64"):  # one kernel path on every x86-64 CPU: the same bits
+    os.environ.setdefault("ATEN_CPU_CAPABILITY", "avx2")
+    os.environ.setdefault("MKL_CBWR", "AVX2,STRICT")
+os.environ["MPLBACKEND"] = "Agg"          # files only, whatever backend a notebook left in the environment
+SIGNALS = [getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)]
+if __name__ == "__main__":                # a signal while the libraries load: one line, nothing written
+    for _s in SIGNALS:
+        signal.signal(_s, lambda s, f: (sys.stderr.write(f"{os.path.basename(sys.argv[0])}: interrupted; no "
+                                                         "output was written\n"), os._exit(128 + s)))
+# ---- end of shared block "setup" ----
+import argparse
+import csv
+import hashlib
+import io
+import json
+import math
+import shutil
+import tempfile
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import matplotlib.pyplot as plt
 import numpy as np
+import scipy.io
 import torch
+import torch.nn.functional as F
+from torch import nn
 
-from dlbasics import plots, summary
-from dlbasics.cli import (Parser, add_run_arguments, default_threads, positive_float, positive_int,
-                          rerun_argv, resolve_quick, run_main)
-from dlbasics.convnet import ConvNet
-from dlbasics.convruns import BLOCK, data_samples, learned_pictures
-from dlbasics.data import describe, load_dataset
-from dlbasics.engine import Experiment, Head, Job, layer_off
-from dlbasics.outputs import Outputs, write_json, write_tex_macros
-from dlbasics.parallel import train_jobs
-from dlbasics.resources import check_study
-from dlbasics.runtime import seed_everything
-from dlbasics.study import censored_values, fmt_iters, milestone_values
-from dlbasics.tables import summarise_with_ci, write_curves_csv, write_study_table
-from part2_fc import correct, cross_entropy
-
-# ================================ The experiment ===============================================
-# The part 3.1 net (dlbasics/convnet.py) with a second linear unit on its 128 features:
-#     logit z -> sigmoid -> class (diamond 0 / square 1), part 2's cross-entropy, step lr_cls
-#     width r (linear)   -> the half-width w,            L2 loss below,          step lr_reg
+HERE = Path(__file__).resolve().parent          # data/ and figures/ are found from here, never from the cwd
+CURVES = {"cls_loss": ("Cross-entropy loss", "cross-entropy", True), "cls_acc": ("Classification accuracy", "accuracy",
+          False), "reg_loss": ("L2 (width) loss", "L2 loss", True), "reg_acc": ("Regression accuracy (|error| < 0.5)",
+                                                                                "accuracy", False)}
 
 
-def width_l2(r, w):
-    """Per-image L2 loss (r - w)^2 of the predicted width r, and its derivative in r: 2 (r - w)."""
-    err = r - w
-    return err * err, 2 * err
-
-
-def width_correct(r, w):
-    return (r - w).abs() < 0.5                     # the handout's tolerance on the half-width
-
-
-def done(metrics):
-    return metrics["reg_acc"] == 1                 # stop when every width is within 0.5
-
-
-MILESTONES = {"classification": lambda metrics: metrics["cls_acc"] == 1}   # first time all classes right
-
-
-def dead(acts):
-    """Provably stuck: a whole ReLU layer is 0 for every image (see part3_conv.py). All images then
-    share one width prediction forever, and widths that differ by 1 or more cannot all be within
-    0.5 of it."""
-    return layer_off(acts["conv1"]) | layer_off(acts["features"])
-
-
-def experiment(setting, data, lr_reg=0.001):
-    hopeless_if_dead = bool(data.widths.max() - data.widths.min() >= 1)
-    return Experiment(net=ConvNet(data.images, regression=True),
-                      heads=[Head("cls", "logit", data.labels, cross_entropy, correct),
-                             Head("reg", "width", data.widths, width_l2, width_correct, lr=lr_reg)],
-                      done=done, stuck=dead if hopeless_if_dead else None, milestones=MILESTONES)
-
-
-REDUCTIONS = ("mean", "sum")
-METRICS = ("cls_loss", "cls_acc", "reg_loss", "reg_acc")
-# ===============================================================================================
-
-
+# ================================ Arguments ====================================================
 def parse_args(argv=None):
     p = Parser(prog="part3_detection.py", description=__doc__)
-    add_run_arguments(p, "detection", seeds=16, per="reduction")
-    p.add_argument("--lr-cls", type=positive_float, default=0.1,
-                   help="learning rate of the cross-entropy step (default: %(default)s)")
-    p.add_argument("--lr-reg", type=positive_float, default=0.001,
-                   help="learning rate of the L2 (width) step (default: %(default)s)")
-    p.add_argument("--workers", type=positive_int, default=default_threads(),
-                   help="processes sharing the runs, 1 torch thread each; results do not depend on it "
-                        "(default: %(default)s)")
-    p.add_argument("--quick", action="store_true",
-                   help="tiny budget for tests: 4 seeds, 300 iterations (explicit --seeds / --max-iters win)")
-    return resolve_quick(p.parse_args(argv), seeds=4, max_iters=300)
+    p.add_argument("--seed", type=bounded(int, 0, 2**32 - 1, "an integer in [0, 4294967295]"), default=0,
+                   help="seed of the run whose curves and pictures are drawn (default: %(default)s)")
+    p.add_argument("--seeds", type=bounded(int, 1, 10**6, "a positive integer"), default=None,
+                   help="also run seeds 0..N-1 and print their iterations (default: --seed only)")
+    p.add_argument("--lr-cls", type=bounded(float, 1e-300, 1e300, "a positive number"), default=0.1,
+                   help="learning rate of the cross-entropy (default: %(default)s)")
+    p.add_argument("--lr-reg", type=bounded(float, 1e-300, 1e300, "a positive number"), default=0.001,
+                   help="learning rate of the L2 (width) loss (default: %(default)s)")
+    p.add_argument("--reduction", choices=("mean", "sum"), default="mean",
+                   help="batch losses: mean or sum of the per-image losses (default: %(default)s)")
+    p.add_argument("--max-iters", type=bounded(int, 1, 10**7, "a positive integer"), default=None,
+                   help="update cap; a run still short of 100 %% there is censored (default: 10000; 300 with --quick)")
+    p.add_argument("--dtype", choices=("float64", "float32"), default="float64",
+                   help="precision of every run (default: %(default)s). Iterations to 100 %% are a threshold "
+                        "event: in float32 a rounding difference between two CPUs' kernels can move them by "
+                        "hundreds, in float64 the counts are the same on every machine")
+    p.add_argument("--data-dir", type=Path, default=HERE / "data",
+                   help="folder with detection/detection_imgs.npy, _labs.npy and detection_width.npy (or .mat) "
+                        "(default: data/ next to this script)")
+    p.add_argument("--out-dir", type=Path, default=HERE / "figures",
+                   help="where the outputs go (default: figures/ next to this script)")
+    p.add_argument("--no-figures", action="store_true", help="write the numbers only: the summary")
+    p.add_argument("--quick", action="store_true", help="a cap of 300 updates (explicit --max-iters wins)")
+    args = p.parse_args(argv)
+    args.max_iters = args.max_iters or (300 if args.quick else 10000)
+    if not str(args.data_dir).strip() or not str(args.out_dir).strip():
+        p.error("argument --data-dir/--out-dir: expected a folder path, got an empty string")
+    return args
 
 
-def run_study(args, data):
-    check_study(2 * (args.seeds + (args.seed >= args.seeds)), 2, args.max_iters, metrics=4)
-    seeds = sorted(set(range(args.seeds)) | {args.seed})
-    jobs = [Job("detection", s, args.lr_cls, red, record=(s == args.seed)) for red in REDUCTIONS for s in seeds]
-    return train_jobs(partial(experiment, lr_reg=args.lr_reg), data, jobs, args.max_iters, args.workers, BLOCK,
-                      not args.no_progress, "part 3.2 runs")
+# ---- shared block "errors" ----
+class UserError(Exception):
+    """Bad input (a flag, a file, a folder): one line that names it, exit code 2, nothing written."""
 
 
-def curve_figures(run, args, out):
-    """The four curves of the single run, one figure each (the handout's four figures)."""
-    note = f"regression 100 % after {run.iterations} updates" if run.reached else \
-        f"{run.status} after {run.iterations} updates"
-    name = f"seed {args.seed}, {args.reduction} loss"
-    specs = {"cls_loss": ("Cross-entropy loss", "cross-entropy", True, None),
-             "cls_acc": ("Classification accuracy", "accuracy", False, (0, 1.03)),
-             "reg_loss": ("L2 (width) loss", "L2 loss", True, None),
-             "reg_acc": ("Regression accuracy (|error| < 0.5)", "accuracy", False, (0, 1.03))}
-    title_of = {k: f"{t}, seed {args.seed}" for k, (t, *_) in specs.items()}
-    for key, (title, ylabel, logy, ylim) in specs.items():
-        plots.plot_curve(run.curves[key], title_of[key], ylabel, out, f"part3_detection_{key}", note,
-                         logy=logy, ylim=ylim)
-    write_curves_csv(out / "part3_detection_curves.csv", {f"seed {args.seed} ({args.reduction})": run.curves},
-                     METRICS)
+class Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (exit code 2), the docstring's layout kept in --help."""
+
+    def __init__(self, **kwargs):
+        super().__init__(formatter_class=argparse.RawDescriptionHelpFormatter, **kwargs)
+
+    def error(self, message):
+        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        sys.exit(2)
 
 
-def study_outputs(runs, args, out):
-    """Regression-100 % and classification-first-100 % iterations, both reductions."""
-    stats, panels = {}, {}
-    for red in REDUCTIONS:
-        rs = [r for r in runs if r.reduction == red]
-        status = np.array([r.status for r in rs])
-        values = {"regression": censored_values(rs), "classification": milestone_values(rs, "classification")}
-        stats[red] = {head: summarise_with_ci(rs, v) for head, v in values.items()}
-        panels[f"{red} reduction"] = {head: (v, status) for head, v in values.items()}
-    plots.plot_ecdf(panels, args.max_iters, out, "part3_detection_study_ecdf",
-                    f"Part 3.2: iterations to 100 % over {args.seeds} seeds "
-                    "(classification: first time, before the regression stop)")
-    write_study_table(out, "part3_detection_study", stats, args.max_iters)
-    return stats
+def bounded(kind, low, high, what):
+    """An argparse type: a `kind` (int or float) in [low, high], else 'expected <what>'."""
+    def parse(text):
+        try:
+            value = kind(text)
+        except (ValueError, OverflowError):
+            value = math.nan
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
+        return value
+    return parse
 
 
-def numbers(single, stats, pictures_out, data, args):
-    captions, silent = pictures_out
-    cap = args.max_iters
-    first = single.milestones["classification"]
-    values = {"p3 det seed iters": single.iterations if single.reached else f"$>${cap}",
-              "p3 det seed cls first": first if first is not None else "never", "p3 det seeds": args.seeds,
-              "p3 det data": data.origin, "p3 det lr cls": f"{args.lr_cls:g}", "p3 det lr reg": f"{args.lr_reg:g}",
-              "p3 det silent maps": silent, "p3 det lr ratio": f"{args.lr_cls / args.lr_reg:g}", "p3 det zeros": data.class_counts[0], "p3 det ones": data.class_counts[1],
-              "p3 det width min": f"{float(data.widths.min()):g}", "p3 det width max": f"{float(data.widths.max()):g}",
-              "p3 det filters caption": captions["filters"], "p3 det feature maps caption": captions["feature_maps"]}
-    for red in REDUCTIONS:
-        for head, tag in (("regression", "reg"), ("classification", "cls")):
-            s = stats[red][head]
-            for q in ("median", "q1", "q3"):
-                values[f"p3 det {tag} {q} {red}"] = fmt_iters(s[q], cap, tex=True)
-            values[f"p3 det {tag} reached {red}"] = f"{s['reached_pct']:.0f}"
-    return values
+def say(*lines):
+    """Print to the console; a reader that went away (`| head`) must not stop the run."""
+    try:
+        print(*lines, sep="\n", flush=True)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
+def run_main(main, argv=None):
+    """main(argv) with one line for every way out: bad input exits 2, a signal 128 + its number."""
+    def stop(signum, frame):
+        raise KeyboardInterrupt(signum)
+    previous = {s: signal.signal(s, stop) for s in SIGNALS}
+    try:
+        main(argv)
+    except UserError as err:
+        sys.stderr.write(f"{os.path.basename(sys.argv[0])}: error: {err}\n")
+        sys.exit(2)
+    except KeyboardInterrupt as stopped:
+        sys.stderr.write(f"{os.path.basename(sys.argv[0])}: interrupted; no output was written\n")
+        sys.exit(128 + (stopped.args[0] if stopped.args else signal.SIGINT))
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+# ---- end of shared block "errors" ----
+
+# ================================ Data ==========================================================
+# ---- shared block "data": the course's files, read unchanged (.npy or .mat), or ours of the same kind ----
+DATASETS = {"random": (4, ("imgs", "labs"), "p21_random"), "line": (16, ("imgs", "labs"), "p22_line"),
+            "detection": (16, ("imgs", "labs", "width"), None)}      # image side, arrays, the 2017 prefix
+
+
+@dataclass
+class Dataset:
+    name: str
+    images: torch.Tensor                 # (N, side, side)
+    labels: torch.Tensor                 # (N,), 0 or 1
+    widths: torch.Tensor | None          # (N,) half-widths w in pixels; the object spans 2w + 1 (detection)
+    folder: Path                         # --data-dir
+    files: dict                          # each file read, relative to the folder -> its SHA-256
+
+    def __len__(self):
+        return len(self.labels)
+
+    def to(self, dtype):
+        return replace(self, images=self.images.to(dtype), labels=self.labels.to(dtype),
+                       widths=None if self.widths is None else self.widths.to(dtype))
+
+    @property
+    def class_counts(self):
+        return len(self) - int((self.labels > 0.5).sum()), int((self.labels > 0.5).sum())
+
+    def describe(self):
+        return (f"data: {self.name}, {len(self)} images ({self.class_counts[0]} x label 0, {self.class_counts[1]} "
+                f"x label 1), pixels {self.images.min():g}..{self.images.max():g}, from "
+                + ", ".join(str(self.folder / f) for f in self.files))
+
+
+def find_file(folder, name, array):
+    """FOLDER/name/name_array, or flat in FOLDER, or under its 2017 name; .npy or .mat."""
+    stems = ["detection_width" if array == "width" else f"{name}_{array}"]
+    stems += [f"{DATASETS[name][2]}_{array}"] if DATASETS[name][2] else []
+    for path in (p / f"{s}{e}" for p in (folder / name, folder) for s in stems for e in (".npy", ".mat")):
+        try:
+            if path.is_symlink() and not path.exists():
+                raise UserError(f"{path}: a link that leads nowhere (missing, or a loop)")
+            if path.is_dir():
+                raise UserError(f"{path}: expected a file, found a folder")
+            if path.exists():
+                return path
+        except OSError as err:
+            raise UserError(f"{path}: cannot be inspected ({err.strerror})") from None
+    raise UserError(f"{folder / name / stems[0]}.npy: file not found (expected the {name} dataset's {array} "
+                    "there, as .npy or .mat, or flat in the folder, or under its 2017 name)")
+
+
+def read_array(path, array):
+    """The numeric array in a .npy file (mapped, never unpickled) or in a .mat file's variable."""
+    try:
+        if path.suffix == ".npy":
+            with open(path, "rb") as f:
+                if f.read(6) != b"\x93NUMPY":
+                    raise UserError(f"{path}: not a NumPy .npy file (no .npy header)")
+            value = np.load(path, mmap_mode="r", allow_pickle=False)
+        else:
+            found = scipy.io.loadmat(path)
+            value = np.asarray(found.get(path.stem, found.get(array)))
+            if value.ndim == 0:
+                raise UserError(f"{path}: expected a variable named '{path.stem}' or '{array}'")
+            value = value[0] if array != "imgs" and value.ndim == 2 and value.shape[0] == 1 else value
+    except NotImplementedError:          # scipy's answer to MATLAB's HDF5 format
+        raise UserError(f"{path}: a MATLAB v7.3 file, which scipy cannot read; re-save it in MATLAB with "
+                        f"save('{path.name}', '{path.stem}', '-v7')") from None
+    except UserError:
+        raise
+    except Exception as err:             # numpy and scipy raise many kinds for a damaged file
+        raise UserError(f"{path}: cannot be read as a {path.suffix} file ({err})") from None
+    if value.dtype.kind not in "biuf" or value.size > 100_000 * 256 or value.ndim == 0:
+        raise UserError(f"{path}: expected a numeric array of at most 100000 images, got {value.dtype} {value.shape}")
+    value = np.array(value, dtype=np.float64)
+    if not np.isfinite(value).all():
+        raise UserError(f"{path}: expected finite values, found NaN or infinity")
+    return value
+
+
+def load_dataset(name, folder):
+    """Find, read and check dataset `name` in `folder`; UserError names the file and what was wrong."""
+    folder, (side, arrays, _) = Path(folder), DATASETS[name]
+    if not folder.is_dir():
+        raise UserError(f"--data-dir {folder}: expected an existing folder")
+    paths = {a: find_file(folder, name, a) for a in arrays}
+    v = {a: read_array(p, a) for a, p in paths.items()}
+    n = len(v["imgs"])
+    if v["imgs"].shape != (n, side, side) or n == 0:
+        raise UserError(f"{paths['imgs']}: expected {name} images of shape (N, {side}, {side}), got {v['imgs'].shape}")
+    if abs(v["imgs"]).max() > 1:
+        raise UserError(f"{paths['imgs']}: expected pixel values in [-1, 1] (the course's are 0 or 1), found "
+                        f"{v['imgs'].min():g}..{v['imgs'].max():g}; divide the images by {abs(v['imgs']).max():g}")
+    for a in arrays[1:]:
+        if v[a].shape not in ((n,), (n, 1)):
+            raise UserError(f"{paths[a]}: expected {'labels' if a == 'labs' else 'widths'} of shape ({n},) or "
+                            f"({n}, 1) to match the {n} images, got {v[a].shape}")
+        v[a] = v[a].reshape(n)
+    bad = v["labs"][(v["labs"] != 0) & (v["labs"] != 1)]
+    if bad.size:
+        raise UserError(f"{paths['labs']}: expected labels in {{0, 1}}, found {float(bad[0])!r}")
+    if "width" in v and ((v["width"] <= 0) | (v["width"] > side)).any():
+        raise UserError(f"{paths['width']}: expected half-widths in (0, {side}] pixels, found "
+                        f"{v['width'][(v['width'] <= 0) | (v['width'] > side)][0]:g}")
+    files = {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in paths.values()}
+    return Dataset(name, torch.from_numpy(v["imgs"]), torch.from_numpy(v["labs"]),
+                   torch.from_numpy(v["width"]) if "width" in v else None, folder, files)
+# ---- end of shared block "data" ----
+
+# ================================ The net, its losses, its rules ===============================
+class DetectionNet(nn.Module):
+    """Part 3.1's net (handout Figure 4) with a second linear unit on its 128 features: the width."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 16, 7)
+        self.conv2 = nn.Conv2d(16, 8, 7)
+        self.fc = nn.Linear(128, 1)                # the classifier: the logit z
+        self.reg = nn.Linear(128, 1)               # the regressor: the half-width
+
+    def forward(self, images):                     # (N, 16, 16) -> logits (N,), widths (N,), the ReLU layers
+        conv1 = torch.relu(self.conv1(images.unsqueeze(1)))                  # (N, 16, 10, 10)
+        conv2 = torch.relu(self.conv2(conv1))                                # (N, 8, 4, 4)
+        features = conv2.flatten(1)                                          # (N, 128)
+        return self.fc(features).squeeze(-1), self.reg(features).squeeze(-1), {"conv1": conv1, "conv2": conv2}
+
+
+# ---- shared block "init" ----
+INITS = {"handout": "weights ~ normal(0, 0.1) truncated at +-2 std (redrawn beyond), biases 0.1",
+         "zero": "all weights 0, biases 0.1", "zero-all": "all weights and biases 0",
+         "normal1": "weights ~ normal(0, 1) truncated at +-2 std, biases 0.1",
+         "default": "torch's own: weights and biases ~ uniform(+-1/sqrt(fan_in))"}
+
+
+def init_weights(net, seed, scheme="handout"):
+    """Initialise `net` in place from a generator of its own seeded with `seed`, parameter by parameter:
+    seed k starts every setting from the same weights, alone or in a many-seed study."""
+    gen = torch.Generator().manual_seed(int(seed))
+    with torch.no_grad():
+        for name, param in net.named_parameters():
+            if scheme == "default":
+                bound = 1 / math.sqrt(net.get_parameter(name.rsplit(".", 1)[0] + ".weight")[0].numel())
+                nn.init.uniform_(param, -bound, bound, generator=gen)
+            elif scheme == "zero-all" or (scheme == "zero" and name.endswith("weight")):
+                param.zero_()
+            elif name.endswith("bias"):
+                param.fill_(0.1)
+            else:
+                std = 0.1 if scheme == "handout" else 1.0
+                nn.init.trunc_normal_(param, 0.0, std, -2 * std, 2 * std, generator=gen)
+    return net
+# ---- end of shared block "init" ----
+
+def cross_entropy(logits, labels):
+    """Per image -(y log p + (1 - y) log(1 - p)) with p = sigmoid(z), computed from z without overflow."""
+    return F.binary_cross_entropy_with_logits(logits, labels, reduction="none")
+
+
+def width_l2(predicted, widths):
+    """Per image (prediction - w)^2, the L2 loss of the width."""
+    return (predicted - widths) ** 2
+
+
+def correct(logits, labels):
+    """The class is right: output > 1/2 (logit > 0) exactly for the label-1 images."""
+    return (logits > 0) == (labels > 0.5)
+
+
+def width_correct(predicted, widths):
+    return (predicted - widths).abs() < 0.5       # the handout's tolerance
+
+
+def is_dead(layers):
+    """A whole ReLU layer is 0 for every image: all images share one width prediction for good."""
+    return (layers["conv1"] <= 0).all() | (layers["conv2"] <= 0).all()
+
+
+def stops_when_dead(data):
+    """One shared prediction cannot be within 0.5 of widths that differ by 1 or more."""
+    return bool(data.widths.max() - data.widths.min() >= 1)
+
+
+# ================================ Training =====================================================
+def train(seed, data, args):
+    """One run of the plain loop: evaluate on every image, stop, or take one step on both losses."""
+    net = init_weights(DetectionNet().to(data.images.dtype), seed)
+    sgd = torch.optim.SGD(net.parameters(), lr=args.lr_cls)
+    reduce, dies = torch.mean if args.reduction == "mean" else torch.sum, stops_when_dead(data)
+    curves, first_cls = {k: [] for k in CURVES}, None
+    for t in range(args.max_iters + 1):
+        logits, widths, layers = net(data.images)                            # every image, after t updates
+        ce, l2 = reduce(cross_entropy(logits, data.labels)), reduce(width_l2(widths, data.widths))
+        cls_acc = correct(logits, data.labels).double().mean()
+        reg_acc = width_correct(widths, data.widths).double().mean()
+        for key, value in zip(CURVES, (ce, cls_acc, l2, reg_acc)):
+            curves[key].append(value.item())
+        finite = bool(torch.isfinite(ce) and torch.isfinite(l2))
+        first_cls = t if first_cls is None and finite and cls_acc == 1 else first_cls
+        status = ("diverged" if not finite else "reached" if reg_acc == 1 else
+                  "stuck" if dies and is_dead(layers) else "censored" if t == args.max_iters else None)
+        if status:
+            return Run("detection", args.lr_cls, args.reduction, seed, t, status, curves,
+                       {"classification": first_cls}, net)
+        sgd.zero_grad()
+        (ce + args.lr_reg / args.lr_cls * l2).backward()        # the regressor's step: lr_reg * dL2
+        sgd.step()
+
+
+# ================================ Figures ======================================================
+# ---- shared block "pictures": what a trained conv net learned ----
+def plot_filters(out, net, title, stem):
+    """The 16 first-layer 7x7 filters on one colour scale centred on 0 (half the text width)."""
+    w = net.conv1.weight.detach()[:, 0].double().numpy()                     # (16, 7, 7)
+    fig, axes = plt.subplots(4, 4, figsize=(HALF, 3.3))
+    for i, ax in enumerate(axes.flat):
+        im = ax.imshow(w[i], cmap="RdBu_r", vmin=-abs(w).max(), vmax=abs(w).max())
+        ax.set(xticks=[], yticks=[])
+        ax.set_title(f"{i}", fontsize=8, pad=2)
+    fig.suptitle(title)
+    fig.colorbar(im, ax=axes, shrink=0.8, label="weight")
+    out.figure(fig, stem)
+
+
+def plot_feature_maps(out, net, data, row_label, title, stem):
+    """The second layer's 8 maps (4x4) for the first image of each class, then averaged over each class.
+    Returns how many maps are 0 for every image, and which image of each class is shown."""
+    with torch.no_grad():
+        maps = net(data.images)[-1]["conv2"].double().numpy()                  # (N, 8, 4, 4)
+    labels = data.labels.numpy()
+    firsts = [(c, int(np.flatnonzero(labels == c)[0])) for c in (0, 1) if (labels == c).any()]
+    rows = [(row_label(c, i), data.images[i].double().numpy(), maps[i]) for c, i in firsts]
+    rows += [(f"mean of the\n{(labels == c).sum()} label-{c}\nimages", None, maps[labels == c].mean(0)) for c, _ in firsts]
+    fig, axes = plt.subplots(len(rows), 9, figsize=(FULL, 0.78 * len(rows) + 0.55), squeeze=False)
+    for r, (label, image, fmap) in enumerate(rows):
+        if image is not None:
+            axes[r, 0].imshow(image, cmap="gray_r", vmin=0, vmax=1)
+        axes[r, 0].set_ylabel(label, fontsize=8, rotation=0, ha="right", va="center")
+        axes[r, 0].set_frame_on(image is not None)
+        for c in range(8):
+            im = axes[r, c + 1].imshow(fmap[c], cmap="magma", vmin=0, vmax=max(maps.max(), 1e-12))
+            axes[r, c + 1].set_title(f"map {c}" if r == 0 else "", fontsize=8)
+        for ax in axes[r]:
+            ax.set(xticks=[], yticks=[])
+    axes[0, 0].set_title("input", fontsize=8)
+    fig.suptitle(title)
+    fig.colorbar(im, ax=axes, shrink=0.8, label="activation")
+    out.figure(fig, stem, tight=True)
+    return int((maps.max(axis=(0, 2, 3)) == 0).sum()), {str(c): i for c, i in firsts}
+# ---- end of shared block "pictures" ----
+# ---- shared block "outputs": fixed names, staged so that a failed or stopped run changes nothing ----
+plt.rcParams.update({"font.size": 8.5, "axes.titlesize": 9, "axes.labelsize": 8.5, "xtick.labelsize": 8,
+                     "ytick.labelsize": 8, "legend.fontsize": 8, "figure.titlesize": 9.5, "figure.dpi": 100,
+                     "axes.unicode_minus": False, "pdf.compression": 6, "lines.linewidth": 1.3})
+FULL, HALF = 6.4, 3.15           # inches: the report's text width and half of it, where figures print unscaled
+
+
+class Outputs:
+    """Files go to a hidden staging folder inside --out-dir (so on its filesystem) and join it together
+    once the run has succeeded. A staging folder whose run died (kill -9) is swept up by the next run."""
+
+    def __init__(self, out_dir, figures=True):
+        self.out, self.figures = Path(out_dir), figures
+        self.made = [p for p in (self.out, *self.out.parents) if not p.exists()]     # to remove on failure
+        blocker = next((p for p in (self.out, *self.out.parents) if p.exists()), None)
+        if blocker is not None and not blocker.is_dir():
+            raise UserError(f"--out-dir {self.out}: " + ("expected a folder, found a file" if blocker == self.out
+                                                         else f"cannot create a folder under the file {blocker}"))
+        try:
+            self.out.mkdir(parents=True, exist_ok=True)
+            self.dir = Path(tempfile.mkdtemp(prefix=f".staging-{os.getpid()}-", dir=self.out))
+        except OSError as err:
+            self._undo()
+            raise UserError(f"--out-dir {self.out}: cannot write there ({err.strerror})") from None
+        for old in self.out.glob(".staging-*"):
+            pid = old.name.split("-")[1]
+            if os.name == "posix" and pid.isdigit() and old != self.dir and not _alive(int(pid)):
+                shutil.rmtree(old, ignore_errors=True)
+
+    def _undo(self):
+        for p in self.made:                           # deepest first: the folders this run created, if empty
+            if p.is_dir() and not any(p.iterdir()):
+                p.rmdir()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, value, tb):
+        held = {s: signal.signal(s, signal.SIG_IGN) for s in SIGNALS}    # a signal now waits for the end
+        try:
+            if kind is None:
+                for path in sorted(self.dir.iterdir()):
+                    os.replace(path, self.out / path.name)
+        except OSError as err:
+            value = err
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            for s, handler in held.items():
+                signal.signal(s, handler)
+        if value is not None:
+            self._undo()
+        if isinstance(value, OSError):                # a full disk, a vanished folder: one line
+            raise UserError(f"--out-dir {self.out}: cannot write ({value.strerror or value})") from None
+        return False
+
+    def write(self, name, text):
+        (self.dir / name).write_text(text, encoding="utf-8")
+
+    def json(self, name, obj):
+        self.write(name, json.dumps(obj, indent=1, sort_keys=True) + "\n")
+
+    def csv(self, name, header, rows):
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerows([header, *rows])
+        self.write(name, buf.getvalue())
+
+    def figure(self, fig, stem, tight=False):
+        """<stem>.png and <stem>.pdf, with no date inside (a rerun gives the same bytes); closes fig."""
+        if self.figures:
+            for ext, meta in (("png", {"Software": None}), ("pdf", {"CreationDate": None, "Producer": None})):
+                fig.savefig(self.dir / f"{stem}.{ext}", dpi=150, metadata=meta, bbox_inches="tight" if tight else None)
+        plt.close(fig)
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        pass
+    return True
+
+
+def plot_curve(out, values, title, ylabel, stem, note="", logy=False, ylim=None):
+    """One metric of one run against the iterations (half the text width)."""
+    fig, ax = plt.subplots(figsize=(HALF, 2.35))
+    ax.plot(np.arange(len(values)), values)
+    ax.set(xlabel="iteration", ylabel=ylabel, title=title, yscale="log" if logy else "linear")
+    ax.set_ylim(*(ylim or ax.get_ylim()))
+    if note:
+        ax.text(0.97, 0.93 if logy else 0.05, note, transform=ax.transAxes, ha="right", va="top" if logy else "bottom",
+                fontsize=8, bbox={"boxstyle": "round", "fc": "white", "ec": "0.8"})
+    ax.grid(alpha=0.3)
+    fig.tight_layout(pad=0.3)
+    out.figure(fig, stem)
+# ---- end of shared block "outputs" ----
+# ---- shared block "summary": one record per run, and the summary file that make verify reruns ----
+@dataclass
+class Run:
+    setting: str                 # what was trained: "sigmoid-l2", ..., "line", "detection"
+    lr: float
+    reduction: str               # the batch loss: the "mean" or the "sum" of the per-image losses
+    seed: int
+    iterations: int              # updates made before the evaluation that stopped the run
+    status: str                  # reached, censored (the cap), diverged (a NaN/inf loss), stuck (dead)
+    curves: dict                 # metric -> its value at every evaluation: iterations + 1 of them
+    milestones: dict = field(default_factory=dict)        # name -> the first iteration it held, or None
+    net: object = None           # the trained nn.Module
+
+
+def summary(args, data, runs, rerun, milestones=(), numbers=None):
+    """Enough to rerun and check every run: the flags, the data's SHA-256, each run's ending, and points
+    of every curve of the runs of --seed. The same arguments give the same bytes."""
+    def points(curve):           # at t = 0, 1, 10, 100, 1000 and at the stop
+        return {str(t): curve[t] if math.isfinite(curve[t]) else str(curve[t])
+                for t in sorted({0, 1, 10, 100, 1000, len(curve) - 1}) if t < len(curve)}
+    return {"schema": "dlbasics-summary/1", "script": Path(__file__).name,
+            "argv": [f"--{n.replace('_', '-')}={getattr(args, n)}" for n in rerun if getattr(args, n) is not None],
+            "settings": {k: v for k, v in sorted(vars(args).items()) if k not in ("data_dir", "out_dir")},
+            "data": {"name": data.name, "sha256": data.files, "class_counts": list(data.class_counts)},
+            "kernels": {"torch": torch.__version__.split("+")[0],
+                        **{k: os.environ.get(k, "") for k in ("ATEN_CPU_CAPABILITY", "MKL_CBWR")}},
+            "runs": {"columns": ["setting", "lr", "reduction", "seed", "iterations", "status", *milestones],
+                     "rows": [[r.setting, r.lr, r.reduction, r.seed, r.iterations, r.status,
+                               *(r.milestones[m] for m in milestones)] for r in runs]},
+            "single_runs": [{"setting": r.setting, "lr": r.lr, "reduction": r.reduction, "seed": r.seed,
+                             "iterations": r.iterations, "status": r.status, "milestones": r.milestones,
+                             "curve_points": {k: points(v) for k, v in sorted(r.curves.items())}}
+                            for r in runs if r.seed == args.seed], "numbers": numbers or {}}
+# ---- end of shared block "summary" ----
+
+# ================================ main ==========================================================
 def main(argv=None):
     args = parse_args(argv)
     data = load_dataset("detection", args.data_dir)
-    print(describe(data))
+    say(data.describe(), f"training: full-batch gradient descent, lr {args.lr_cls:g} (CE) and {args.lr_reg:g} (L2), "
+                         f"at most {args.max_iters} updates")
+    torch.manual_seed(args.seed)                   # every draw has its own seeded generator; this is a guard
+    torch.use_deterministic_algorithms(True)
+    torch.set_num_threads(1)                       # the same bits whatever the machine's core count
+    torch.set_flush_denormal(True)                 # as the many-seed engine: numbers below 1e-308 become 0
+    data = data.to(getattr(torch, args.dtype))
     with Outputs(args.out_dir, figures=not args.no_figures) as out:
-        seed_everything(args.seed, 1)
-        runs = run_study(args, data.to(getattr(torch, args.dtype)))
-        single = next(r for r in runs if r.curves and r.reduction == args.reduction)
-        curve_figures(single, args, out.dir)
-        label = lambda c, i: f"label {c} ({'diamond' if c == 0 else 'square'})\nwidth {data.widths[i]:g}"  # noqa: E731
-        data_samples(data, out.dir, "detection", lambda i: f"w={data.widths[i]:g}", "detection (16x16)")
-        captions = learned_pictures(single, data.to(getattr(torch, args.dtype)), out.dir, "detection", label,
-                                    "when its width regression reached 100\\,\\%" if single.reached else "at its stop",
-                                    " Both heads read these 128 numbers.")
-        stats = study_outputs(runs, args, out.dir)
-        values = numbers(single, stats, captions, data, args)
-        write_tex_macros(out.dir / "part3_detection_numbers.tex", values)
-        settings = {k: (str(v) if k in ("data_dir", "out_dir") else v) for k, v in vars(args).items()}
-        rerun = rerun_argv(args, ["seed", "seeds", "lr_cls", "lr_reg", "reduction", "max_iters", "dtype"])
-        groups = [{"setting": head, "lr": args.lr_cls, "reduction": red} | s
-                  for red, by_head in stats.items() for head, s in by_head.items()]
-        write_json(out.dir / "part3_detection_summary.json", summary.build(
-            "part3_detection.py", rerun, settings, data, runs, milestones=list(MILESTONES), groups=groups,
-            numbers=values))
-    first = single.milestones["classification"]
-    print(f"part 3.2: seed {args.seed} ({args.reduction}): regression {single.status} after {single.iterations} "
-          f"updates, classification first at 100 % after {first if first is not None else 'never'}")
-    print(f"part 3.2: wrote {'' if args.no_figures else 'figures, '}tables and part3_detection_summary.json to {args.out_dir}")
+        runs = [train(seed, data, args) for seed in sorted({args.seed} | set(range(args.seeds or 0)))]
+        run = next(r for r in runs if r.seed == args.seed)
+        note = f"regression 100 % after {run.iterations} updates" if run.status == "reached" else \
+            f"{run.status} after {run.iterations} updates"
+        for key, (title, ylabel, logy) in CURVES.items():
+            plot_curve(out, run.curves[key], f"{title}, seed {run.seed}", ylabel, f"part3_detection_{key}", note,
+                       logy=logy, ylim=None if logy else (0, 1.03))
+        out.csv("part3_detection_curves.csv", ["iteration", *CURVES],
+                [[t, *(f"{run.curves[k][t]:.10g}" for k in CURVES)] for t in range(run.iterations + 1)])
+        plot_filters(out, run.net, f"Detection net, seed {run.seed}: 7x7 filters", "part3_detection_filters")
+        silent, shown = plot_feature_maps(out, run.net, data, lambda c, i: f"label {c} ({'square' if c else 'diamond'})\n"
+                                   f"width {data.widths[i]:g}", f"Detection net, seed {run.seed}: second-layer maps "
+                                   "(8 x 4 x 4)", "part3_detection_feature_maps")
+        out.json("part3_detection_summary.json", summary(args, data, runs, ("seed", "seeds", "lr_cls", "lr_reg",
+                 "reduction", "max_iters", "dtype"), milestones=("classification",), numbers={"silent maps": silent, "pictured images": shown}))
+    first = run.milestones["classification"]
+    say(f"part 3.2: seed {run.seed}: {note}; classification first at 100 % after "
+        f"{first if first is not None else 'never'}", *(f"  seed {r.seed}: {r.status} after {r.iterations} updates"
+                                                        for r in runs if len(runs) > 1))
+    say(f"part 3.2: wrote {'' if args.no_figures else 'figures, '}part3_detection_summary.json to {args.out_dir}")
 
 
 if __name__ == "__main__":
-    run_main(main, sys.argv[1:])
+    run_main(main)

@@ -4,9 +4,8 @@ from collections import deque
 import numpy as np
 import torch
 
+from .records import CENSORED, DIVERGED, REACHED, STUCK, Run
 from .sums import sum_samples
-
-REACHED, CENSORED, DIVERGED, STUCK = "reached", "censored", "diverged", "stuck"
 
 
 class Trace:
@@ -39,6 +38,7 @@ class Batch:
     def __init__(self, experiment, jobs, max_iters, width):
         self.exp, self.jobs, self.max_iters, self.width = experiment, jobs, max_iters, width
         self.net, self.dim = experiment.net, experiment.net.seed_dim
+        self.kept = None
         self.queue = deque(range(len(jobs)))
         self.targets = [h.target[:, None] for h in experiment.heads]                  # (N, 1) each
         self.cols, self.t = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
@@ -70,7 +70,7 @@ class Batch:
         dtype = next(iter(fresh.values())).dtype
         self.params = fresh if self.params is None else \
             {k: torch.cat([v, fresh[k]], self.dim) for k, v in self.params.items()}
-        self.exp.optimizer.add_columns(self, len(new))
+        self.exp.optimizer.add_columns(self.params, len(new))
         self.cols, self.t = np.concatenate([self.cols, new]), np.concatenate([self.t, np.zeros(len(new), np.int64)])
         jobs = [self.jobs[j] for j in self.cols]
         self.scale = torch.tensor([1.0 / len(self.targets[0]) if j.reduction == "mean" else 1.0 for j in jobs],
@@ -80,12 +80,6 @@ class Batch:
         # then gives the gradient whose plain step lr * g is the handout's step(s)
         self.head_weight = [self.scale if h.lr is None else self.scale * (h.lr / self.lr) for h in self.exp.heads]
 
-    def per_column(self, values, like):
-        """(S,) values shaped to broadcast along the seed axis of `like`."""
-        shape = [1] * like.ndim
-        shape[self.dim] = -1
-        return values.view(shape)
-
     def take(self, tensors, keep):
         """The columns `keep` (a LongTensor of positions) of every tensor in a dict."""
         return {k: v.index_select(self.dim, keep) for k, v in tensors.items()}
@@ -94,7 +88,7 @@ class Batch:
         """Drop the columns where `stop` (numpy bool) holds; return the kept positions."""
         keep = torch.from_numpy(np.flatnonzero(~stop))
         self.params = self.take(self.params, keep)
-        self.exp.optimizer.keep_columns(self, keep)
+        self.exp.optimizer.keep_columns(keep)
         self.cols, self.t = self.cols[~stop], self.t[~stop]
         self.scale, self.lr = self.scale[keep], self.lr[keep]
         self.head_weight = [v[keep] for v in self.head_weight]
@@ -151,7 +145,6 @@ class Batch:
         return int(stop.sum())
 
     def runs(self):
-        from .engine import Run
         out, curves = [], self.trace.curves(len(self.jobs))
         for i, job in enumerate(self.jobs):
             iterations, status, params = self.outcome[i]

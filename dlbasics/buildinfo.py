@@ -1,24 +1,20 @@
-"""What the report says about its own build: who wrote it, when, on which machine, how long it took.
+"""What the report says about its own build: who wrote it, and when, where and how fast it was built.
 
-    python -m dlbasics.buildinfo start DIR      (make figures, before the scripts run)
-    python -m dlbasics.buildinfo finish DIR     (after them): writes DIR/build_info.tex
-
-The author and collaborators come from report/author.txt (lines "author: ..." and "collaborators:
-..."), the one file a student edits. This file is kept apart from the scripts' results, which stay
-byte-identical from run to run.
+The author, the collaborators and the Penn key come from report/author.txt, the one file a student
+edits (lines "author: ...", "collaborators: ...", "penn key: ..."); the report step reads it afresh
+every time (make report). The build's date, machine and time are written by `make figures`
+(dlbasics.build). Both are kept apart from the scripts' results, which stay byte-identical.
 """
 import os
 import platform
-import sys
 import time
 from pathlib import Path
 
-from .cli import Parser, folder, run_main
-from .outputs import write_tex_macros
+from .outputs import tex_macros
 from .paths import ROOT
 
 AUTHOR_FILE = ROOT / "report" / "author.txt"
-STAMP = ".build_start"
+PLACEHOLDERS = {"author": "Your Name", "penn key": "your Penn key"}
 SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
            "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
 
@@ -28,14 +24,29 @@ def tex_escape(text):
 
 
 def read_author(path=AUTHOR_FILE):
-    """{"author": ..., "collaborators": ...} from the student's file; placeholders if it is missing."""
-    found = {"author": "(author not given: edit report/author.txt)", "collaborators": "(not given)"}
-    if path.is_file():
-        for line in path.read_text(errors="replace").splitlines():
-            key, sep, value = line.partition(":")
-            if sep and not line.lstrip().startswith("#") and key.strip().lower() in found and value.strip():
-                found[key.strip().lower()] = value.strip()
+    """{"author", "collaborators", "penn key"} from the student's file, '' where a line is missing. Any
+    encoding a Windows editor saves with (a BOM, UTF-16) is read; lines starting with # are comments."""
+    found = {"author": "", "collaborators": "", "penn key": ""}
+    try:
+        raw = Path(path).read_bytes()
+    except OSError:
+        return found
+    text = raw.decode("utf-16") if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else raw.decode("utf-8-sig", errors="replace")
+    for line in text.splitlines():
+        key, sep, value = line.partition(":")
+        key = " ".join(key.strip().lower().replace("_", " ").split())
+        if sep and not line.lstrip().startswith("#") and key in found and value.strip():
+            found[key] = value.strip()
     return found
+
+
+def author_macros(path=AUTHOR_FILE):
+    """The title page's author and collaborators (placeholders say which file to edit)."""
+    found = read_author(path)
+    author = found["author"] if found["author"] and found["author"] != PLACEHOLDERS["author"] else \
+        "(author not given: edit report/author.txt)"
+    return tex_macros({"report author": tex_escape(author),
+                       "report collaborators": tex_escape(found["collaborators"] or "(not given)")})
 
 
 def cpu_model():
@@ -48,31 +59,13 @@ def cpu_model():
     return platform.processor() or platform.machine()
 
 
-def finish(out_dir):
-    stamp = out_dir / STAMP
-    seconds = time.time() - float(stamp.read_text()) if stamp.is_file() else None
+def build_macros(seconds):
     import torch
-    values = {"build seconds": "an unrecorded time" if seconds is None else f"{seconds:.0f}\\,s",
-              "build date": time.strftime("%Y-%m-%d"), "build cpu": tex_escape(cpu_model()),
-              "build cores": os.cpu_count() or 1, "build torch": torch.__version__.split("+")[0],
-              "build python": platform.python_version()}
-    values |= {f"report {k}": tex_escape(v) for k, v in read_author().items()}
-    write_tex_macros(out_dir / "build_info.tex", values)
-    stamp.unlink(missing_ok=True)
+    return tex_macros({"build seconds": f"{seconds:.0f}\\,s", "build date": time.strftime("%Y-%m-%d"),
+                       "build cpu": tex_escape(cpu_model()), "build cores": os.cpu_count() or 1,
+                       "build torch": torch.__version__.split("+")[0], "build python": platform.python_version()})
 
 
-def main(argv=None):
-    parser = Parser(prog="python -m dlbasics.buildinfo", description=__doc__)
-    parser.add_argument("step", choices=("start", "finish"))
-    parser.add_argument("out_dir", type=folder, metavar="DIR")
-    args = parser.parse_args(argv)
-    if not args.out_dir.is_dir():
-        args.out_dir.mkdir(parents=True, exist_ok=True)
-    if args.step == "start":
-        (args.out_dir / STAMP).write_text(f"{time.time()}\n")
-    else:
-        finish(args.out_dir)
-
-
-if __name__ == "__main__":
-    run_main(main, sys.argv[1:])
+def finish(out_dir, seconds):
+    """build_info.tex in out_dir, after a build that took `seconds`."""
+    Path(out_dir, "build_info.tex").write_text(build_macros(seconds))

@@ -1,6 +1,7 @@
-"""The report's sentences that depend on the results, written from the scripts' summary JSONs.
+"""The report's sentences that depend on the results, written from the scripts' and studies' summaries.
 
-    python -m dlbasics.claims DIR       (make report): DIR/claims.tex and DIR/claims.json
+    python -m dlbasics.claims DIR       (make report): DIR/claims.tex and DIR/claims.json, and the TeX
+                                        made from the scripts' own outputs (dlbasics/inputs.py)
 
 Every comparison the report's prose makes about the runs comes from here, worded by what the numbers
 say: if a rerun (other data, other seeds) flips a comparison, the sentence flips with it.
@@ -10,13 +11,15 @@ import math
 import re
 import sys
 
+from . import buildinfo, inputs
 from .cli import Parser, UserError, folder, run_main
-from .outputs import write_json, write_tex_macros, write_tex_table
+from .data import origin
+from .outputs import Outputs, clean, tex_macros, tex_table
 from .paths import ROOT
-from .study import SIGNIFICANT
+from .stats import SIGNIFICANT
 from .summary import read
 
-LABEL = {"sigmoid-l2": "sigmoid + L2", "sigmoid-ce": "sigmoid + CE", "relu-l2": "ReLU + L2", "relu-ce": "ReLU + CE"}
+LABEL = inputs.LABEL
 
 
 def num(x):
@@ -44,10 +47,12 @@ def slower(a, b, cap):
 
 
 class Part2:
-    """The part 2 study at its main learning rate, read from part2_summary.json."""
+    """The part 2 study at its main learning rate (part2_study_summary.json), and the script's runs of its
+    seed (part2_summary.json, `seed_runs`)."""
 
-    def __init__(self, summary):
+    def __init__(self, summary, seed_runs):
         self.s, self.lr, self.cap = summary, summary["settings"]["lr"], summary["settings"]["max_iters"]
+        self.seed_runs = seed_runs
         self.g = {(g["setting"], g["reduction"]): g for g in summary["groups"] if g["lr"] == self.lr}
         self.settings = [s for s in LABEL if (s, "mean") in self.g]
 
@@ -148,7 +153,7 @@ def prediction_check(p2):
 
 
 def seed_order(p2):
-    single = {r["setting"]: r for r in p2.s["single_runs"] if r["reduction"] == "mean" and r["lr"] == p2.lr}
+    single = {r["setting"]: r for r in p2.seed_runs["single_runs"] if r["reduction"] == "mean"}
     seed = sorted([s for s in single if single[s]["status"] == "reached"], key=lambda s: single[s]["iterations"])
     study = p2.order("mean")
     same = seed == study
@@ -186,7 +191,7 @@ def sum_effect(p2):
 
 def lr_scaling(p2):
     """Under the mean loss: exponent k of median ~ lr^-k per setting, over the lrs where the median is finite."""
-    from .study import power_law
+    from .stats import power_law
     lrs = sorted({g["lr"] for g in p2.s["groups"]})
     med = {(g["setting"], g["lr"]): g for g in p2.s["groups"] if g["reduction"] == "mean"}
     fits = {s: power_law(lrs, [med[(s, lr)]["median"] for lr in lrs]) for s in p2.settings}
@@ -243,7 +248,7 @@ def cell(words):
     return "--" if text is None else (f"$>${r:.2f}" if text.startswith("more") else f"{r:.2f}")
 
 
-def mechanism_table(p2, out):
+def mechanism_table(p2, dest):
     """Measured iteration ratios against the factors the maths predicts (a table for the report)."""
     n = p2.s["numbers"]
     f = {s: float(n[f"p2 l2 factor {LABEL[s]}"]) for s in p2.settings}
@@ -258,8 +263,9 @@ def mechanism_table(p2, out):
                      f"{slope['sigmoid-' + loss]:.2f} vs {slope['relu-' + loss]:.2f}",
                      f"{slope['relu-' + loss] / slope['sigmoid-' + loss]:.1f}",
                      cell(slower(p2.median('sigmoid-' + loss), p2.median('relu-' + loss), p2.cap))])
-    write_tex_table(out / "claims_mechanism.tex", ["comparison", "factor (bound)", "along seed 0",
-                                                   "1\\,/\\,factor", "ratio of medians"], rows, align="llrrr")
+    if dest is not None:
+        dest.write("claims_mechanism.tex", tex_table(["comparison", "factor (bound)", "along seed 0", "1\\,/\\,factor",
+                                                     "ratio of medians"], rows, align="llrrr"))
     return {"l2_factor": f, "slope": slope}
 
 
@@ -308,25 +314,27 @@ def detection(det, line):
     return (vs, reg_text), {"cls_over_line": ratio(c, ln), "reg_over_cls": longer}
 
 
-def comparison_table(p2, line, det, out):
+def comparison_table(p2, line, det, dest):
     """Part 2 vs 3.1 vs 3.2 under the mean loss: iterations to 100 % over each study's seeds."""
-    from .study import fmt_iters
+    from .stats import fmt_iters
     rows = [(f"2: {LABEL[s]}", p2.g[(s, "mean")]) for s in p2.settings]
     rows += [("3.1: line", group(line, "line")), ("3.2: classification", group(det, "classification")),
              ("3.2: regression", group(det, "regression"))]
     cap = p2.cap
-    write_tex_table(out / "claims_comparison.tex", ["experiment (mean loss)", "seeds", "median", "95\\,\\% CI",
-                                                    "$Q_1$", "$Q_3$", "reached"],
+    dest.write("claims_comparison.tex", tex_table(["experiment (mean loss)", "seeds", "median", "95\\,\\% CI",
+                                                   "$Q_1$", "$Q_3$", "reached"],
                     [[name, g["seeds"], fmt_iters(g["median"], cap, True),
                       f"{fmt_iters(g['ci_low'], cap, True)}--{fmt_iters(g['ci_high'], cap, True)}",
                       fmt_iters(g["q1"], cap, True), fmt_iters(g["q3"], cap, True),
-                      f"{g['reached_pct']:.0f}\\,\\%"] for name, g in rows], align="lrrrrrr")
+                      f"{g['reached_pct']:.0f}\\,\\%"] for name, g in rows], align="lrrrrrr"))
 
 
-def build(out):
-    p2 = Part2(read(out / "part2_summary.json", "part2_fc.py"))
-    line = read(out / "part3_line_summary.json", "part3_conv.py")
-    det = read(out / "part3_detection_summary.json", "part3_detection.py")
+def build(out, dest=None):
+    """The claims from the summaries in `out`; written through `dest` (a staged Outputs) when given."""
+    script2, study2 = inputs.read_pair(out, "part2_summary.json")
+    p2 = Part2(study2, script2)
+    line = inputs.read_pair(out, "part3_line_summary.json")[1]
+    det = inputs.read_pair(out, "part3_detection_summary.json")[1]
     texts, facts = {}, {}
     for name, fn in (("loss effect", loss_effect), ("activation effect", activation_effect),
                      ("mechanism", mechanism), ("gradient start", gradient_start), ("orders differ", orders_differ),
@@ -341,8 +349,8 @@ def build(out):
     texts["line sum endings"] = endings(group(line, "line", "sum"))
     (texts["det cls vs line"], texts["det reg vs cls"]), facts["detection"] = detection(det, line)
     texts["det sum endings"] = endings(group(det, "regression", "sum"))
-    origins = {"part~2": p2.s["data"]["origin"], "part~3.1": line["data"]["origin"],
-               "part~3.2": det["data"]["origin"]}
+    origins = {"part~2": origin(p2.s["data"]["sha256"]), "part~3.1": origin(line["data"]["sha256"]),
+               "part~3.2": origin(det["data"]["sha256"])}
     name = {"course": "the course's original files", "bundled": "the bundled datasets",
             "user-supplied": "user-supplied files"}
     texts["data origin"] = (f"{name[origins['part~2']]} for all three parts" if len(set(origins.values())) == 1 else
@@ -350,10 +358,11 @@ def build(out):
     texts["seeds"] = (f"{num(p2.g[(p2.settings[0], 'mean')]['seeds'])} seeds per setting and loss reduction in "
                       f"part~2, {group(line, 'line')['seeds']} for the line net and "
                       f"{group(det, 'regression')['seeds']} for the detection net")
-    facts["mechanism table"] = mechanism_table(p2, out)
-    comparison_table(p2, line, det, out)
-    write_tex_macros(out / "claims.tex", {f"claim {k}": v for k, v in texts.items()})
-    write_json(out / "claims.json", {"texts": texts, "facts": facts})
+    facts["mechanism table"] = mechanism_table(p2, dest)
+    if dest is not None:
+        comparison_table(p2, line, det, dest)
+        dest.write("claims.tex", tex_macros({f"claim {k}": v for k, v in texts.items()}))
+        dest.json("claims.json", clean({"texts": texts, "facts": facts}))
     return texts, facts
 
 
@@ -361,10 +370,16 @@ def main(argv=None):
     parser = Parser(prog="python -m dlbasics.claims", description=__doc__)
     parser.add_argument("out_dir", type=folder, metavar="DIR", help="the folder of the scripts' outputs")
     args = parser.parse_args(argv)
-    if not (args.out_dir / "part2_summary.json").is_file():
-        raise UserError(f"DIR {args.out_dir}: expected the scripts' *_summary.json files (run make figures)")
+    missing = [n for n in (*inputs.PAIRS, *(p[1] for p in inputs.PAIRS.values()), "part1_numbers.json")
+               if not (args.out_dir / n).is_file()]
+    if missing:
+        raise UserError(f"DIR {args.out_dir}: expected the scripts' and studies' outputs, {missing[0]} is missing "
+                        "(run make figures)")
     check_beyond(args.out_dir)
-    build(args.out_dir)
+    with Outputs(args.out_dir) as dest:
+        inputs.write_all(args.out_dir, dest)
+        build(args.out_dir, dest)
+        dest.write("author.tex", buildinfo.author_macros())
 
 
 def check_beyond(out_dir):

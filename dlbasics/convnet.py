@@ -16,12 +16,15 @@ autograd in float64):
     dv = f dz,  dA2 = relu'(A2) (v dz + u dr),  dB = sum_i dA2[i] h1[i]^T,  dW2 = dB summed over j,
     dh1[i] += B^T dA2[i],  dA1 = relu'(A1) dh1,  dW1 = dA1 U^T,  biases: sums of dA.
 
-The seed axis is first in parameters (`seed_dim = 0`); outputs and acts are views with it last.
+The seed axis is first in parameters (`seed_dim = 0`); outputs and acts are views with it last. The
+nets themselves and their initialisation are the scripts': part3_conv.ConvNet, and
+part3_detection.DetectionNet with `regression`.
 """
 import torch
 
-from .models import ConvNet as ConvModule
-from .models import init_
+import part3_conv
+import part3_detection
+
 from .sums import sum_samples
 
 relu_backward = torch.ops.aten.threshold_backward   # grad where the ReLU's output > 0, else 0
@@ -44,7 +47,8 @@ class ConvNet:
         self._init_cache, self._band_buffer = {}, None
 
     def module(self):
-        return ConvModule(self.regression).to(self.u.dtype)
+        """The script's nn.Module, which this net is a batched copy of."""
+        return (part3_detection.DetectionNet() if self.regression else part3_conv.ConvNet()).to(self.u.dtype)
 
     def init(self, seeds):
         cols = [self._init_one(int(s)) for s in seeds]
@@ -52,7 +56,7 @@ class ConvNet:
 
     def _init_one(self, seed):
         if seed not in self._init_cache:
-            module = init_(self.module(), seed, self.init_scheme).state_dict()
+            module = part3_conv.init_weights(self.module(), seed, self.init_scheme).state_dict()
             self._init_cache[seed] = {k: self._squeeze(k, module[name]) for k, name in NAMES.items()
                                       if name in module}
         return self._init_cache[seed]

@@ -1,69 +1,37 @@
 """The many-seed training engine: many independent runs of one experiment, trained as one computation.
 
-The engine knows three things only: the update cap, that a non-finite loss ends a run (DIVERGED),
-and the rules an experiment hands it. Each iteration it
+The experiment comes from a script (dlbasics/experiments.py builds it from the script's net, losses
+and rules); the engine knows three things only: the update cap, that a non-finite loss ends a run
+(DIVERGED), and the rules it is handed. Each iteration it
   1. evaluates every active run at its current parameters (metrics, and the step),
   2. records curves and milestones of the runs that keep them,
   3. stops a run whose loss is not finite (diverged), whose `done` rule holds (reached), whose
-     `stuck` rule holds (provably unable ever to get there, e.g. a dead net), or that has made
+     `stuck` rule holds (provably unable ever to get there: a dead net), or that has made
      `max_iters` updates (censored),
   4. moves every other run one step (the optimiser applies each run's learning rate).
-So "iterations" = the updates made before the evaluation that stopped the run. A stopped run leaves
-the batch at once and, while jobs are waiting, a new one takes its place (each column keeps its own
-iteration count), so no slot ever computes for a finished run.
+So "iterations" = the updates made before the evaluation that stopped the run, as in the scripts'
+own loops. A stopped run leaves the batch at once and, while jobs are waiting, a new one takes its
+place (each column keeps its own iteration count), so no slot ever computes for a finished run.
 """
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
-from .batch import CENSORED, DIVERGED, REACHED, STUCK, Batch
+from .batch import Batch
 from .optim import GradientDescent
+from .records import CENSORED, DIVERGED, REACHED, STUCK, Job, Run  # noqa: F401  (the engine's vocabulary)
 from .sums import sum_samples
-
-STATUSES = (REACHED, CENSORED, DIVERGED, STUCK)
-
-
-@dataclass(frozen=True)
-class Job:
-    """One run to make: which setting, which seed, which learning rate and loss reduction."""
-    setting: str
-    seed: int
-    lr: float
-    reduction: str = "mean"
-    record: bool = False        # keep its curves and final parameters
-
-
-@dataclass
-class Run:
-    """One finished run: what was trained and how it ended. The one result type of the project."""
-    setting: str
-    lr: float
-    reduction: str
-    seed: int
-    iterations: int             # updates made when it stopped (max_iters if censored)
-    status: str                 # REACHED, CENSORED, DIVERGED or STUCK
-    milestones: dict = field(default_factory=dict)   # name -> first iteration it held, or None
-    curves: dict = field(default_factory=dict)       # metric -> (iterations + 1,) array (recorded runs)
-    params: dict | None = None                       # nn.Module state dict at the stop (recorded runs)
-
-    @property
-    def reached(self):
-        return self.status == REACHED
-
-    def row(self):
-        return [self.setting, self.lr, self.reduction, self.seed, self.iterations, self.status,
-                *self.milestones.values()]
 
 
 @dataclass
 class Head:
-    """One output of the net, its per-sample loss (value and derivative), and what counts as correct."""
+    """One output of the net, a script's per-image loss on it, and what counts as correct."""
     name: str                   # metric prefix: "" gives "loss" / "acc", "cls" gives "cls_loss" / "cls_acc"
     output: str                 # key in the net's outputs
     target: torch.Tensor        # (N,)
-    loss: object                # (output (N, S), target (N, 1)) -> (loss, d loss / d output), each (N, S)
-    correct: object             # (output, target) -> (N, S) bool
+    loss: object                # the script's (output, target) -> per-image loss, elementwise
+    correct: object             # the script's (output, target) -> bool, elementwise
     lr: float | None = None     # None: the job's learning rate
 
     def key(self, metric):
@@ -72,16 +40,19 @@ class Head:
 
 @dataclass
 class Experiment:
-    """Everything a run is made of, as the script declares it."""
-    net: object                 # forward(params) -> (outputs, cache); backward(params, cache, d_out) -> steps
+    """Everything a run is made of, taken from its script."""
+    net: object                 # forward(params) -> (outputs, cache); backward(params, cache, d_out) -> grads
     heads: list
     done: object                # metrics -> (S,) bool
     stuck: object = None        # cache["acts"] -> (S,) bool, or None
     milestones: dict = field(default_factory=dict)   # name -> rule(metrics) -> (S,) bool
-    optimizer: object = field(default_factory=GradientDescent)
+    optimizer: object = None    # a GradientDescent (default: plain steps)
     batches: object = None      # a sampling.MiniBatches (mini-batch SGD), or None: every step uses all images
     record_grad_norms: bool = False
     diagnostics: object = None  # (outputs, acts) of the recorded runs -> {name: (R,)}: extra curves
+
+    def __post_init__(self):
+        self.optimizer = self.optimizer or GradientDescent(seed_dim=self.net.seed_dim)
 
 
 def train(experiment, jobs, max_iters, width=None, progress=None):
@@ -90,23 +61,32 @@ def train(experiment, jobs, max_iters, width=None, progress=None):
     width: how many runs compute side by side (default: all jobs at once).
     progress: optional object with advance(n_finished) and running(n_active).
     """
-    jobs = list(jobs)
-    batch = Batch(experiment, jobs, max_iters, width or len(jobs))
+    batch = Batch(experiment, list(jobs), max_iters, width or len(jobs))
     while batch.active():
         metrics, grads, cache = evaluate(experiment, batch)
         batch.record(metrics, grads, cache)
         finished = batch.stop(metrics, cache)
         if finished:
-            grads = batch.take(grads, batch.kept)
+            grads = {k: g.index_select(batch.dim, batch.kept) for k, g in grads.items()}
             if progress:
                 progress.advance(finished)
         if batch.active():
-            experiment.optimizer.update(batch, grads)
+            experiment.optimizer.update(batch.params, grads, batch.lr)
             batch.advance()
         batch.refill()
         if progress:
             progress.running(batch.size)
     return batch.runs()
+
+
+def per_image(loss, output, target):
+    """The script's per-image loss values (N, S) and their derivatives in the output. Each value depends
+    on its own output only, so autograd's gradient of their sum is exactly each one's derivative."""
+    output = output.detach().requires_grad_()
+    with torch.enable_grad():
+        value = loss(output, target.expand_as(output))
+        slope, = torch.autograd.grad(value.sum(), output)
+    return value.detach(), slope
 
 
 def evaluate(experiment, batch):
@@ -116,7 +96,7 @@ def evaluate(experiment, batch):
     n = len(experiment.heads[0].target)
     step_weights = batch.step_weights()        # (N, S) for a mini-batch step, else None
     for head, target, weight in zip(experiment.heads, batch.targets, batch.head_weight):
-        value, d_value = head.loss(outputs[head.output], target)
+        value, d_value = per_image(head.loss, outputs[head.output], target)
         metrics[head.key("loss")] = sum_samples(value) * batch.scale
         metrics[head.key("acc")] = head.correct(outputs[head.output], target).sum(0) / n
         if step_weights is None:
@@ -136,4 +116,3 @@ def first_reached(curve, target=1.0):
     """(S,) first iteration at which `curve` (T, S) reaches `target`; -1 where it never does."""
     hit = np.asarray(curve) >= target
     return np.where(hit.any(0), hit.argmax(0), -1)
-

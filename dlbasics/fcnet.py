@@ -11,13 +11,15 @@ backward is derived by hand (tests/test_nets.py checks it against autograd in fl
     dv_j = sum_n h_nj dz_n,   dv_H = sum_n dz_n,   dA = act'(A) * dz v_j,   dW = X^T dA
     sigmoid'(A) = h (1 - h);  relu'(A) = [h > 0]  (0 at the kink, as torch's ReLU)
 
-The seed axis is last in every tensor (`seed_dim = -1`).
+The seed axis is last in every tensor (`seed_dim = -1`). The net itself, its activations and its
+initialisation are part2_fc.py's: this is a batched copy of that nn.Module.
 """
 import torch
+from torch import nn
+
+import part2_fc
 
 from .sums import sum_samples
-from .models import FCNet as FCModule
-from .models import init_
 
 relu_backward = torch.ops.aten.threshold_backward   # grad where the ReLU's output > 0, else 0
 
@@ -30,8 +32,8 @@ def _relu_backward(dh, h):
     return relu_backward(dh, h, 0.0)
 
 
-# (in place on the fresh GEMM output, its derivative from the output)
-ACTIVATIONS = {"sigmoid": (torch.sigmoid_, _sigmoid_backward), "relu": (torch.relu_, _relu_backward)}
+# the script's activation module -> (in place on the fresh GEMM output, its derivative from the output)
+ACTIVATIONS = {nn.Sigmoid: (torch.sigmoid_, _sigmoid_backward), nn.ReLU: (torch.relu_, _relu_backward)}
 
 
 class FCNet:
@@ -39,17 +41,18 @@ class FCNet:
 
     seed_dim = -1
 
-    def __init__(self, images, activation, hidden=4, init="handout"):
+    def __init__(self, images, activation, init="handout"):
         n = len(images)
         self.x = torch.cat([images.reshape(n, -1), images.new_ones(n, 1)], 1)     # (N, 17)
         self.xt = self.x.T.contiguous()                                             # (17, N)
-        self.activation, self.hidden, self.init_scheme = activation, hidden, init
-        self.act, self.act_backward = ACTIVATIONS[activation]
+        self.activation, self.init_scheme = activation, init
+        self.hidden = self.module().fc1.out_features
+        self.act, self.act_backward = ACTIVATIONS[type(self.module().act)]
         self._init_cache = {}
 
     def module(self):
-        """The plain nn.Module this net is a batched copy of."""
-        return FCModule(self.activation, self.hidden).to(self.x.dtype)
+        """The script's nn.Module, which this net is a batched copy of."""
+        return part2_fc.FCNet(self.activation).to(self.x.dtype)
 
     def init(self, seeds):
         """{"W": (17, H, S), "v": (H + 1, S)}: exactly the parameters init_ gives the nn.Module."""
@@ -58,7 +61,7 @@ class FCNet:
 
     def _init_one(self, seed):
         if seed not in self._init_cache:
-            p = dict(init_(self.module(), seed, self.init_scheme).named_parameters())
+            p = dict(part2_fc.init_weights(self.module(), seed, self.init_scheme).named_parameters())
             w = torch.cat([p["fc1.weight"].T, p["fc1.bias"][None]], 0).detach()    # (17, H)
             v = torch.cat([p["fc2.weight"][0], p["fc2.bias"]]).detach()              # (H + 1,)
             self._init_cache[seed] = (w, v)

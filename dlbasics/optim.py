@@ -1,12 +1,12 @@
 """How the engine turns gradients into new parameters: plain gradient descent, or SGD with momentum
-and weight decay, each run with its own learning rate and its own momentum buffer.
+and weight decay, each run (a column along `seed_dim`) with its own learning rate and momentum buffer.
 
 The update is torch.optim.SGD's (dampening 0, no Nesterov), step for step:
     g   <- g + weight_decay * theta          (weight decay, on biases too, as torch does)
     buf <- momentum * buf + g                (buf starts at 0, so the first step has buf = g)
     theta <- theta - lr * buf                (buf = g when momentum is 0)
 The learning rate is applied last, as torch does, so that a huge learning rate overflows (and
-diverges) where the reference does, not earlier.
+diverges) where the scripts' loops do, not earlier.
 """
 import torch
 
@@ -14,8 +14,8 @@ import torch
 class GradientDescent:
     """theta <- theta - lr * g, the handout's optimiser; with momentum / weight_decay, torch's SGD."""
 
-    def __init__(self, momentum=0.0, weight_decay=0.0):
-        self.momentum, self.weight_decay = float(momentum), float(weight_decay)
+    def __init__(self, momentum=0.0, weight_decay=0.0, seed_dim=-1):
+        self.momentum, self.weight_decay, self.dim = float(momentum), float(weight_decay), seed_dim
         self.buffers = None
 
     @property
@@ -26,23 +26,27 @@ class GradientDescent:
     def start(self):
         self.buffers = None
 
-    def add_columns(self, batch, n):
-        """Zero momentum buffers for the n runs just appended to the batch."""
+    def add_columns(self, params, n):
+        """Zero momentum buffers for the last n columns of `params` (runs just added)."""
         if self.momentum == 0:
             return
-        fresh = {k: torch.zeros_like(v.narrow(batch.dim, v.shape[batch.dim] - n, n)) for k, v in batch.params.items()}
+        fresh = {k: torch.zeros_like(v.narrow(self.dim, v.shape[self.dim] - n, n)) for k, v in params.items()}
         self.buffers = fresh if self.buffers is None else \
-            {k: torch.cat([self.buffers[k], fresh[k]], batch.dim) for k in fresh}
+            {k: torch.cat([self.buffers[k], fresh[k]], self.dim) for k in fresh}
 
-    def keep_columns(self, batch, keep):
+    def keep_columns(self, keep):
+        """Drop the buffers of every column not in `keep` (a LongTensor of positions)."""
         if self.buffers is not None:
-            self.buffers = batch.take(self.buffers, keep)
+            self.buffers = {k: v.index_select(self.dim, keep) for k, v in self.buffers.items()}
 
-    def update(self, batch, grads):
+    def update(self, params, grads, lr):
+        """One step of every column in place; lr: (S,) each column's learning rate."""
         for k, g in grads.items():
-            p = batch.params[k]
+            p = params[k]
             if self.weight_decay:
                 g = g.add(p, alpha=self.weight_decay)
             if self.momentum:
                 g = self.buffers[k].mul_(self.momentum).add_(g)
-            p.addcmul_(g, batch.per_column(batch.lr, g), value=-1)
+            shape = [1] * g.ndim
+            shape[self.dim] = -1
+            p.addcmul_(g, lr.view(shape), value=-1)

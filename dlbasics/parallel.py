@@ -9,6 +9,7 @@ import multiprocessing
 import signal
 from concurrent.futures import ProcessPoolExecutor
 
+from .cli import cpu_count
 from .progress import Bar, Counters, WorkerProgress
 from .runtime import configure_torch
 
@@ -33,7 +34,7 @@ def map_jobs(fn, jobs, workers, threads=1, total_runs=0, desc="", progress=True)
     fn must be a module-level function; it reports finished runs through progress.advance(n).
     """
     jobs = list(jobs)
-    workers = max(1, min(workers, len(jobs)))
+    workers = max(1, min(workers, len(jobs), cpu_count()))
     ctx = multiprocessing.get_context("spawn")
     counters = Counters(workers, ctx)
     with Bar(total_runs, desc, progress, counters):
@@ -77,6 +78,7 @@ def train_jobs(make_experiment, data, jobs, max_iters, workers, width=None, prog
     functools.partial of one). Returns the runs in job order.
     """
     jobs = list(jobs)
+    workers = max(1, min(workers, cpu_count()))
     shares = [(make_experiment, data, [j for j in jobs if j.seed % workers == k], max_iters, width)
               for k in range(workers)]
     results = map_jobs(_train_share, [s for s in shares if s[2]], workers, total_runs=len(jobs), desc=desc,

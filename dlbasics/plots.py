@@ -1,45 +1,18 @@
-"""Line plots, one plot_<what>(data, out_dir, stem) per kind of figure; each saves PNG + PDF and closes.
+"""The studies' figures, one plot_<what>(..., out, stem) per kind; each saves PNG + PDF through the
+scripts' staged outputs (out: a part2_fc.Outputs) and closes.
 
 Every figure is drawn at the size it is printed in the report (FULL or HALF the text width, included
-without scaling), so its text is printed at the sizes set here: never below 8 pt.
+without scaling), with the scripts' font sizes (set when part2_fc is imported): never below 8 pt.
 """
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+from part2_fc import FULL, HALF  # noqa: F401  (HALF: re-exported)
 
-from .outputs import save_figure  # noqa: E402
-
-FULL, HALF = 6.4, 3.15          # inches: the report's text width, and one of two columns
 MIN_FONT = 8
-plt.rcParams.update({"font.size": 8.5, "axes.titlesize": 9, "axes.labelsize": 8.5, "xtick.labelsize": 8,
-                     "ytick.labelsize": 8, "legend.fontsize": 8, "figure.titlesize": 9.5, "figure.dpi": 100,
-                     "axes.unicode_minus": False, "svg.hashsalt": "dlbasics", "pdf.compression": 6,
-                     "lines.linewidth": 1.3})
 
 
-def plot_curve(values, title, ylabel, out_dir, stem, status_text="", logy=False, ylim=None):
-    """One metric against iterations for one run (half width)."""
-    fig, ax = plt.subplots(figsize=(HALF, 2.35))
-    ax.plot(np.arange(len(values)), values)
-    ax.set_xlabel("iteration")
-    ax.set_ylabel(ylabel)
-    ax.set_title(title)
-    if logy:
-        ax.set_yscale("log")
-    if ylim:
-        ax.set_ylim(*ylim)
-    if status_text:
-        ax.text(0.97, 0.05 if not logy else 0.93, status_text, transform=ax.transAxes, ha="right",
-                va="bottom" if not logy else "top", fontsize=MIN_FONT,
-                bbox={"boxstyle": "round", "fc": "white", "ec": "0.8"})
-    ax.grid(alpha=0.3)
-    fig.tight_layout(pad=0.3)
-    return save_figure(fig, out_dir, stem)
-
-
-def plot_panels(runs, panels, out_dir, stem, title, legend_panel=0, height=2.5, cols=3):
+def plot_panels(runs, panels, out, stem, title, legend_panel=0, height=2.5, cols=3):
     """Several runs on shared axes, one panel per metric (full width, symlog iterations).
 
     runs: {label: {metric: curve}}; panels: [(metric, ylabel, logy, labels shown or None for all)].
@@ -63,10 +36,10 @@ def plot_panels(runs, panels, out_dir, stem, title, legend_panel=0, height=2.5, 
         ax.set_visible(False)
     fig.suptitle(title)
     fig.tight_layout(pad=0.3)
-    return save_figure(fig, out_dir, stem)
+    out.figure(fig, stem)
 
 
-def plot_ecdf(panels, cap, out_dir, stem, title):
+def plot_ecdf(panels, cap, out, stem, title):
     """Share of seeds that reached 100 % by iteration t, one panel per group of settings (full width).
 
     panels: {panel title: {label: (values, statuses)}}, values = iterations, +inf where the run did
@@ -99,10 +72,10 @@ def plot_ecdf(panels, cap, out_dir, stem, title):
     axes[0, 0].set_ylabel("share of seeds at 100 %")
     fig.suptitle(title)
     fig.tight_layout(pad=0.3)
-    return save_figure(fig, out_dir, stem)
+    out.figure(fig, stem)
 
 
-def plot_heatmaps(panels, row_labels, col_labels, cap, out_dir, stem, title, xlabel="learning rate"):
+def plot_heatmaps(panels, row_labels, col_labels, cap, out, stem, title, xlabel="learning rate"):
     """Median iterations per setting x learning rate, one panel per reduction (full width).
 
     panels: {panel title: (matrix of medians (inf = did not reach), matrix of cell texts)}.
@@ -122,10 +95,10 @@ def plot_heatmaps(panels, row_labels, col_labels, cap, out_dir, stem, title, xla
     cbar = fig.colorbar(im, ax=axes[0], shrink=0.9, pad=0.02)
     cbar.set_label("median iterations (log10)")
     fig.suptitle(title)
-    return save_figure(fig, out_dir, stem, tight=True)
+    out.figure(fig, stem, tight=True)
 
 
-def plot_share_curves(panels, xlabel, ylabel, out_dir, stem, title):
+def plot_share_curves(panels, xlabel, ylabel, out, stem, title):
     """Shares (0..1) along an axis, one panel per group (full width); curves whose label names
     sigmoid are dashed. panels: {panel title: {label: (T,) values}}."""
     rows = (len(panels) + 1) // 2
@@ -145,26 +118,42 @@ def plot_share_curves(panels, xlabel, ylabel, out_dir, stem, title):
     fig.legend(handles, labels, loc="lower center", ncol=2, frameon=False)
     fig.suptitle(title)
     fig.tight_layout(pad=0.3, rect=(0, 0.8 / height, 1, 1))
-    return save_figure(fig, out_dir, stem)
+    out.figure(fig, stem)
 
 
-def plot_gradient_slices(w, slices, extent, out_dir, stem):
-    """|dL/dw| along w for a few fixed biases, log scale: one panel per bias (full width).
+def plot_weight_images(rows, out, stem, title):
+    """First-layer weights of an FC net as 4 x 4 images: one row per setting, one column per hidden unit.
 
-    slices: list of (bias, {label: values along w}).
+    rows: {label: weights (hidden, 16)}; one diverging scale per row (full width).
     """
-    fig, axes = plt.subplots(1, len(slices), figsize=(FULL, 2.4), sharey=True, squeeze=False)
-    for ax, (bias, curves) in zip(axes[0], slices):
-        for (label, values), style in zip(curves.items(), ("-", "--", ":")):
-            ax.semilogy(w, np.maximum(np.abs(values), 1e-12), style, label=label)
-        ax.axhline(1e-3, color="grey", lw=0.8, alpha=0.6)
-        ax.set_xlim(-extent, extent)
-        ax.set_ylim(1e-7, 2)
-        ax.set_xlabel("weight $w$")
-        ax.set_title(f"bias $b = {bias:g}$")
-        ax.grid(alpha=0.3, which="major")
-    axes[0, 0].set_ylabel(r"$|\partial L / \partial w|$")
-    axes[0, 0].legend(loc="lower left")
-    fig.suptitle("Gradient magnitude along three slices of the grid (grey line: $10^{-3}$)")
-    fig.tight_layout(pad=0.3)
-    return save_figure(fig, out_dir, stem)
+    hidden = max(len(w) for w in rows.values())
+    fig, axes = plt.subplots(len(rows), hidden, figsize=(FULL * 0.62, 0.95 * len(rows) + 0.4), squeeze=False)
+    for r, (label, weights) in enumerate(rows.items()):
+        vmax = float(np.abs(weights).max()) or 1.0
+        for j, ax in enumerate(axes[r]):
+            ax.imshow(weights[j].reshape(4, 4), cmap="RdBu_r", vmin=-vmax, vmax=vmax)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if r == 0:
+                ax.set_title(f"unit {j}", fontsize=MIN_FONT)
+        axes[r, 0].set_ylabel(label, fontsize=MIN_FONT, rotation=0, ha="right", va="center")
+    fig.suptitle(title)
+    out.figure(fig, stem, tight=True)
+
+
+def plot_samples(images, captions, out, stem, title, columns=4):
+    """A few images of a dataset with short captions, each framed (a third of the text width)."""
+    rows = (len(images) + columns - 1) // columns
+    width = FULL / 3 - 0.05
+    fig, axes = plt.subplots(rows, columns, figsize=(width, rows * (width / columns + 0.22) + 0.25), squeeze=False)
+    for ax in axes.flat:
+        ax.set_visible(False)
+    for ax, img, cap in zip(axes.flat, images, captions):
+        ax.set_visible(True)
+        ax.imshow(img, cmap="gray_r", vmin=0, vmax=max(1.0, float(np.max(img))))
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_title(cap, fontsize=MIN_FONT, pad=1.5)
+    fig.suptitle(title)
+    fig.tight_layout(pad=0.2, h_pad=0.4, w_pad=0.3)
+    out.figure(fig, stem)

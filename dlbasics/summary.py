@@ -1,25 +1,26 @@
-"""The one schema every script's <name>_summary.json follows, and reading it back.
+"""The one schema of every *_summary.json (the scripts' and the studies'), and reading it back.
 
     schema        "dlbasics-summary/1"
-    script        which script wrote it, and argv: the flags that rerun it exactly
+    script        who wrote it (part2_fc.py, ..., or "study part2", ...), and argv: the flags that rerun it
     settings      every resolved setting
-    data          which files (origin, SHA-256 of each), samples, class counts
+    data          the dataset's name, each file's SHA-256 (by its path inside the data folder), class counts
     kernels       the torch version and the pinned kernel paths
-    runs          every run of the study: columns + rows (setting, lr, reduction, seed, iterations,
-                  status, and the script's milestones)
+    runs          every run: columns + rows (setting, lr, reduction, seed, iterations, status, milestones)
     single_runs   the recorded runs, each with a few points of every curve
-    groups        one censoring-aware summary per (setting, lr, reduction)
-    numbers       the values the report quotes (also in <name>_numbers.tex)
+    groups        (studies) one censoring-aware summary per group of runs
+    numbers       the values the report quotes
 
-No timestamps: the same arguments give the same bytes. `verify` and part3_detection.py read it.
+No timestamps and no absolute paths: the same arguments give the same bytes on every machine.
+The scripts write theirs with their own copy of the builder (the block "summary"); this module
+builds the studies' and reads both.
 """
-import hashlib
 import json
 import os
 from pathlib import Path
 
 from .cli import UserError
-from .study import group_runs, summarise
+from .outputs import clean
+from .stats import group_runs, summarise
 
 SCHEMA = "dlbasics-summary/1"
 RUN_COLUMNS = ["setting", "lr", "reduction", "seed", "iterations", "status"]
@@ -32,36 +33,29 @@ def curve_points(curve):
 
 
 def data_record(data):
-    from .data import ROOT
-    digests = {}
-    for f in data.files:
-        path = Path(f) if Path(f).is_absolute() else ROOT / f
-        digests[f] = hashlib.sha256(path.read_bytes()).hexdigest()
-    zeros, ones = data.class_counts
-    return {"name": data.name, "origin": data.origin, "files": data.files, "sha256": digests,
-            "samples": len(data), "class_counts": [zeros, ones]}
+    return {"name": data.name, "sha256": dict(data.files), "class_counts": list(data.class_counts)}
 
 
 def build(script, argv, settings, data, runs, milestones=(), groups=None, numbers=None):
-    """The summary dict; `groups` defaults to one summary per (setting, lr, reduction)."""
+    """A study's summary dict; `groups` defaults to one summary per (setting, lr, reduction)."""
     import torch
     if groups is None:
-        groups = [{"setting": s, "lr": lr, "reduction": red} | summarise(rs)
+        groups = [{"setting": getattr(s, "name", s), "lr": lr, "reduction": red} | summarise(rs)
                   for (s, lr, red), rs in group_runs(runs).items()]
-    singles = [{"setting": r.setting, "lr": r.lr, "reduction": r.reduction, "seed": r.seed,
+    singles = [{"setting": r.name, "lr": r.lr, "reduction": r.reduction, "seed": r.seed,
                 "iterations": r.iterations, "status": r.status, "milestones": r.milestones,
                 "curve_points": {k: curve_points(v) for k, v in sorted(r.curves.items())}}
                for r in runs if r.curves]
-    return {"schema": SCHEMA, "script": script, "argv": list(argv), "settings": settings,
-            "data": data_record(data),
-            "kernels": {"torch": torch.__version__.split("+")[0],
-                        **{k: os.environ.get(k, "") for k in ("ATEN_CPU_CAPABILITY", "MKL_CBWR")}},
-            "runs": {"columns": RUN_COLUMNS + list(milestones), "rows": [r.row() for r in runs]},
-            "single_runs": singles, "groups": groups, "numbers": numbers or {}}
+    return clean({"schema": SCHEMA, "script": script, "argv": list(argv), "settings": settings,
+                  "data": data_record(data),
+                  "kernels": {"torch": torch.__version__.split("+")[0],
+                              **{k: os.environ.get(k, "") for k in ("ATEN_CPU_CAPABILITY", "MKL_CBWR")}},
+                  "runs": {"columns": RUN_COLUMNS + list(milestones), "rows": [r.row() for r in runs]},
+                  "single_runs": singles, "groups": groups, "numbers": numbers or {}})
 
 
 def _restore(value):
-    """Undo outputs._clean: the strings 'inf', '-inf' and 'nan' stand for those floats."""
+    """Undo outputs.clean: the strings 'inf', '-inf' and 'nan' stand for those floats."""
     if isinstance(value, str) and value in ("inf", "-inf", "nan"):
         return float(value)
     if isinstance(value, dict):
@@ -84,8 +78,3 @@ def read(path, script=None):
     if script and summary.get("script") != script:
         raise UserError(f"{path}: expected a summary written by {script}, found one by {summary.get('script')}")
     return _restore(summary)
-
-
-def groups_of(summary, **match):
-    """The summary's groups whose fields equal `match`."""
-    return [g for g in summary["groups"] if all(g.get(k) == v for k, v in match.items())]

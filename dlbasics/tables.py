@@ -1,8 +1,8 @@
-"""Tables shared by the experiment scripts (CSV for people, TeX for the report)."""
+"""The studies' tables: CSV for people, TeX for the report."""
 import numpy as np
 
-from .outputs import write_csv, write_tex_table
-from .study import fmt_iters, fmt_pct, median_ci, paired, sort_key, summarise
+from .outputs import tex_table
+from .stats import censored_values, fmt_iters, fmt_pct, median_ci, paired, sort_key, summarise
 
 STUDY_HEADER = ["reduction", "rank", "setting", "seeds", "median", "95% CI", "Q1", "Q3", "reached %", "diverged %",
                 "dead %"]
@@ -19,7 +19,6 @@ def ranked(groups):
 def summarise_with_ci(runs, values=None, seed=0):
     """summarise() plus a bootstrap 95 % interval of the median (ci_low, ci_high)."""
     s = summarise(runs, values)
-    from .study import censored_values
     s["ci_low"], s["ci_high"] = median_ci(censored_values(runs) if values is None else values, seed)
     return s
 
@@ -45,8 +44,8 @@ def write_study_table(out, stem, by_reduction, cap):
                              fmt_iters(s["q1"], cap), fmt_iters(s["q3"], cap)] + pct)
             tex_rows.append([red if i == 1 else "", rank, lab, fmt_iters(s["median"], cap, True), fmt_ci(s, cap, True)]
                             + [fmt_iters(s[k], cap, True) for k in ("q1", "q3")] + [p + "\\,\\%" for p in pct])
-    write_csv(out / f"{stem}.csv", STUDY_HEADER, csv_rows)
-    write_tex_table(out / f"{stem}.tex", TEX_STUDY_HEADER, tex_rows, align="lllrrrrrrr")
+    out.csv(f"{stem}.csv", STUDY_HEADER, csv_rows)
+    out.write(f"{stem}.tex", tex_table(TEX_STUDY_HEADER, tex_rows, align="lllrrrrrrr"))
 
 
 def write_paired_table(out, stem, by_reduction, summaries):
@@ -64,22 +63,17 @@ def write_paired_table(out, stem, by_reduction, summaries):
     cells = [[r["reduction"], r["a"], r["b"], r["seeds"], fmt_pct(round(r["a_faster_pct"], 1)),
               fmt_pct(round(r["b_faster_pct"], 1)), fmt_pct(round(r["tied_pct"], 1)), fmt_p(r["p_value"])]
              for r in rows]
-    write_csv(out / f"{stem}.csv", header, cells)
+    out.csv(f"{stem}.csv", header, cells)
     tex = [[c[0] if i == 0 or cells[i - 1][0] != c[0] else ""] + c[1:4] + [x + "\\,\\%" for x in c[4:7]]
            + [c[7].replace("e-", "\\,$\\cdot 10^{-") + "}$" if "e-" in c[7] else c[7]]
            for i, c in enumerate(cells)]
-    write_tex_table(out / f"{stem}.tex", ["", "ahead", "behind", "seeds", "ahead faster", "behind faster",
-                                          "tied", "sign test $p$"], tex, align="lllrrrrr")
+    out.write(f"{stem}.tex", tex_table(["", "ahead", "behind", "seeds", "ahead faster", "behind faster", "tied",
+                                         "sign test $p$"], tex, align="lllrrrrr"))
     return rows
 
 
 def fmt_p(p):
     return "<1e-300" if p < 1e-300 else f"{p:.1e}" if p < 0.001 else f"{p:.3f}"
-
-
-def summaries_by(runs_by_label):
-    """{label: [runs]} -> {label: summary}."""
-    return {label: summarise(runs) for label, runs in runs_by_label.items()}
 
 
 def print_table(header, rows):
@@ -88,7 +82,7 @@ def print_table(header, rows):
         print("  " + "  ".join(str(x).ljust(w) for x, w in zip(row, widths)))
 
 
-def write_curves_csv(path, runs, metrics):
+def write_curves_csv(out, name, runs, metrics):
     """runs: {column prefix: {metric: curve}}; one row per iteration, blank after a run stopped."""
     length = max(len(run[m]) for run in runs.values() for m in metrics)
     header = ["iteration"] + [f"{name} {m}" for name in runs for m in metrics]
@@ -98,4 +92,4 @@ def write_curves_csv(path, runs, metrics):
         for run in runs.values():
             row += [f"{run[m][t]:.10g}" if t < len(run[m]) and np.isfinite(run[m][t]) else "" for m in metrics]
         rows.append(row)
-    write_csv(path, header, rows)
+    out.csv(name, header, rows)

@@ -1,9 +1,10 @@
-"""The grader's check: rerun the scripts and compare every run with numbers made elsewhere.
+"""The grader's check: rerun the studies or the scripts, and compare every run with numbers made elsewhere.
 
-    python -m dlbasics.verify                  (make verify) the bundled data, a small study of every
-                                               script, against dlbasics/expected_results.json
-    python -m dlbasics.verify --against DIR    the runs in DIR/*_summary.json (a student's figures/),
-                                               against a fresh rerun with the same arguments
+    python -m dlbasics.verify                  (make verify) a small study of every part on the bundled
+                                               data, against dlbasics/expected_results.json
+    python -m dlbasics.verify --against DIR    every *_summary.json in DIR (a student's figures/: the
+                                               scripts' and the studies'), against a fresh rerun with
+                                               the same arguments on data with the same contents
 
 Every run's iteration count, status and milestones must be equal, and every recorded curve point
 equal to 1e-9 (relative). Prints a table, then "reproduced N of N" or each difference; exit code 0
@@ -15,50 +16,52 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .cli import Parser, UserError, folder, run_main
+from .cli import Parser, UserError, folder, run_main, say
+from .data import origin
 from .paths import DATA_DIR, ROOT
 from .summary import read
 
 EXPECTED = Path(__file__).with_name("expected_results.json")
 CURVE_RTOL = 1e-9
-SCRIPTS = {  # summary file -> script
-    "part2_summary.json": "part2_fc.py",
-    "part3_line_summary.json": "part3_conv.py",
-    "part3_detection_summary.json": "part3_detection.py",
+SUMMARIES = {  # summary file -> who writes it
+    "part2_summary.json": "part2_fc.py", "part3_line_summary.json": "part3_conv.py",
+    "part3_detection_summary.json": "part3_detection.py", "part2_study_summary.json": "study part2",
+    "part3_line_study_summary.json": "study line", "part3_detection_study_summary.json": "study detection",
 }
 SMALL_STUDY = {  # every setting, a few seeds, both reductions, on the bundled data
-    "part2_fc.py": ["--seeds", "4", "--lrs", "0.1"],
-    "part3_conv.py": ["--seeds", "4"],
-    "part3_detection.py": ["--seeds", "2"],
+    "study part2": ["--seeds=4", "--lrs=0.1"], "study line": ["--seeds=4"], "study detection": ["--seeds=2"],
 }
 
 
-def start(script, argv, data_dir, out_dir):
-    """Start `script` with `argv` into `out_dir` (one worker: several scripts run side by side; numbers
-    only, no figures)."""
-    cmd = [sys.executable, str(ROOT / script), *argv, "--data-dir", str(data_dir), "--out-dir", str(out_dir),
-           "--no-progress", "--no-figures", "--workers", "1"]
-    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-
-
-def finish(script, proc, out_dir):
-    """Its summary once it ends, or UserError with the script's own message."""
-    _, err = proc.communicate()
-    if proc.returncode != 0:
-        raise UserError(f"{script} failed: {err.strip().splitlines()[-1] if err.strip() else proc.returncode}")
-    name = next(k for k, v in SCRIPTS.items() if v == script)
-    return read(Path(out_dir) / name, script)
+def command(writer, argv, data_dir, out_dir):
+    """The command that reruns `writer` ("part2_fc.py" or "study part2") with `argv`, numbers only."""
+    if writer.startswith("study "):
+        return [sys.executable, "-m", "dlbasics.study", writer.split()[1], *argv, "--data-dir", str(data_dir),
+                "--out-dir", str(out_dir), "--no-progress", "--no-figures", "--workers", "1"]
+    return [sys.executable, str(ROOT / writer), *argv, "--data-dir", str(data_dir), "--out-dir", str(out_dir),
+            "--no-figures"]
 
 
 def rerun_all(plan, out_dir):
-    """plan: {script: (argv, data_dir)} -> {script: summary}, all scripts running at once."""
-    procs = {script: start(script, argv, data_dir, Path(out_dir) / script) for script, (argv, data_dir) in plan.items()}
+    """plan: {writer: (argv, data_dir)} -> {writer: summary}, all running at once."""
+    procs = {}
     try:
-        return {script: finish(script, proc, Path(out_dir) / script) for script, proc in procs.items()}
+        for writer, (argv, data_dir) in plan.items():
+            procs[writer] = subprocess.Popen(command(writer, argv, data_dir, Path(out_dir) / writer.replace(" ", "_")),
+                                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        found = {}
+        for writer, proc in procs.items():
+            _, err = proc.communicate()
+            if proc.returncode != 0:
+                raise UserError(f"{writer} failed: {err.strip().splitlines()[-1] if err.strip() else proc.returncode}")
+            name = next(k for k, v in SUMMARIES.items() if v == writer)
+            found[writer] = read(Path(out_dir) / writer.replace(" ", "_") / name, writer)
+        return found
     finally:
         for proc in procs.values():
             if proc.poll() is None:
                 proc.kill()
+                proc.wait()
 
 
 def keyed_runs(summary):
@@ -68,7 +71,7 @@ def keyed_runs(summary):
 
 
 def compare(expected, got):
-    """(per-setting table rows, differences) between two summaries of the same script."""
+    """(per-setting table rows, differences) between two summaries of the same writer."""
     exp_runs, got_runs = keyed_runs(expected), keyed_runs(got)
     diffs, groups = [], {}
     for key, row in exp_runs.items():
@@ -95,26 +98,22 @@ def compare_curves(expected, got):
             theirs = got_single.get(key, {}).get("curve_points", {}).get(metric, {})
             for t, value in points.items():
                 other = theirs.get(t)
-                if other is None or abs(other - value) > CURVE_RTOL * max(abs(value), 1e-300):
-                    diffs.append(f"{expected['script']} {key} {metric} at t={t}: expected {value!r}, got {other!r}")
+                if other is None or not abs(other - value) <= CURVE_RTOL * max(abs(value), 1e-300):
+                    if not (other == value):                 # inf == inf, as recorded
+                        diffs.append(f"{expected['script']} {key} {metric} at t={t}: expected {value!r}, got {other!r}")
     return diffs
 
 
 def report(rows, diffs):
-    header = ["script", "setting", "lr", "reduction", "runs", "reproduced"]
+    header = ["writer", "setting", "lr", "reduction", "runs", "reproduced"]
     table = [[str(c) for c in row] for row in rows]
     widths = [max(len(x) for x in col) for col in zip(header, *table)]
-    for row in [header, *table]:
-        print("  ".join(x.ljust(w) for x, w in zip(row, widths)))
+    say(*("  ".join(x.ljust(w) for x, w in zip(row, widths)) for row in [header, *table]))
     total, same = sum(r[4] for r in rows), sum(r[5] for r in rows)
     for d in diffs:
-        print("DIFFERENCE:", d)
-    print(f"reproduced {same} of {total}" + ("" if not diffs else f"; {len(diffs)} difference(s)"))
+        say(f"DIFFERENCE: {d}")
+    say(f"reproduced {same} of {total}" + ("" if not diffs else f"; {len(diffs)} difference(s)"))
     return 0 if not diffs and same == total else 1
-
-
-def small_study(out_dir):
-    return rerun_all({script: (argv, DATA_DIR) for script, argv in SMALL_STUDY.items()}, out_dir)
 
 
 def verify_expected():
@@ -123,10 +122,11 @@ def verify_expected():
     expected = json.loads(EXPECTED.read_text())
     rows, diffs = [], []
     with tempfile.TemporaryDirectory() as tmp:
-        for script, got in small_study(tmp).items():
-            r, d = compare(expected[script], got)
-            rows += r
-            diffs += d
+        got = rerun_all({w: (argv, DATA_DIR) for w, argv in SMALL_STUDY.items()}, tmp)
+    for writer, summary in got.items():
+        r, d = compare(expected[writer], summary)
+        rows += r
+        diffs += d
     return report(rows, diffs)
 
 
@@ -134,24 +134,24 @@ def data_dir_for(summary, given):
     """Where the summary's data are on this machine: --data-dir, else the bundled data if it used them."""
     if given is not None:
         return given
-    if summary["data"]["origin"] == "bundled":
+    if origin(summary["data"]["sha256"]) == "bundled":
         return DATA_DIR
-    raise UserError(f"{summary['script']} used {summary['data']['origin']} data "
-                    f"({', '.join(summary['data']['files'])}); pass --data-dir with those files")
+    raise UserError(f"{summary['script']} used data other than the bundled ({summary['data']['name']} files "
+                    f"{', '.join(summary['data']['sha256'])}); pass --data-dir with those files")
 
 
 def verify_against(folder_, data_dir):
-    found = {name: folder_ / name for name in SCRIPTS if (folder_ / name).is_file()}
+    found = {name: folder_ / name for name in SUMMARIES if (folder_ / name).is_file()}
     if not found:
         raise UserError(f"--against {folder_}: expected *_summary.json files written by the scripts, found none")
-    theirs = {SCRIPTS[name]: read(path, SCRIPTS[name]) for name, path in found.items()}
-    rows, diffs = [], []
+    theirs = {SUMMARIES[name]: read(path, SUMMARIES[name]) for name, path in found.items()}
     with tempfile.TemporaryDirectory() as tmp:
-        ours = rerun_all({script: (s["argv"], data_dir_for(s, data_dir)) for script, s in theirs.items()}, tmp)
-    for script, s in theirs.items():
-        if ours[script]["data"]["sha256"] != s["data"]["sha256"]:
-            raise UserError(f"--data-dir: the files differ from the ones {script} used (SHA-256)")
-        r, d = compare(s, ours[script])
+        ours = rerun_all({w: (s["argv"], data_dir_for(s, data_dir)) for w, s in theirs.items()}, tmp)
+    rows, diffs = [], []
+    for writer, s in theirs.items():
+        if sorted(ours[writer]["data"]["sha256"].values()) != sorted(s["data"]["sha256"].values()):
+            raise UserError(f"--data-dir: the files' contents differ from the ones {writer} used (SHA-256)")
+        r, d = compare(s, ours[writer])
         rows += r
         diffs += d
     return report(rows, diffs)
@@ -159,11 +159,11 @@ def verify_against(folder_, data_dir):
 
 def write_expected():
     with tempfile.TemporaryDirectory() as tmp:
-        found = small_study(tmp)
+        found = rerun_all({w: (argv, DATA_DIR) for w, argv in SMALL_STUDY.items()}, tmp)
     kept = ("script", "argv", "data", "kernels", "runs", "single_runs")
-    found = {script: {k: summary[k] for k in kept} for script, summary in found.items()}
+    found = {writer: {k: summary[k] for k in kept} for writer, summary in found.items()}
     EXPECTED.write_text(json.dumps(found, indent=1, sort_keys=True) + "\n")
-    print(f"wrote {EXPECTED}")
+    say(f"wrote {EXPECTED}")
     return 0
 
 
@@ -190,5 +190,5 @@ if __name__ == "__main__":
         global code
         code = main(argv)
 
-    run_main(_main, sys.argv[1:], prog="python -m dlbasics.verify")
+    run_main(_main, sys.argv[1:])
     sys.exit(code)

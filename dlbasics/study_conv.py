@@ -1,0 +1,174 @@
+"""The many-seed studies of part 3: part3_conv.py's line net and part3_detection.py's detection net,
+over many seeds and both loss reductions, on the many-seed engine (the runs are the scripts', count
+for count).
+
+    python -m dlbasics.study line [--seeds 32] ...
+    python -m dlbasics.study detection [--seeds 16] ...
+
+Writes, with fixed names: part3_<line|detection>_study.* (medians with 95 % intervals), _study_ecdf,
+_data, _study_numbers.tex and _study_summary.json.
+"""
+from functools import partial
+
+import numpy as np
+import torch
+
+import part3_conv
+import part3_detection
+
+from . import experiments, plots, summary
+from .cli import positive_float, positive_int, rerun_argv, say, seed_int
+from .data import describe, load_dataset, origin
+from .engine import Job
+from .outputs import Outputs, fmt_int, tex_macros
+from .parallel import train_jobs
+from .resources import check_study
+from .runtime import seed_everything
+from .stats import censored_values, fmt_iters, group_runs, milestone_values
+from .study_part2 import add_common_arguments
+from .tables import summarise_with_ci, write_study_table
+
+REDUCTIONS = ("mean", "sum")
+BLOCK = 8   # runs per engine batch: a block's per-seed matrices stay in cache, one thread per worker
+
+
+def add_line_arguments(p):
+    p.add_argument("--seed", type=seed_int, default=0, help="seed of the recorded run (default: %(default)s)")
+    p.add_argument("--seeds", type=positive_int, default=None, help="seeds 0..N-1 per reduction (default: 32; 4 "
+                   "with --quick)")
+    p.add_argument("--lr", type=positive_float, default=None, help="learning rate (default: 0.1; 0.01 with "
+                   "--edition 2017)")
+    p.add_argument("--max-iters", type=positive_int, default=None, help="update cap (default: 10000; 300 with --quick)")
+    add_common_arguments(p, "line")
+    part3_conv.add_training_arguments(p, {"lr": 0.01})
+    p.set_defaults(resolve=resolve_line)
+
+
+def resolve_line(parser, args):
+    args = part3_conv.resolve_training(parser, args)
+    args.lr = args.lr or 0.1
+    args.seeds, args.max_iters = args.seeds or (4 if args.quick else 32), args.max_iters or (300 if args.quick else 10000)
+    return args
+
+
+def add_detection_arguments(p):
+    p.add_argument("--seed", type=seed_int, default=0, help="seed of the recorded run (default: %(default)s)")
+    p.add_argument("--seeds", type=positive_int, default=None, help="seeds 0..N-1 per reduction (default: 16; 4 "
+                   "with --quick)")
+    p.add_argument("--lr-cls", type=positive_float, default=0.1, help="learning rate of the cross-entropy "
+                   "(default: %(default)s)")
+    p.add_argument("--lr-reg", type=positive_float, default=0.001, help="learning rate of the L2 (width) loss "
+                   "(default: %(default)s)")
+    p.add_argument("--max-iters", type=positive_int, default=None, help="update cap (default: 10000; 300 with --quick)")
+    add_common_arguments(p, "detection")
+    p.set_defaults(resolve=resolve_detection)
+
+
+def resolve_detection(parser, args):
+    args.seeds, args.max_iters = args.seeds or (4 if args.quick else 16), args.max_iters or (300 if args.quick else 10000)
+    return args
+
+
+def jobs(name, args, lr):
+    seeds = sorted(set(range(args.seeds)) | {args.seed})
+    return [Job(name, s, lr, red, record=(s == args.seed)) for red in REDUCTIONS for s in seeds]
+
+
+def data_samples(data, out, name, caption_of, title):
+    """Four images of each class present (the data section's figure)."""
+    labels = data.labels.numpy()
+    idx = [i for c in (0, 1) for i in np.flatnonzero(labels == c)[:4]]
+    plots.plot_samples([data.images[i].numpy() for i in idx], [caption_of(i) for i in idx], out,
+                       f"part3_{name}_data", title)
+
+
+def relative_change(params, seed, name, init="handout"):
+    """||final - initial|| / ||initial|| of parameter `name` of the line net of `seed`."""
+    initial = part3_conv.init_weights(part3_conv.ConvNet().double(), seed, init).state_dict()[name]
+    size = initial.norm()
+    return float((params[name].double() - initial).norm() / size) if size > 0 else float("inf")
+
+
+def main_line(args):
+    data = load_dataset("line", args.data_dir)
+    say(describe(data), f"training: {part3_conv.describe_training(args, len(data))}, lr {args.lr:g}, at most "
+                        f"{args.max_iters} updates")
+    check_study(2 * (args.seeds + 1), 2, args.max_iters, metrics=2)
+    training = {k: getattr(args, k) for k in ("init", "batch_size", "order", "momentum", "weight_decay")}
+    with Outputs(args.out_dir, figures=not args.no_figures) as out:
+        seed_everything(args.seed, 1)
+        runs = train_jobs(partial(experiments.line, **training), data.to(getattr(torch, args.dtype)),
+                          jobs("line", args, args.lr), args.max_iters, args.workers, BLOCK, not args.no_progress,
+                          "part 3.1 study")
+        groups = group_runs(runs, ("reduction",))
+        stats = {red: summarise_with_ci(groups[(red,)]) for red in REDUCTIONS}
+        plots.plot_ecdf({f"line dataset, lr {args.lr:g}": {
+            f"{red} reduction": (censored_values(groups[(red,)]), [r.status for r in groups[(red,)]])
+            for red in REDUCTIONS}}, args.max_iters, out, "part3_line_study_ecdf",
+            f"Part 3.1: iterations to 100 % over {args.seeds} seeds")
+        write_study_table(out, "part3_line_study", {red: {"line": stats[red]} for red in REDUCTIONS}, args.max_iters)
+        data_samples(data, out, "line", lambda i: f"y={int(data.labels[i])}", "line (16x16)")
+        single = next(r for r in runs if r.curves and r.reduction == "mean")
+        values = {"p3 line seeds": args.seeds, "p3 line data": origin(data.files),
+                  "p3 line zeros": data.class_counts[0], "p3 line ones": data.class_counts[1],
+                  "p3 line params": fmt_int(sum(p.numel() for p in part3_conv.ConvNet().parameters())),
+                  "p3 line conv one change pct": f"{100 * relative_change(single.params, single.seed, 'conv1.weight', args.init):.0f}",
+                  "p3 line conv two change pct": f"{100 * relative_change(single.params, single.seed, 'conv2.weight', args.init):.0f}"}
+        for red, s in stats.items():
+            values |= {f"p3 line {q} {red}": fmt_iters(s[q], args.max_iters, tex=True) for q in ("median", "q1", "q3")}
+            values[f"p3 line reached {red}"] = f"{s['reached_pct']:.0f}"
+        out.write("part3_line_study_numbers.tex", tex_macros(values))
+        out.json("part3_line_study_summary.json", summary.build(
+            "study line", rerun_argv(args, ["seed", "seeds", "lr", "max_iters", "init", "batch_size", "order",
+                                            "optimizer", "momentum", "weight_decay", "dtype"]),
+            settings_of(args), data, runs,
+            groups=[{"setting": "line", "lr": args.lr, "reduction": red} | s for red, s in stats.items()],
+            numbers=values))
+    say("study line: " + "; ".join(f"{red}: median {fmt_iters(s['median'], args.max_iters)}" for red, s in stats.items()),
+        f"study line: wrote {'' if args.no_figures else 'figures, '}tables and part3_line_study_summary.json to "
+        f"{args.out_dir}")
+
+
+def main_detection(args):
+    data = load_dataset("detection", args.data_dir)
+    say(describe(data))
+    check_study(2 * (args.seeds + 1), 2, args.max_iters, metrics=4)
+    with Outputs(args.out_dir, figures=not args.no_figures) as out:
+        seed_everything(args.seed, 1)
+        runs = train_jobs(partial(experiments.detection, lr_reg=args.lr_reg), data.to(getattr(torch, args.dtype)),
+                          jobs("detection", args, args.lr_cls), args.max_iters, args.workers, BLOCK,
+                          not args.no_progress, "part 3.2 study")
+        stats, panels = {}, {}
+        for red in REDUCTIONS:
+            rs = [r for r in runs if r.reduction == red]
+            values = {"regression": censored_values(rs), "classification": milestone_values(rs, "classification")}
+            stats[red] = {head: summarise_with_ci(rs, v) for head, v in values.items()}
+            panels[f"{red} reduction"] = {head: (v, np.array([r.status for r in rs])) for head, v in values.items()}
+        plots.plot_ecdf(panels, args.max_iters, out, "part3_detection_study_ecdf",
+                        f"Part 3.2: iterations to 100 % over {args.seeds} seeds "
+                        "(classification: first time, before the regression stop)")
+        write_study_table(out, "part3_detection_study", stats, args.max_iters)
+        data_samples(data, out, "detection", lambda i: f"w={data.widths[i]:g}", "detection (16x16)")
+        values = {"p3 det seeds": args.seeds, "p3 det data": origin(data.files), "p3 det lr cls": f"{args.lr_cls:g}",
+                  "p3 det lr reg": f"{args.lr_reg:g}", "p3 det lr ratio": f"{args.lr_cls / args.lr_reg:g}",
+                  "p3 det zeros": data.class_counts[0], "p3 det ones": data.class_counts[1],
+                  "p3 det width min": f"{float(data.widths.min()):g}", "p3 det width max": f"{float(data.widths.max()):g}"}
+        for red in REDUCTIONS:
+            for head, tag in (("regression", "reg"), ("classification", "cls")):
+                s = stats[red][head]
+                values |= {f"p3 det {tag} {q} {red}": fmt_iters(s[q], args.max_iters, tex=True) for q in ("median", "q1", "q3")}
+                values[f"p3 det {tag} reached {red}"] = f"{s['reached_pct']:.0f}"
+        out.write("part3_detection_study_numbers.tex", tex_macros(values))
+        out.json("part3_detection_study_summary.json", summary.build(
+            "study detection", rerun_argv(args, ["seed", "seeds", "lr_cls", "lr_reg", "max_iters", "dtype"]),
+            settings_of(args), data, runs, milestones=["classification"],
+            groups=[{"setting": head, "lr": args.lr_cls, "reduction": red} | s
+                    for red, by_head in stats.items() for head, s in by_head.items()], numbers=values))
+    say("study detection: " + "; ".join(f"{red}: regression median {fmt_iters(s['regression']['median'], args.max_iters)}"
+                                        for red, s in stats.items()),
+        f"study detection: wrote {'' if args.no_figures else 'figures, '}tables and part3_detection_study_summary.json "
+        f"to {args.out_dir}")
+
+
+def settings_of(args):
+    return {k: v for k, v in vars(args).items() if k not in ("data_dir", "out_dir", "resolve", "study")}
