@@ -59,11 +59,9 @@ def parse_args(argv=None):
                    help="grid points per axis (default: %(default)s)")
     p.add_argument("--target", type=bounded(float, 0.0, 1.0, "a value in [0, 1]"), default=0.5,
                    help="ground truth y (default: %(default)s)")
-    p.add_argument("--out-dir", type=Path, default=HERE / "figures",
+    p.add_argument("--out-dir", type=folder, default=HERE / "figures",
                    help="where the outputs go (default: figures/ next to this script)")
     args = p.parse_args(argv)
-    if not str(args.out_dir).strip():
-        p.error("argument --out-dir: expected a folder path, got an empty string")
     return args
 
 
@@ -94,6 +92,13 @@ def bounded(kind, low, high, what):
             raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
         return value
     return parse
+
+
+def folder(text):
+    """An argparse type: a folder path, never the empty string (which would mean the current folder)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a folder path, got an empty string")
+    return Path(text)
 
 
 def say(*lines):

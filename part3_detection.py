@@ -63,7 +63,7 @@ def parse_args(argv=None):
     p = Parser(prog="part3_detection.py", description=__doc__)
     p.add_argument("--seed", type=bounded(int, 0, 2**32 - 1, "an integer in [0, 4294967295]"), default=0,
                    help="seed of the run whose curves and pictures are drawn (default: %(default)s)")
-    p.add_argument("--seeds", type=bounded(int, 1, 10**6, "a positive integer"), default=None,
+    p.add_argument("--seeds", type=bounded(int, 1, 10**6, "an integer in [1, 1000000]"), default=None,
                    help="also run seeds 0..N-1 and print their iterations (default: --seed only)")
     p.add_argument("--lr-cls", type=bounded(float, 1e-300, 1e300, "a positive number"), default=0.1,
                    help="learning rate of the cross-entropy (default: %(default)s)")
@@ -71,23 +71,21 @@ def parse_args(argv=None):
                    help="learning rate of the L2 (width) loss (default: %(default)s)")
     p.add_argument("--reduction", choices=("mean", "sum"), default="mean",
                    help="batch losses: mean or sum of the per-image losses (default: %(default)s)")
-    p.add_argument("--max-iters", type=bounded(int, 1, 10**7, "a positive integer"), default=None,
+    p.add_argument("--max-iters", type=bounded(int, 1, 10**6, "an integer in [1, 1000000]"), default=None,
                    help="update cap; a run still short of 100 %% there is censored (default: 10000; 300 with --quick)")
     p.add_argument("--dtype", choices=("float64", "float32"), default="float64",
                    help="precision of every run (default: %(default)s). Iterations to 100 %% are a threshold "
                         "event: in float32 a rounding difference between two CPUs' kernels can move them by "
                         "hundreds, in float64 the counts are the same on every machine")
-    p.add_argument("--data-dir", type=Path, default=HERE / "data",
+    p.add_argument("--data-dir", type=folder, default=HERE / "data",
                    help="folder with detection/detection_imgs.npy, _labs.npy and detection_width.npy (or .mat) "
                         "(default: data/ next to this script)")
-    p.add_argument("--out-dir", type=Path, default=HERE / "figures",
+    p.add_argument("--out-dir", type=folder, default=HERE / "figures",
                    help="where the outputs go (default: figures/ next to this script)")
     p.add_argument("--no-figures", action="store_true", help="write the numbers only: the summary")
     p.add_argument("--quick", action="store_true", help="a cap of 300 updates (explicit --max-iters wins)")
     args = p.parse_args(argv)
     args.max_iters = args.max_iters or (300 if args.quick else 10000)
-    if not str(args.data_dir).strip() or not str(args.out_dir).strip():
-        p.error("argument --data-dir/--out-dir: expected a folder path, got an empty string")
     return args
 
 
@@ -118,6 +116,13 @@ def bounded(kind, low, high, what):
             raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
         return value
     return parse
+
+
+def folder(text):
+    """An argparse type: a folder path, never the empty string (which would mean the current folder)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a folder path, got an empty string")
+    return Path(text)
 
 
 def say(*lines):
@@ -319,7 +324,7 @@ def width_correct(predicted, widths):
 
 def is_dead(layers):
     """A whole ReLU layer is 0 for every image: all images share one width prediction for good."""
-    return (layers["conv1"] <= 0).all() | (layers["conv2"] <= 0).all()
+    return (layers["conv1"].amax() <= 0) | (layers["conv2"].amax() <= 0)
 
 
 def stops_when_dead(data):

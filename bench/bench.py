@@ -1,14 +1,14 @@
-"""Speed benchmarks: the many-seed engine against the plain one-seed reference, side by side.
+"""Speed benchmarks: the many-seed engine against the scripts' own plain loops, side by side.
 
-    python bench/bench.py [--only fc,detection] [--seeds 1000] [--ref-seeds 12] [--det-seeds 8]
+    python -m bench.bench [--only fc,detection] [--seeds 1000] [--ref-seeds 12] [--det-seeds 8]   (make bench)
 
-fc         the part 2 study: the four settings x --seeds seeds, lr 0.1, mean loss, cap 10 000. Engine
-           and reference on one thread each. The reference trains the first --ref-seeds seeds of every
-           setting (its cost per seed-iteration does not depend on which seeds). Also prints the
-           kernel floor: the torch kernels of one full-width sigmoid + L2 step alone, the most any
-           engine built on them could reach.
+fc         the part 2 study: the four settings x --seeds seeds, lr 0.1, mean loss, cap 10 000. The engine
+           and part2_fc.py's own loop (part2_fc.train) on one thread each. The loop trains the first
+           --ref-seeds seeds of every setting (its cost per seed-iteration does not depend on which
+           seeds). Also prints the kernel floor: the torch kernels of one full-width sigmoid + L2 step
+           alone, the most any engine built on them could reach.
 detection  the part 3.2 runs: --det-seeds seeds to 100 % regression, lr 0.1 / 0.001, mean loss. The
-           engine on both cores (two single-threaded workers), the reference loop on one thread.
+           engine on both cores (two single-threaded workers), part3_detection.py's loop on one thread.
 
 Data: the course files if ../shared/data/cis581 exists, else the bundled ones; float64 (--dtype).
 Throughput = seed-iterations per second: updates plus evaluations actually made, summed over runs.
@@ -18,22 +18,21 @@ Both sides run in this one process, one after the other; the machine is shared, 
 """
 import sys
 import time
+from argparse import Namespace
 from functools import partial
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-import dlbasics  # noqa: E402,F401  (pins the kernels before torch loads)
-import torch  # noqa: E402
+import dlbasics  # noqa: F401  (pins the kernels before torch loads)
+import torch
 
-import part2_fc  # noqa: E402
-import part3_detection  # noqa: E402
-from dlbasics.cli import Parser, positive_int, run_main  # noqa: E402
-from dlbasics.data import describe, load_dataset  # noqa: E402
-from dlbasics.engine import Job  # noqa: E402
-from dlbasics.parallel import train_jobs  # noqa: E402
-from dlbasics.paths import DATA_DIR, ROOT  # noqa: E402
-from dlbasics.reference import train_reference  # noqa: E402
-from dlbasics.runtime import configure_torch  # noqa: E402
+import part2_fc
+import part3_detection
+from dlbasics import experiments
+from dlbasics.cli import Parser, positive_int, run_main, say
+from dlbasics.data import describe, load_dataset
+from dlbasics.engine import Job
+from dlbasics.parallel import train_jobs
+from dlbasics.paths import DATA_DIR, ROOT
+from dlbasics.runtime import configure_torch
 
 COURSE = ROOT.parent / "shared" / "data" / "cis581"
 
@@ -44,18 +43,23 @@ def timed(fn):
     return result, time.perf_counter() - start
 
 
+def loop_args(**flags):
+    """The arguments a script's own loop reads, at the handout's settings."""
+    return Namespace(**{"lr": 0.1, "max_iters": 10000, "init": "handout", "batch_size": None, "order": None,
+                        "momentum": 0.0, "weight_decay": 0.0, "reduction": "mean"} | flags)
+
+
 def bench_fc(data, args):
     jobs = [Job(s, seed, 0.1, "mean") for s in part2_fc.SETTINGS for seed in range(args.seeds)]
-    runs, t_eng = timed(lambda: train_jobs(part2_fc.experiment, data, jobs, 10000, workers=1, progress=False))
+    runs, t_eng = timed(lambda: train_jobs(experiments.part2, data, jobs, 10000, workers=1, progress=False))
     n_eng = sum(r.iterations + 1 for r in runs)
     configure_torch(1)
-    ref_iters, t_ref = timed(lambda: [
-        train_reference(s.split("-")[1], seed, data, 0.1, 10000, "mean", s.split("-")[0])[0]
-        for s in part2_fc.SETTINGS for seed in range(args.ref_seeds)])
+    ref_iters, t_ref = timed(lambda: [part2_fc.train(s, seed, "mean", data, loop_args()).iterations
+                                      for s in part2_fc.SETTINGS for seed in range(args.ref_seeds)])
     same = all(r.iterations == i for r, i in zip([r for r in runs if r.seed < args.ref_seeds], ref_iters))
     floor = kernel_floor(data, args.seeds)
     ref_rate = sum(i + 1 for i in ref_iters) / t_ref
-    print(f"fc kernel floor (sigmoid + L2, {args.seeds} seeds, kernels only): {floor * 1e3:.2f} ms per iteration "
+    say(f"fc kernel floor (sigmoid + L2, {args.seeds} seeds, kernels only): {floor * 1e3:.2f} ms per iteration "
           f"= at most {args.seeds / floor:,.0f} seed-iterations/s = {args.seeds / floor / ref_rate:.0f}x the reference")
     return n_eng, t_eng, sum(i + 1 for i in ref_iters), t_ref, same, args.seeds
 
@@ -96,10 +100,10 @@ def kernel_floor(data, seeds, repeats=200):
 
 def bench_detection(data, args):
     jobs = [Job("detection", seed, 0.1, "mean") for seed in range(args.det_seeds)]
-    make = partial(part3_detection.experiment, lr_reg=0.001)
+    make = partial(experiments.detection, lr_reg=0.001)
     runs, t_eng = timed(lambda: train_jobs(make, data, jobs, 10000, workers=2, width=8, progress=False))
     configure_torch(1)
-    ref_iters, t_ref = timed(lambda: [train_reference("detection", s, data, 0.1, 10000, "mean", lr_reg=0.001)[0]
+    ref_iters, t_ref = timed(lambda: [part3_detection.train(s, data, loop_args(lr_cls=0.1, lr_reg=0.001)).iterations
                                       for s in range(args.det_seeds)])
     same = [r.iterations for r in runs] == ref_iters
     return sum(r.iterations + 1 for r in runs), t_eng, sum(i + 1 for i in ref_iters), t_ref, same, args.det_seeds
@@ -107,13 +111,13 @@ def bench_detection(data, args):
 
 def report(name, n_eng, t_eng, n_ref, t_ref, same, seeds, dtype):
     eng, ref = n_eng / t_eng, n_ref / t_ref
-    print(f"{name}: engine {n_eng:,} seed-iterations in {t_eng:.1f} s = {eng:,.0f}/s; "
-          f"reference {n_ref:,} in {t_ref:.1f} s = {ref:,.0f}/s; same iteration counts: {same}")
-    print(f"BENCH {name} ratio={eng / ref:.1f}x rate={eng:.0f} dtype={dtype} seeds={seeds}", flush=True)
+    say(f"{name}: engine {n_eng:,} seed-iterations in {t_eng:.1f} s = {eng:,.0f}/s; "
+        f"the script's loop {n_ref:,} in {t_ref:.1f} s = {ref:,.0f}/s; same iteration counts: {same}",
+        f"BENCH {name} ratio={eng / ref:.1f}x rate={eng:.0f} dtype={dtype} seeds={seeds}")
 
 
 def main(argv=None):
-    p = Parser(prog="bench/bench.py", description=__doc__)
+    p = Parser(prog="python -m bench.bench", description=__doc__)
     p.add_argument("--only", default="fc,detection", help="benchmarks to run, comma-separated (default: %(default)s)")
     p.add_argument("--seeds", type=positive_int, default=1000, help="fc engine seeds per setting (default: %(default)s)")
     p.add_argument("--ref-seeds", type=positive_int, default=12, help="fc reference seeds per setting (default: %(default)s)")
@@ -125,7 +129,7 @@ def main(argv=None):
     for name, (dataset, fn) in {"fc": ("random", bench_fc), "detection": ("detection", bench_detection)}.items():
         if name in args.only.split(","):
             data = load_dataset(dataset, folder)
-            print(describe(data), flush=True)
+            say(describe(data))
             report(name, *fn(data.to(dtype), args), args.dtype)
 
 

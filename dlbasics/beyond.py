@@ -11,8 +11,8 @@
 
 Every condition runs the same seeds 0..N-1 at lr 0.1 (the 2017 line net: 0.01) with the mean loss,
 so seed k starts every condition of a setting from the same weights where the initialisation is
-the same. The experiments are the scripts' own (part2_fc.experiment, part3_conv.experiment); only
-their training options change. Outputs go to --out-dir with fixed names (beyond_*).
+the same. The experiments are the scripts' own (dlbasics.experiments builds them from part2_fc.py
+and part3_conv.py); only their training options change. Outputs go to --out-dir with fixed names (beyond_*).
 """
 import math
 import sys
@@ -22,22 +22,19 @@ from functools import partial
 import numpy as np
 import torch
 
-from . import plots, summary
-from .cli import Parser, default_threads, folder, positive_int, rerun_argv, run_main
-from .data import describe, load_dataset
+import part2_fc
+
+from . import experiments, plots, summary
+from .cli import Parser, default_workers, folder, positive_int, rerun_argv, run_main, say
+from .data import describe, load_dataset, origin
 from .engine import Job
-from .outputs import Outputs, write_json, write_tex_macros, write_tex_table
+from .outputs import Outputs, fmt_int, tex_macros, tex_table
 from .parallel import train_jobs
-from .paths import DATA_DIR, FIGURES_DIR, ROOT
+from .paths import DATA_DIR, FIGURES_DIR
 from .resources import check_study
 from .runtime import seed_everything
-from .study import SIGNIFICANT, censored_values, fmt_iters, sign_test, sort_key
+from .stats import SIGNIFICANT, censored_values, fmt_iters, sign_test, sort_key
 from .tables import summarise_with_ci
-
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-import part2_fc  # noqa: E402  (the experiments live in the scripts)
-import part3_conv  # noqa: E402
 
 LR, LINE_LR_2017, EPOCHS_2017, BATCH_2017 = 0.1, 0.01, 1000, 64
 INITS = ("handout", "zero", "zero-all", "normal1", "default")
@@ -60,8 +57,11 @@ class Condition:
         return f"{self.question}: {self.net} {self.setting} {self.variant} lr {self.lr:g}"
 
 
+FC = [s.name for s in part2_fc.SETTINGS]           # the part 2 settings by name: "sigmoid-l2", ...
+
+
 def conditions():
-    fc = part2_fc.SETTINGS
+    fc = FC
     out = [Condition("init", "fc", s, init, training={"init": init}) for s in fc for init in INITS]
     out += [Condition("init", "line", "line", init, training={"init": init}) for init in INITS]
     out += [Condition("order", "fc", s, f"B={b} {order}", lr, training={"batch_size": b, "order": order})
@@ -76,12 +76,18 @@ def conditions():
 CONDITIONS = conditions()
 
 
+def dead_units(outputs, acts):
+    """Share of hidden units that are 0 for every image (dead ReLUs; a sigmoid unit never is)."""
+    h = acts["hidden"]                                                   # (N, H, R)
+    return {"dead_units": (h.amax(0) == 0).to(h.dtype).mean(0)}
+
+
 def make_experiment(name, data, diagnostics=None):
-    """The script's experiment for condition `name`, with the condition's training options."""
+    """The script's experiment for condition `name` (dlbasics.experiments), with the condition's training."""
     c = CONDITIONS[name]
     if c.net == "line":
-        return part3_conv.experiment("line", data, **c.training)
-    return part2_fc.experiment(c.setting, data, diagnostics=diagnostics, **c.training)
+        return experiments.line("line", data, **c.training)
+    return experiments.part2(experiments.SETTINGS[c.setting], data, diagnostics=diagnostics, **c.training)
 
 
 def cap_of(c, n_images, cap, line_cap):
@@ -103,7 +109,7 @@ def parse_args(argv=None):
                    help="precision of every run (default: %(default)s; see the scripts' --help)")
     p.add_argument("--data-dir", type=folder, default=DATA_DIR, help="folder with the datasets (default: data/)")
     p.add_argument("--out-dir", type=folder, default=FIGURES_DIR, help="where outputs go (default: figures/)")
-    p.add_argument("--workers", type=positive_int, default=default_threads(),
+    p.add_argument("--workers", type=positive_int, default=default_workers(),
                    help="processes sharing the runs; results do not depend on it (default: %(default)s)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.add_argument("--max-iters", type=positive_int, default=None,
@@ -135,14 +141,14 @@ def run_all(args, data):
     check_study(total, len(CONDITIONS), args.max_iters, metrics=4)
     runs = []
     for (net, cap), jobs in calls.items():
-        make = partial(make_experiment, diagnostics="dead_units") if net == "fc" else make_experiment
+        make = partial(make_experiment, diagnostics=dead_units) if net == "fc" else make_experiment
         runs += train_jobs(make, data[net], jobs, cap, args.workers, 8 if net == "line" else None,
                            not args.no_progress, f"beyond: {net} runs, cap {cap}")
     return runs
 
 
 # ================================ Outputs ======================================================
-LABEL = part2_fc.LABELS | {"line": "line net"}
+LABEL = {s.name: s.label for s in part2_fc.SETTINGS} | {"line": "line net"}
 
 
 def by_condition(runs):
@@ -215,9 +221,9 @@ def outputs(runs, data, args, out):
         stats[name]["dead_at_start_pct"] = 100 * float(np.mean([r.status == "stuck" and r.iterations == 0 for r in rs]))
         stats[name]["seeds_alike"] = len({(r.iterations, r.status) for r in rs}) == 1
         stats[name]["cap"] = caps[name]
-    fc = part2_fc.SETTINGS
+    fc = FC
     name = lambda q, net, s, v, lr=LR: f"{q}: {net} {s} {v} lr {lr:g}"  # noqa: E731
-    values = {"beyond line cap": f"{args.line_max_iters:,}".replace(",", "\\,"), "beyond seeds": args.seeds, "beyond line seeds": args.line_seeds, "beyond data": data["fc"].origin,
+    values = {"beyond line cap": fmt_int(args.line_max_iters), "beyond seeds": args.seeds, "beyond line seeds": args.line_seeds, "beyond data": origin(data["fc"].files),
               "beyond cap": f"{cap:,}".replace(",", "\\,"),
               "beyond negative batches": int(data["fc"].class_counts[0]) // max(BATCHES),
               "beyond cap twenty": f"{caps[name('edition', 'fc', fc[0], '2017')]:,}"
@@ -234,8 +240,8 @@ def outputs(runs, data, args, out):
             st = stats[key]
             rows.append([LABEL[s], init, st["seeds"], fmt_iters(st["median"], caps[key], True), f"{st['reached_pct']:.0f}",
                          f"{st['stuck_pct']:.0f}", f"{st['diverged_pct']:.0f}"])
-    write_tex_table(out / "beyond_init.tex", ["setting", "init", "seeds", "median", "reached \\%", "dead \\%",
-                                              "diverged \\%"], rows, align="llrrrrr")
+    out.write("beyond_init.tex", tex_table(["setting", "init", "seeds", "median", "reached \\%", "dead \\%",
+                                            "diverged \\%"], rows, align="llrrrrr"))
     spreads = {s: unit_spread(next(r for r in groups[name("init", "fc", s, "zero")] if r.seed == 0)) for s in fc}
     spreads_handout = {s: unit_spread(next(r for r in groups[name("init", "fc", s, "handout")] if r.seed == 0))
                        for s in fc}
@@ -273,9 +279,9 @@ def outputs(runs, data, args, out):
                     rows.append([f"{lr:g}", LABEL[s], b, o, fmt_iters(st["median"], cap, True),
                                  f"{st['reached_pct']:.0f}", f"{st['stuck_pct']:.0f}", f"{dead1:.1f}",
                                  f"{st['dead_units_end_pct']:.1f}"])
-    write_tex_table(out / "beyond_order.tex", ["lr", "setting", "$B$", "order", "median", "reached \\%",
-                                               "nets dead \\%", "units dead, epoch 1 \\%", "end \\%"], rows,
-                    align="lllllrrrr")
+    out.write("beyond_order.tex", tex_table(["lr", "setting", "$B$", "order", "median", "reached \\%",
+                                             "nets dead \\%", "units dead, epoch 1 \\%", "end \\%"], rows,
+                                            align="lllllrrrr"))
 
     # 3. the 2017 edition
     rows = []
@@ -291,9 +297,8 @@ def outputs(runs, data, args, out):
         rows.append([LABEL[s], *cells])
     for v in ("2019", "2017"):
         values[f"beyond order {v}"] = ranking({s: stats[name("edition", "fc", s, v)] for s in fc})
-    write_tex_table(out / "beyond_edition.tex", ["setting", "2019 median", "95\\,\\% CI", "reached \\%",
-                                                 "2017 median", "95\\,\\% CI", "reached \\%"], rows,
-                    align="lrrrrrr")
+    out.write("beyond_edition.tex", tex_table(["setting", "2019 median", "95\\,\\% CI", "reached \\%",
+                                               "2017 median", "95\\,\\% CI", "reached \\%"], rows, align="lrrrrrr"))
     plots.plot_ecdf({f"{v} edition": {LABEL[s]: (censored_values(groups[name("edition", "fc", s, v)]),
                                                  [r.status for r in groups[name("edition", "fc", s, v)]]) for s in fc}
                      for v in ("2019", "2017")},
@@ -334,7 +339,7 @@ def pct1(x):
 
 def claims(stats, values):
     """The section's outcome-dependent sentences, worded by what the numbers say ({macro: text})."""
-    fc = part2_fc.SETTINGS
+    fc = FC
     st = lambda *k: stats[key_of(*k)]  # noqa: E731
     out = {}
     zero = [st("init", "fc", s, "zero") for s in fc]
@@ -407,26 +412,25 @@ def edition_speed(pairs):
 def main(argv=None):
     args = parse_args(argv)
     data = {"fc": load_dataset("random", args.data_dir), "line": load_dataset("line", args.data_dir)}
-    for d in data.values():
-        print(describe(d))
+    say(*(describe(d) for d in data.values()))
     with Outputs(args.out_dir) as out:
         seed_everything(0, 1)
         dtype = getattr(torch, args.dtype)
         runs = run_all(args, {k: d.to(dtype) for k, d in data.items()})
-        stats, values = outputs(runs, data, args, out.dir)
+        stats, values = outputs(runs, data, args, out)
         values |= claims(stats, values)
-        write_tex_macros(out.dir / "beyond_numbers.tex", values)
+        out.write("beyond_numbers.tex", tex_macros(values))
         groups = [{"setting": n, "question": CONDITIONS[n].question, "net": CONDITIONS[n].net,
                    "condition_setting": CONDITIONS[n].setting, "variant": CONDITIONS[n].variant, "lr": CONDITIONS[n].lr,
                    "reduction": "mean", "cap": cap_of(CONDITIONS[n], len(data[CONDITIONS[n].net]), args.max_iters,
                                                      args.line_max_iters)} | s
                   for n, s in stats.items()]
-        settings = {k: (str(v) if k in ("data_dir", "out_dir") else v) for k, v in vars(args).items()}
-        write_json(out.dir / "beyond_summary.json", summary.build(
+        settings = {k: v for k, v in vars(args).items() if k not in ("data_dir", "out_dir")}
+        out.json("beyond_summary.json", summary.build(
             "dlbasics.beyond", rerun_argv(args, ["seeds", "line_seeds", "max_iters", "line_max_iters", "dtype"]), settings, data["fc"], runs,
             groups=groups, numbers=values))
-    print(f"beyond: wrote figures, tables and beyond_summary.json to {args.out_dir}")
+    say(f"beyond: wrote figures, tables and beyond_summary.json to {args.out_dir}")
 
 
 if __name__ == "__main__":
-    run_main(main, sys.argv[1:], prog="python -m dlbasics.beyond")
+    run_main(main, sys.argv[1:])

@@ -2,26 +2,31 @@
 
     python -m dlbasics.checkdata DIR        (or: make check-data DIR=...)
 
-Prints, for each of random / line / detection, the files found, shapes, class balance and the
-half-widths, or the problem found (on stderr). Exit code 0 if all three load, 2 otherwise.
+Prints, for each of random / line / detection, the files found, shapes, class balance, the range of
+the pixel values and the half-widths, or the problem found (on stderr). The files are read by the
+scripts' own loader, so a folder that passes here is one every script accepts. Exit code 0 if all
+three load, 2 otherwise.
 """
 import sys
 from pathlib import Path
 
 import numpy as np
 
-from .cli import Parser
-from .data import SPECS, DataError, load_dataset
+from part2_fc import DATASETS
+
+from .cli import Parser, UserError, say
+from .data import load_dataset, origin
 
 
 def summary(ds):
     zeros, ones = ds.class_counts
-    text = f"{len(ds)} images {tuple(ds.images.shape[1:])}, labels: {zeros} x 0, {ones} x 1"
+    text = (f"{len(ds)} images {tuple(ds.images.shape[1:])}, pixels {float(ds.images.min()):g}..{float(ds.images.max()):g}, "
+            f"labels: {zeros} x 0, {ones} x 1")
     if ds.widths is not None:
         values, counts = np.unique(ds.widths.numpy(), return_counts=True)
         shown = ", ".join(f"{v:g}: {c}" for v, c in zip(values[:12], counts[:12])) + (" ..." if len(values) > 12 else "")
         text += f"; half-widths {values.min():g}..{values.max():g} ({shown})"
-    return text + f"; {ds.origin} files"
+    return text + f"; {origin(ds.files)} files"
 
 
 def main(argv=None):
@@ -29,16 +34,14 @@ def main(argv=None):
     parser.add_argument("data_dir", type=Path, metavar="DIR", help="folder holding the dataset files")
     args = parser.parse_args(argv)
     problems = 0
-    for name in SPECS:
+    for name in DATASETS:
         try:
-            ds = load_dataset(name, args.data_dir, flag="DIR")
-        except DataError as err:
-            print(f"{name:9s} PROBLEM: {err}", file=sys.stderr)
+            ds = load_dataset(name, args.data_dir)
+        except UserError as err:
+            print(f"{name:9s} PROBLEM: {str(err).replace('--data-dir ', 'DIR ', 1)}", file=sys.stderr)
             problems += 1
             continue
-        print(f"{name:9s} ok: {summary(ds)}")
-        for path in ds.files:
-            print(f"{'':9s}   {path}")
+        say(f"{name:9s} ok: {summary(ds)}", *(f"{'':9s}   {ds.folder / f}" for f in ds.files))
     return 2 if problems else 0
 
 

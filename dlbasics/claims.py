@@ -17,7 +17,6 @@ from .data import origin
 from .outputs import Outputs, clean, tex_macros, tex_table
 from .paths import ROOT
 from .stats import SIGNIFICANT
-from .summary import read
 
 LABEL = inputs.LABEL
 

@@ -1,12 +1,10 @@
 """Command-line plumbing of the package. The one-line errors, the signal handling and the argument
 types are the scripts' own (part2_fc.py holds the copy every script shares), so a study, verify or the
 report step fail exactly as the scripts do: one line, exit code 2 (bad input) or 128 + the signal."""
-import argparse
 import os
 import sys
-from pathlib import Path
 
-from part2_fc import Parser, UserError, bounded, run_main, say  # noqa: F401  (re-exported)
+from part2_fc import Parser, UserError, bounded, folder, run_main, say  # noqa: F401  (re-exported)
 
 positive_int = bounded(int, 1, sys.maxsize, "a positive integer")
 positive_float = bounded(float, sys.float_info.min, sys.float_info.max, "a positive number")   # normal numbers only
@@ -16,12 +14,6 @@ seed_int = bounded(int, 0, 2**32 - 1, "an integer in [0, 4294967295]")
 def float_list(text):
     """Comma-separated positive numbers, e.g. '0.01,0.1,1'."""
     return [positive_float(part) for part in text.split(",")]
-
-
-def folder(text):
-    if not text.strip():
-        raise argparse.ArgumentTypeError("expected a folder path, got an empty string")
-    return Path(text)
 
 
 def cpu_count():

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .cli import Parser, folder, run_main
+from .cli import Parser, folder, run_main, say
 from .outputs import Outputs
 from .paths import DATA_DIR
 
@@ -106,7 +106,7 @@ def main(argv=None):
         target = args.out_dir / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         (args.out_dir / rel.replace("/", "__")).replace(target)
-        print(f"wrote {target}")
+        say(f"wrote {target}")
 
 
 if __name__ == "__main__":

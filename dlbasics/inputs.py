@@ -49,7 +49,8 @@ def part1(out, dest):
     path = out / "part1_numbers.json"
     try:
         numbers = json.loads(path.read_text())
-    except (OSError, ValueError) as err:
+        numbers["l2_grad_at_corner"] + 0
+    except (OSError, ValueError, TypeError, KeyError) as err:
         raise UserError(f"{path}: expected part1_loss_gradient.py's numbers ({err.__class__.__name__}); rerun it") from None
     tex = {f"p1 {k.replace('_', ' ')}": ("n/a" if v is None else v) for k, v in numbers.items()}
     mantissa, exponent = f"{numbers['l2_grad_at_corner']:.1e}".split("e")
@@ -105,6 +106,8 @@ def part3(out, dest):
 
 def write_all(out, dest):
     """Read the scripts' outputs in the folder `out`; write the TeX through `dest` (a staged Outputs)."""
+    for name in PAIRS:                             # every summary readable before anything is written
+        read_pair(out, name)
     part1(out, dest)
     part2(out, dest)
     part3(out, dest)

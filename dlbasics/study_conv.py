@@ -14,7 +14,6 @@ import numpy as np
 import torch
 
 import part3_conv
-import part3_detection
 
 from . import experiments, plots, summary
 from .cli import positive_float, positive_int, rerun_argv, say, seed_int

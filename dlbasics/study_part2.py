@@ -19,7 +19,7 @@ import part2_fc
 from part2_fc import SETTINGS, add_training_arguments, describe_training, resolve_training
 
 from . import experiments, plots, summary
-from .cli import UserError, default_workers, float_list, folder, positive_float, positive_int, rerun_argv, say, seed_int
+from .cli import default_workers, float_list, folder, positive_float, positive_int, rerun_argv, say, seed_int
 from .data import describe, load_dataset, origin
 from .engine import Job
 from .outputs import Outputs, fmt_int, tex_macros

@@ -8,8 +8,8 @@ core and whatever is left. A test that needs a piece waits for it (and starts it
 queued). Nothing here changes what a test checks, only when the work behind it is done. Output goes
 to files, never to pipes that could fill up.
 
-    python tests/background.py reference OUT.pkl KIND/SEED/REDUCTION/ACTIVATION/LR ...
-computes plain-reference runs on the bundled data (the work `conftest.reference` hands off).
+    python tests/background.py reference OUT.pkl KIND/SEED/REDUCTION/LR ...
+computes runs of the scripts' own loops on the bundled data (the work `conftest.script_loop` hands off).
 """
 import os
 import pickle
@@ -30,8 +30,8 @@ _SCRATCH = Path(tempfile.mkdtemp(prefix="dlbasics-tests-"))
 
 
 def define(name, make, needed_by=None, long=False):
-    """Register a piece: make() -> list of (argv, cwd) commands, run side by side. It is queued at the
-    end of collection if needed_by(item) holds for a collected test (default: the test uses a fixture
+    """Register a piece: make() -> list of (argv, cwd[, extra environment]) commands, run side by side.
+    It is queued at the end of collection if needed_by(item) holds for a collected test (default: the test uses a fixture
     called `name`), else started when first waited for. A `long` piece (one process that takes long)
     goes to the head of the queue, so that it is not what the last tests wait for."""
     _SPECS[name] = (make, needed_by or (lambda item: name in getattr(item, "fixturenames", ())))
@@ -88,10 +88,11 @@ def start(name):
             _QUEUE.remove(name)
         if name not in _STARTED:
             procs = []
-            for i, (argv, cwd) in enumerate(_SPECS[name][0]()):
+            for i, (argv, cwd, *env) in enumerate(_SPECS[name][0]()):
                 log = _SCRATCH / f"{name}-{i}".replace("/", "_").replace(" ", "_")
                 out, err = open(f"{log}.out", "w+"), open(f"{log}.err", "w+")
-                proc = subprocess.Popen(argv, cwd=cwd, stdout=out, stderr=err, text=True)
+                proc = subprocess.Popen(argv, cwd=cwd, stdout=out, stderr=err, text=True,
+                                        env=os.environ | env[0] if env else None)
                 os.setpriority(os.PRIO_PROCESS, proc.pid, 10)    # the tests in this process come first
                 procs.append((proc, out, err))
             _STARTED[name] = procs
@@ -135,24 +136,24 @@ def stop_all():
     shutil.rmtree(_SCRATCH, ignore_errors=True)
 
 
-# ---- plain-reference runs in a process of their own ---------------------------------------------------
+# ---- runs of the scripts' own loops in a process of their own -----------------------------------------
 _REFERENCES = {}      # (kind, seed, reduction, lr) -> (piece name, result file)
 
 
 def define_references(name, runs, needed_by, long=False):
-    """Plain-reference runs [(kind, seed, reduction, activation, lr), ...] on the bundled data (cap
-    10 000, one torch thread), one background process for all of them; conftest.reference picks the
-    results up."""
+    """Runs of the scripts' loops [(kind, seed, reduction, lr), ...] on the bundled data (cap 10 000, one
+    torch thread), one background process for all of them; conftest.script_loop picks the results up."""
     path = _SCRATCH / f"reference-{len(_REFERENCES)}.pkl"
     for run in runs:
         _REFERENCES[run] = (name, path)
     define(name, lambda: [([sys.executable, str(Path(__file__)), "reference", str(path),
-                            *("/".join(map(str, run)) for run in runs)], ROOT)], needed_by, long)
+                            *("/".join(map(str, run)) for run in runs)], ROOT,
+                           {"PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")])})], needed_by, long)
 
 
-def load_reference(kind, seed, reduction, activation, lr):
-    """A background reference run's (iterations, status, curves), or None if no piece computes it."""
-    key = (kind, seed, reduction, activation, lr)
+def load_reference(kind, seed, reduction, lr):
+    """A background run of a script's loop (a Run), or None if no piece computes it."""
+    key = (kind, seed, reduction, lr)
     if key not in _REFERENCES:
         return None
     name, path = _REFERENCES[key]
@@ -163,13 +164,12 @@ def load_reference(kind, seed, reduction, activation, lr):
 
 def _main(argv):
     _, path, *runs = argv
-    sys.path.insert(0, str(ROOT / "tests"))
-    from conftest import compute_reference
+    from conftest import compute_loop
     results = {}
     for run in runs:
-        kind, seed, reduction, activation, lr = run.split("/")
-        key = (kind, int(seed), reduction, activation, float(lr))
-        results[key] = compute_reference(*key, 10000, 1)
+        kind, seed, reduction, lr = run.split("/")
+        key = (kind, int(seed), reduction, float(lr))
+        results[key] = compute_loop(*key, 10000)
     Path(path).write_bytes(pickle.dumps(results))
 
 

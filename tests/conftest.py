@@ -5,20 +5,25 @@ from pathlib import Path
 
 import pytest
 
+import dlbasics  # noqa: F401  (pins the kernels before anything imports torch)
+import part2_fc
+import part3_conv
+import part3_detection
+from dlbasics.experiments import SETTINGS
+from dlbasics.runtime import configure_torch
+
+import background
+
 ROOT = Path(__file__).resolve().parent.parent
 COURSE = ROOT.parent / "shared" / "data" / "cis581"
-sys.path.insert(0, str(ROOT))
-import dlbasics  # noqa: E402,F401  (pins the kernels before anything imports torch)
-from dlbasics.runtime import configure_torch  # noqa: E402
-
-import background  # noqa: E402
+SCRIPTS = ("part1_loss_gradient.py", "part2_fc.py", "part3_conv.py", "part3_detection.py")
 
 configure_torch(1)
 
 
-def run_script(script, *args, timeout=600, env=None):
+def run_script(script, *args, timeout=600, env=None, cwd="/"):
     """Run a project script in a subprocess from a neutral folder; return CompletedProcess."""
-    return subprocess.run([sys.executable, str(ROOT / script), *map(str, args)], cwd="/",
+    return subprocess.run([sys.executable, str(ROOT / script), *map(str, args)], cwd=cwd,
                           capture_output=True, text=True, timeout=timeout, env=env)
 
 
@@ -46,44 +51,53 @@ def course_dir():
 
 @functools.lru_cache(maxsize=None)
 def bundled(name):
-    from dlbasics.data import load_dataset
-    return load_dataset(name, ROOT / "data")
+    return part2_fc.load_dataset(name, ROOT / "data")
 
 
-def reference(kind, seed, reduction, activation="relu", lr=0.1, max_iters=10000, threads=1):
-    """The plain reference on the bundled data, computed once per test session (several tests ask);
-    a long one that a background piece computes (background.define_reference) is taken from there."""
-    return _reference(kind, seed, reduction, activation, float(lr), max_iters, threads)
+def script_loop(kind, seed, reduction="mean", lr=0.1, max_iters=10000, flags=()):
+    """A run of a script's own plain loop on the bundled data, as a Run of the script's (cached: several
+    tests ask). kind: a part 2 setting name ("relu-ce"), "line" or "detection"; flags: more of the
+    script's own flags ("--init=zero", ...). A long one that a background piece computes
+    (background.define_references) is taken from there."""
+    return _script_loop(kind, seed, reduction, float(lr), max_iters, tuple(flags))
 
 
 @functools.lru_cache(maxsize=None)
-def _reference(kind, seed, reduction, activation, lr, max_iters, threads):
-    if (max_iters, threads) == (10000, 1):
-        done = background.load_reference(kind, seed, reduction, activation, lr)
+def _script_loop(kind, seed, reduction, lr, max_iters, flags):
+    if max_iters == 10000 and not flags:
+        done = background.load_reference(kind, seed, reduction, lr)
         if done is not None:
             return done
-    return compute_reference(kind, seed, reduction, activation, lr, max_iters, threads)
+    return compute_loop(kind, seed, reduction, lr, max_iters, flags)
 
 
-def compute_reference(kind, seed, reduction, activation, lr, max_iters, threads):
-    import torch
-    from dlbasics.reference import train_reference
-    dataset = {"l2": "random", "ce": "random"}.get(kind, kind)
-    torch.set_num_threads(threads)
-    try:
-        return train_reference(kind, seed, bundled(dataset), lr, max_iters, reduction, activation, lr_reg=0.001)
-    finally:
-        torch.set_num_threads(1)
+def compute_loop(kind, seed, reduction, lr, max_iters, flags=()):
+    """The script's own training function with the script's own parsed arguments."""
+    common = [f"--max-iters={max_iters}", f"--reduction={reduction}", *flags]
+    if kind == "detection":
+        args = part3_detection.parse_args([f"--lr-cls={lr}", "--lr-reg=0.001", *common])
+        run = part3_detection.train(seed, bundled("detection"), args)
+    elif kind == "line":
+        run = part3_conv.train(seed, bundled("line"), part3_conv.parse_args([f"--lr={lr}", *common]))
+    else:
+        run = part2_fc.train(SETTINGS[kind], seed, reduction, bundled("random"), part2_fc.parse_args([f"--lr={lr}", *common]))
+    run.net = None                              # (the run travels between processes)
+    return run
 
 
 # ---- the slow pieces, started in the background as soon as collection shows they are needed ----------
-QUICK_RUNS = [("part1_loss_gradient.py", "--points", "31"), ("part2_fc.py", "--quick", "--workers", "1"),
-              ("part3_conv.py", "--quick", "--workers", "1"), ("part3_detection.py", "--quick", "--workers", "1")]
+QUICK_RUNS = [("part1_loss_gradient.py", "--points", "31"), ("part2_fc.py", "--quick"), ("part3_conv.py", "--quick"),
+              ("part3_detection.py", "--quick"), ("-m", "dlbasics.study", "part2", "--quick", "--workers", "1"),
+              ("-m", "dlbasics.study", "line", "--quick", "--workers", "1"),
+              ("-m", "dlbasics.study", "detection", "--quick", "--workers", "1")]
 
 
 def _quick_commands():
     out = background.scratch("quick_outputs")
-    return [([sys.executable, str(ROOT / script), *args, "--out-dir", str(out)], "/") for script, *args in QUICK_RUNS]
+    return [([sys.executable, *([str(ROOT / args[0])] if args[0] != "-m" else ["-m", args[1], args[2]]),
+              *(args[1:] if args[0] != "-m" else args[3:]), "--out-dir", str(out)]
+             + (["--no-progress"] if args[0] == "-m" else []), ROOT if args[0] == "-m" else "/")
+            for args in QUICK_RUNS]
 
 
 background.define("quick_outputs", _quick_commands)
@@ -112,9 +126,11 @@ def pytest_terminal_summary(terminalreporter):
 
 @pytest.fixture(scope="session")
 def quick_outputs():
-    """All four scripts run with --quick into one folder, side by side as `make figures` runs them."""
+    """The four scripts and the three studies with --quick into one folder, side by side as `make figures`
+    runs them: (folder, {name: CompletedProcess})."""
     done = {}
-    for (script, *_), proc in zip(QUICK_RUNS, background.wait("quick_outputs")):
-        assert proc.returncode == 0, (script, proc.stderr)
-        done[script] = proc
+    for args, proc in zip(QUICK_RUNS, background.wait("quick_outputs")):
+        name = args[0] if args[0] != "-m" else f"study {args[2]}"
+        assert proc.returncode == 0, (name, proc.stderr)
+        done[name] = proc
     return background.scratch("quick_outputs"), done

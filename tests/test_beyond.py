@@ -1,5 +1,5 @@
 """Beyond the handout: other initialisations, mini-batch SGD in a seeded order, momentum and weight
-decay. The engine against the plain reference on every new path (identical counts, float64), the
+decay. The engine against the scripts' own loops on every new path (identical counts, float64), the
 optimiser against torch.optim.SGD, and the facts the study's report section rests on."""
 import sys
 
@@ -8,16 +8,21 @@ import pytest
 import torch
 
 import part2_fc
-import part3_conv
 import background
-from conftest import ROOT, bundled
-from dlbasics import beyond
+from conftest import ROOT, bundled, compute_loop
+from dlbasics import beyond, experiments
 from dlbasics.engine import Job, train
 from dlbasics.optim import GradientDescent
-from dlbasics.reference import train_reference
-from dlbasics.sampling import MiniBatches, epoch_order
+from dlbasics.sampling import MiniBatches
 
 EDITION_2017 = {"momentum": 0.99, "weight_decay": 5e-4}
+FLAGS = {"batch_size": "--batch-size", "order": "--order", "init": "--init", "momentum": "--momentum",
+         "weight_decay": "--weight-decay"}
+
+
+def flags(training):
+    """The scripts' own flags for a training dict (momentum needs --optimizer momentum)."""
+    return [f"{FLAGS[k]}={v}" for k, v in training.items()] + (["--optimizer=momentum"] if "momentum" in training else [])
 FC_CASES = [("relu-ce", {"batch_size": 8, "order": "negatives-first"}),
             ("relu-l2", {"batch_size": 1, "order": "shuffled"}),
             ("sigmoid-ce", {"batch_size": 8, "order": "shuffled"}),
@@ -30,20 +35,18 @@ FC_CASES = [("relu-ce", {"batch_size": 8, "order": "negatives-first"}),
 
 @pytest.mark.parametrize("setting, training", FC_CASES, ids=[f"{s}-{'-'.join(map(str, t.values()))}"
                                                               for s, t in FC_CASES])
-def test_fc_engine_matches_reference_on_the_new_paths(setting, training):
-    data = bundled("random")
-    runs = train(part2_fc.experiment(setting, data, **training), [Job(setting, s, 0.1) for s in (0, 1)], 1500)
-    activation, loss = setting.split("-")
+def test_fc_engine_matches_the_scripts_loop_on_the_new_paths(setting, training):
+    s = experiments.SETTINGS[setting]
+    runs = train(experiments.part2(s, bundled("random"), **training), [Job(s, seed, 0.1) for seed in (0, 1)], 1500)
     for run in runs:
-        iters, status, _ = train_reference(loss, run.seed, data, 0.1, 1500, activation=activation, **training)
-        assert (run.iterations, run.status) == (iters, status), run.seed
+        loop = compute_loop(setting, run.seed, "mean", 0.1, 1500, flags(training))
+        assert (run.iterations, run.status) == (loop.iterations, loop.status), run.seed
 
 
-def test_line_engine_matches_reference_in_the_2017_edition():
-    data = bundled("line")
-    run, = train(part3_conv.experiment("line", data, **EDITION_2017), [Job("line", 0, 0.01)], 1000, width=8)
-    iters, status, _ = train_reference("line", 0, data, 0.01, 1000, **EDITION_2017)
-    assert (run.iterations, run.status) == (iters, status)
+def test_line_engine_matches_the_scripts_loop_in_the_2017_edition():
+    run, = train(experiments.line("line", bundled("line"), **EDITION_2017), [Job("line", 0, 0.01)], 1000, width=8)
+    loop = compute_loop("line", 0, "mean", 0.01, 1000, ["--edition=2017"])
+    assert (run.iterations, run.status) == (loop.iterations, loop.status)
 
 
 def test_momentum_and_weight_decay_follow_torch_sgd():
@@ -53,27 +56,18 @@ def test_momentum_and_weight_decay_follow_torch_sgd():
     start = torch.randn(5, 3, generator=gen, dtype=torch.float64)
     grads = [torch.randn(5, 3, generator=gen, dtype=torch.float64) for _ in range(40)]
 
-    class Columns:                                      # the part of engine.Batch an optimiser uses
-        dim, params, lr = -1, {"w": start.clone()}, lrs
-
-        def per_column(self, values, like):
-            return values.view(1, -1)
-
-        def take(self, tensors, keep):
-            return {k: v.index_select(-1, keep) for k, v in tensors.items()}
-
-    batch, opt = Columns(), GradientDescent(**EDITION_2017)
+    params, opt = {"w": start.clone()}, GradientDescent(**EDITION_2017, seed_dim=-1)
     opt.start()
-    opt.add_columns(batch, 3)
+    opt.add_columns(params, 3)
     for g in grads:
-        opt.update(batch, {"w": g.clone()})
+        opt.update(params, {"w": g.clone()}, lrs)
     for col in range(3):
         p = start[:, col].clone().requires_grad_(True)
         sgd = torch.optim.SGD([p], lr=float(lrs[col]), **EDITION_2017)
         for g in grads:
             p.grad = g[:, col].clone()
             sgd.step()
-        torch.testing.assert_close(batch.params["w"][:, col], p.detach(), rtol=1e-13, atol=0)
+        torch.testing.assert_close(params["w"][:, col], p.detach(), rtol=1e-13, atol=0)
 
 
 def test_minibatches_cover_every_image_once_per_epoch_in_the_seeded_order():
@@ -81,14 +75,15 @@ def test_minibatches_cover_every_image_once_per_epoch_in_the_seeded_order():
     batches = MiniBatches(labels, 8, "negatives-first")
     for seed in (0, 7):
         for epoch in (0, 3):
-            seen = np.concatenate([batches.indices(seed, epoch * batches.steps + k) for k in range(batches.steps)])
+            seen = np.concatenate([part2_fc.batch_indices(seed, epoch * batches.steps + k, labels, 8, "negatives-first")
+                                   for k in range(batches.steps)])
             assert sorted(seen) == list(range(len(labels)))
-            assert list(seen) == list(epoch_order(seed, epoch, labels, "negatives-first"))
+            assert list(seen) == list(part2_fc.epoch_order(seed, epoch, labels, "negatives-first"))
             n0 = int((labels == 0).sum())
             assert (labels[seen[:n0]] == 0).all() and (labels[seen[n0:]] == 1).all()
         weights = batches.weights(np.array([0, 1]), np.array([seed, seed]), [0, 8], [True, False], torch.float64)
         assert weights[:, 0].sum() == 1 and (weights[:, 1] > 0).sum() == 8 and weights[:, 1].max() == 1
-    assert list(epoch_order(0, 0, labels, "shuffled")) != list(epoch_order(0, 1, labels, "shuffled"))
+    assert list(part2_fc.epoch_order(0, 0, labels, "shuffled")) != list(part2_fc.epoch_order(0, 1, labels, "shuffled"))
 
 
 @pytest.mark.parametrize("activation", ["relu", "sigmoid"])
@@ -97,9 +92,9 @@ def test_zero_weights_keep_the_hidden_units_identical(activation, training):
     """With zero weights every hidden unit gets the same gradient, so the units stay copies of each
     other to the last bit (the net acts as 16-1-1); from the handout's init they differ."""
     data = bundled("random")
-    setting = f"{activation}-ce"
+    setting = experiments.SETTINGS[f"{activation}-ce"]
     for init, identical in (("zero", True), ("handout", False)):
-        runs = train(part2_fc.experiment(setting, data, init=init, **training),
+        runs = train(experiments.part2(setting, data, init=init, **training),
                      [Job(setting, s, 0.1, record=True) for s in (0, 1)], 300)
         for run in runs:
             w = torch.cat([run.params["fc1.weight"], run.params["fc1.bias"][:, None]], 1)
@@ -110,7 +105,8 @@ def test_zero_weights_keep_the_hidden_units_identical(activation, training):
 
 def dead_share_at_end(setting, batch, order, lr, seeds):
     data = bundled("random")
-    runs = train(part2_fc.experiment(setting, data, batch_size=batch, order=order, diagnostics="dead_units"),
+    setting = experiments.SETTINGS[setting]
+    runs = train(experiments.part2(setting, data, batch_size=batch, order=order, diagnostics=beyond.dead_units),
                  [Job(setting, s, lr, record=True) for s in range(seeds)], 2000)
     return float(np.mean([r.curves["dead_units"][-1] for r in runs]))
 
@@ -166,7 +162,7 @@ def test_study_claims_follow_its_runs(tiny_study):
         return float(np.median(values)) if np.isfinite(np.median(values)) else np.inf
 
     # every seed of the zero init is the same run (nothing random in it)
-    for setting in part2_fc.SETTINGS:
+    for setting in beyond.FC:
         zero = runs("init", "fc", setting, "zero")
         assert len({(r["iterations"], r["status"]) for r in zero}) == 1
     assert "every seed trained the very same net" in numbers["beyond claim zero"]
@@ -175,14 +171,14 @@ def test_study_claims_follow_its_runs(tiny_study):
         assert all(r["status"] == "stuck" and r["iterations"] == 0 for r in runs("init", "fc", setting, "zero-all"))
     # the two editions' rankings, from the medians (a tie keeps the settings' order)
     for v in ("2019", "2017"):
-        med = {sname: median(runs("edition", "fc", sname, v)) for sname in part2_fc.SETTINGS}
-        finite = [sname for sname in part2_fc.SETTINGS if np.isfinite(med[sname])]
+        med = {sname: median(runs("edition", "fc", sname, v)) for sname in beyond.FC}
+        finite = [sname for sname in beyond.FC if np.isfinite(med[sname])]
         ranked = sorted(finite, key=lambda sname: med[sname])
         meds = [med[x] for x in ranked]
         text = numbers[f"beyond order {v}"]
         if ranked and len(set(meds)) == len(meds):
-            assert text.split(", then ")[0] == " $<$ ".join(part2_fc.LABELS[x] for x in ranked)
-        beyond_cap = [part2_fc.LABELS[x] for x in part2_fc.SETTINGS if x not in finite]
+            assert text.split(", then ")[0] == " $<$ ".join(beyond.LABEL[x] for x in ranked)
+        beyond_cap = [beyond.LABEL[x] for x in beyond.FC if x not in finite]
         assert all(label in text.split("then ")[-1] for label in beyond_cap), text
         assert ("beyond the cap" in text) == bool(beyond_cap)
     same = numbers["beyond order 2017"] == numbers["beyond order 2019"]

@@ -8,7 +8,8 @@ import torch
 
 from conftest import ROOT, run_module
 from dlbasics import gendata
-from dlbasics.data import DataError, load_dataset
+from dlbasics.cli import UserError
+from dlbasics.data import load_dataset, origin
 
 BUNDLED = ROOT / "data"
 
@@ -20,7 +21,7 @@ def test_course_files_load(course_dir):
         assert ds.images.shape == (64, side, side) and ds.images.dtype == torch.float64
         assert ds.labels.shape == (64,) and ds.labels.dtype == torch.float64
         assert (int((ds.labels == 0).sum()), int((ds.labels == 1).sum())) == (zeros, ones)
-        assert ds.origin == "course"
+        assert origin(ds.files) == "course"
     det = load_dataset("detection", course_dir)
     assert det.widths.min() == 1 and det.widths.max() == 7
     raw = np.load(course_dir / "line" / "line_imgs.npy")
@@ -34,7 +35,7 @@ def test_2017_names_in_folder_and_flat(tmp_path):
         shutil.copy(BUNDLED / "line" / f"line_{arr}.npy", tmp_path / f"p22_line_{arr}.npy")
     assert load_dataset("random", tmp_path).images.shape == (64, 4, 4)
     line = load_dataset("line", tmp_path)
-    assert line.images.shape == (64, 16, 16) and line.origin == "bundled"
+    assert line.images.shape == (64, 16, 16) and origin(line.files) == "bundled"
 
 
 def test_mat_copies_and_label_shapes(tmp_path):
@@ -64,7 +65,7 @@ def test_mat_without_known_variable(tmp_path):
     (tmp_path / "random").mkdir()
     scipy.io.savemat(tmp_path / "random" / "random_imgs.mat", {"something": np.zeros((64, 4, 4))})
     np.save(tmp_path / "random" / "random_labs.npy", np.zeros(64))
-    with pytest.raises(DataError, match="expected a variable named 'random_imgs' or 'imgs'"):
+    with pytest.raises(UserError, match="expected a variable named 'random_imgs' or 'imgs'"):
         load_dataset("random", tmp_path)
 
 

@@ -1,0 +1,68 @@
+"""make submission: the handout's ZIP, and the four scripts in it run alone, as a grader runs them."""
+import json
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+import background
+from conftest import ROOT, SCRIPTS, assert_one_line_error, run_module
+from dlbasics import submission, verify
+
+EXPECTED = json.loads(verify.EXPECTED.read_text())
+
+
+def _unzipped_runs():
+    """Build the ZIP (a Penn key of its own), unzip it into an empty folder outside the project and run
+    every script there with python -I on the bundled data, side by side."""
+    where = background.scratch("submission")
+    (where / "author.txt").write_text("author: A Student\npenn key: astudent\n")
+    subprocess.run([sys.executable, "-m", "dlbasics.submission", "--author-file", str(where / "author.txt"),
+                    "--out-dir", str(where)], cwd=ROOT, check=True, capture_output=True)
+    with zipfile.ZipFile(where / "1_astudent.zip") as z:
+        z.extractall(where / "unzipped")
+    return [([sys.executable, "-I", script, *([] if script.startswith("part1") else ["--data-dir", str(ROOT / "data")]),
+              "--out-dir", str(where / "out")], where / "unzipped") for script in SCRIPTS]
+
+
+background.define("unzipped submission", _unzipped_runs, long=True)
+
+
+@pytest.fixture(scope="module")
+def unzipped():
+    procs = background.wait("unzipped submission", timeout=600)
+    return background.scratch("submission"), dict(zip(SCRIPTS, procs))
+
+
+def test_the_zip_holds_exactly_the_report_and_the_four_scripts(unzipped):
+    where, _ = unzipped
+    with zipfile.ZipFile(where / "1_astudent.zip") as z:
+        assert sorted(z.namelist()) == sorted(["report.pdf", *SCRIPTS])
+        for script in SCRIPTS:
+            assert z.read(script) == (ROOT / script).read_bytes()
+        assert z.read("report.pdf")[:5] == b"%PDF-"
+
+
+def test_the_unzipped_scripts_run_alone_and_give_the_studys_seed0_counts(unzipped):
+    """Each script exits 0 in a folder where nothing of the project can be imported, and its seed-0 runs
+    are the ones the study's engine gives (the shipped expected results, which make verify reruns)."""
+    where, procs = unzipped
+    for script, proc in procs.items():
+        assert proc.returncode == 0, (script, proc.stderr)
+    alone = subprocess.run([sys.executable, "-I", "-c", "import dlbasics"], cwd=where / "unzipped",
+                           capture_output=True, text=True)
+    assert "No module named 'dlbasics'" in alone.stderr
+    for script, writer in (("part2", "study part2"), ("part3_line", "study line"), ("part3_detection", "study detection")):
+        mine = json.loads((where / "out" / f"{script}_summary.json").read_text())
+        expected = {tuple(r[:4]): r for r in EXPECTED[writer]["runs"]["rows"] if r[3] == 0}
+        rows = [r for r in mine["runs"]["rows"] if r[3] == 0]
+        assert rows and all(expected[tuple(r[:4])] == r for r in rows), (script, rows)
+    assert len([r for r in json.loads((where / "out" / "part2_summary.json").read_text())["runs"]["rows"]]) == 8
+
+
+def test_a_placeholder_penn_key_is_refused(tmp_path):
+    (tmp_path / "author.txt").write_text((ROOT / "report" / "author.txt").read_text())
+    proc = run_module("dlbasics.submission", "--author-file", tmp_path / "author.txt", "--out-dir", tmp_path / "zip")
+    assert_one_line_error(proc, "author.txt: expected your Penn key on the line 'penn key: ...'")
+    assert not (tmp_path / "zip").exists()
