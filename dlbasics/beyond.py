@@ -350,8 +350,8 @@ def claims(stats, values):
          f"the hidden units drifted apart (largest difference {values['beyond zero spread value']:.3g})") +
         ("; and since nothing in it is random, every seed trained the very same net" if all(z["seeds_alike"] for z in zero)
          else ""))
-    relu_dead = min(st("init", "fc", s, "zero-all")["dead_at_start_pct"] for s in fc if s.startswith("relu"))
-    sig = {s: st("init", "fc", s, "zero-all")["reached_pct"] for s in fc if s.startswith("sigmoid")}
+    relu_dead = min(st("init", "fc", s, "zero-all")["dead_at_start_pct"] for s in fc if experiments.SETTINGS[s].activation == "relu")
+    sig = {s: st("init", "fc", s, "zero-all")["reached_pct"] for s in fc if experiments.SETTINGS[s].activation == "sigmoid"}
     out["beyond claim zero all"] = (
         ("every ReLU net was dead at its first evaluation" if relu_dead == 100 else
          f"the ReLU nets were dead at their first evaluation in at least {pct(relu_dead)} of the seeds") +
@@ -379,7 +379,7 @@ def claims(stats, values):
                 f"sign test {p_text(test['p'])}; after the first epoch {pct1(a1)} against {pct1(z1)}; whole nets "
                 f"dead: {pct(first['stuck_pct'])} against {pct(mixed['stuck_pct'])})")
     sig_dead = max(stats[k]["dead_units_end_pct"] for k in stats
-                   if CONDITIONS[k].question == "order" and CONDITIONS[k].setting.startswith("sigmoid"))
+                   if CONDITIONS[k].question == "order" and experiments.SETTINGS[CONDITIONS[k].setting].activation == "sigmoid")
     out["beyond claim sigmoid"] = ("no sigmoid unit was ever dead at the end of a run" if sig_dead == 0 else
                                    f"sigmoid units ended dead in {pct(sig_dead)} of cases")
     same = values["beyond order 2017"] == values["beyond order 2019"]

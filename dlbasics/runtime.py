@@ -12,7 +12,6 @@ import random
 import numpy as np
 
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
-SEED_MAX = 2**32 - 1        # numpy's legacy seeding accepts 0 .. 2^32 - 1
 
 
 def keep_freed_memory():
