@@ -1,13 +1,17 @@
 # Two commands on a fresh machine:  make all  (set-up, every figure, the report)  and  make test.
+# Every path variable is quoted where it is used: DATA_DIR="/path/My Courses/hw4" works.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 DIR ?= data
 DATA_DIR ?= data
 
-.PHONY: all venv figures data check-data report latex-deps test verify bench study beyond submission clean
+.PHONY: all venv figures data check-data report latex-deps test-deps test verify bench study beyond submission clean
 
-all: figures report
+# One step after the other, also under make -j: the report is built from the figures just made.
+all:
+	@$(MAKE) --no-print-directory figures
+	@$(MAKE) --no-print-directory report
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: requirements.txt
@@ -15,7 +19,7 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install -q -r requirements.txt
 	touch $@
 
-# The four scripts and the three studies, side by side (dlbasics/build.py says how).
+# The four scripts and the three studies, side by side; skipped when nothing changed (dlbasics/build.py).
 figures: venv
 	@$(PY) -m dlbasics.build --data-dir "$(DATA_DIR)"
 
@@ -25,21 +29,19 @@ data: venv                 ## regenerate the bundled datasets (byte-identical)
 check-data: venv           ## make check-data DIR=path/to/your/files
 	$(PY) -m dlbasics.checkdata "$(DIR)"
 
-latex-deps:
-	@command -v latexmk >/dev/null || { \
-	  echo "installing LaTeX (texlive-latex-base texlive-latex-recommended latexmk poppler-utils)"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    texlive-latex-base texlive-latex-recommended latexmk poppler-utils >/dev/null; }
+latex-deps: venv           ## latexmk and pdflatex: installed with apt-get as root, else named in one line
+	@$(PY) -m dlbasics.tools latex
 
-report: latex-deps venv
-	@$(PY) -m dlbasics.claims figures
-	@cd report && latexmk -pdf -interaction=nonstopmode -halt-on-error -quiet report.tex >/dev/null \
-	    || { tail -40 report.log; exit 1; }; \
-	  ! grep -E "Warning: (Reference|Citation) .* undefined|File .* not found" report.log \
-	    || { echo "report: undefined reference or missing file"; exit 1; }; \
-	  echo "report: wrote report/report.pdf"
+test-deps: venv            ## what the tests also need: pdftotext
+	@$(PY) -m dlbasics.tools test
 
-test: all
+# The numbers and sentences from figures/, the author line from report/author.txt, then the PDF, which
+# replaces the old one only once it is complete (dlbasics/report.py).
+report: venv
+	@$(PY) -m dlbasics.report
+
+test: test-deps
+	@$(MAKE) --no-print-directory all
 	$(PY) -m pytest -q
 
 verify: venv               ## the grader's check: rerun a small study, compare with the shipped numbers
@@ -50,15 +52,16 @@ bench: venv                ## engine vs the scripts' own loops, side by side (mi
 
 study: venv                ## the large study (make study DATA_DIR=...): 1000 seeds + lr sweep, 100, 32; the report
 	$(PY) -m dlbasics.build --large --data-dir "$(DATA_DIR)"
-	$(MAKE) -s report
+	@$(MAKE) --no-print-directory report
 
 beyond: venv               ## beyond the handout: initialisation, example order, the 2017 edition; the report
 	$(PY) -m dlbasics.beyond --data-dir "$(DATA_DIR)"
-	$(MAKE) -s report
+	@$(MAKE) --no-print-directory report
 
 submission: venv           ## the handout's ZIP: report.pdf and the four scripts, 1_<penn key>.zip
 	$(PY) -m dlbasics.submission
 
 clean:
-	rm -rf figures/*.png figures/*.pdf figures/*.json figures/*.csv figures/*.tex figures/.staging-*
+	rm -rf figures/*.png figures/*.pdf figures/*.json figures/*.csv figures/*.tex figures/.staging-* \
+	  figures/.build-inputs report/.build-*
 	cd report && latexmk -C -quiet 2>/dev/null || true

@@ -1,23 +1,31 @@
 """make figures: the four scripts and the three studies, side by side, into one folder.
 
-    python -m dlbasics.build [--data-dir DIR] [--out-dir DIR] [--large]
+    python -m dlbasics.build [--data-dir DIR] [--out-dir DIR] [--large] [--force]
 
 The seven programs run at once: part 3.2's script and study take longest, so the other five run at a
-lower priority and fill the gaps those two leave (their single-threaded phases, start-up and plotting,
-overlap the others' training). Each program's output is shown in one piece when it ends; if one fails,
-the others are stopped and the build fails. A signal (Ctrl-C, kill) stops every program at once: each
-one leaves its outputs as they were, and so the folder stays as it was. --large runs the larger study
-(1000 seeds with the whole learning-rate sweep, 100 line seeds, 32 detection seeds).
+lower priority and fill the gaps those two leave. Each program's output is shown in one piece when it
+ends; if one fails, the others are stopped and the build fails. They all write into one staging
+folder, which joins --out-dir only when every program has succeeded: a failed or interrupted build
+(Ctrl-C, kill: every program is stopped at once) leaves the folder as it was, never half old, half new.
+
+A build whose inputs have not changed since the last one is skipped: the scripts, the package's
+sources, requirements.txt, the contents of the data files and the flags (--force builds anyway).
+--large runs the larger study (1000 seeds with the whole learning-rate sweep, 100 line seeds, 32
+detection seeds).
 """
+import hashlib
 import os
-import signal
 import subprocess
 import sys
 import tempfile
 import time
 
-from . import buildinfo
-from .cli import Parser, folder, run_main, say
+from part2_fc import DATASETS
+
+from . import buildinfo, processes
+from .cli import Parser, UserError, folder, run_main, say
+from .data import load_dataset
+from .outputs import Outputs
 from .paths import DATA_DIR, FIGURES_DIR, ROOT
 
 LARGE = {"study part2": ["--seeds=1000", "--sweep-seeds=1000", "--lrs=0.01,0.03,0.1,0.3,1,3"],
@@ -26,6 +34,7 @@ LARGE = {"study part2": ["--seeds=1000", "--sweep-seeds=1000", "--lrs=0.01,0.03,
 PROGRAMS = [("part3_detection.py", [], 0), ("study detection", [], 0), ("study part2", [], 5),
             ("part2_fc.py", [], 5), ("part1_loss_gradient.py", [], 5), ("part3_conv.py", [], 5),
             ("study line", ["--workers=1"], 5)]
+STAMP = ".build-inputs"
 
 
 def command(program, extra, data_dir, out_dir):
@@ -36,9 +45,21 @@ def command(program, extra, data_dir, out_dir):
     return [sys.executable, str(ROOT / program), *extra, *data, "--out-dir", str(out_dir)]
 
 
-def run_all(data_dir, out_dir, large=False):
-    """Start every program, wait for all; return the names of those that failed."""
-    procs = []
+def inputs_digest(data_dir, large):
+    """SHA-256 of everything the outputs depend on. Loading the data checks them too: bad data stop the
+    build here, in one line, before anything runs."""
+    digest = hashlib.sha256(f"large={large}\n".encode())
+    for path in sorted([*ROOT.glob("part*.py"), *(ROOT / "dlbasics").glob("*.py"), ROOT / "requirements.txt"]):
+        digest.update(f"{path.name}\n".encode() + path.read_bytes())
+    for name in DATASETS:
+        digest.update(" ".join(sorted(load_dataset(name, data_dir).files.values())).encode())
+    return digest.hexdigest()
+
+
+def run_all(data_dir, out_dir, large=False, shown_as=None):
+    """Start every program, wait for all; return the names of those that failed. Their logs name the
+    folder `out_dir` as `shown_as` (the staging folder as the one it becomes)."""
+    procs, failed = [], []
     try:
         for program, extra, nice in PROGRAMS:
             log = tempfile.TemporaryFile(mode="w+")
@@ -46,29 +67,16 @@ def run_all(data_dir, out_dir, large=False):
                                             out_dir), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, text=True,
                                     preexec_fn=(lambda n=nice: os.nice(n)) if os.name == "posix" else None)
             procs.append((program, proc, log))
-        failed = []
         for program, proc, log in procs:
             if proc.wait() != 0:
                 failed.append(program)
-                stop(procs)                        # one failure fails the build: stop the others now
+                processes.stop([p for _, p, _ in procs])    # one failure fails the build: stop the others
             log.seek(0)
-            say(log.read().rstrip("\n") + (f"\nFAILED: {program}" if proc.returncode != 0 else ""))
+            text = log.read().rstrip("\n").replace(str(out_dir), str(shown_as or out_dir))
+            say(text + (f"\nFAILED: {program}" if proc.returncode != 0 else ""))
         return failed
     finally:
-        stop(procs)
-
-
-def stop(procs):
-    """Ask every program still running to stop (each removes its staged files), then wait for it."""
-    for _, proc, _ in procs:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-    for _, proc, _ in procs:
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        processes.stop([p for _, p, _ in procs])
 
 
 def main(argv=None):
@@ -76,13 +84,20 @@ def main(argv=None):
     parser.add_argument("--data-dir", type=folder, default=DATA_DIR, help="the datasets (default: data/)")
     parser.add_argument("--out-dir", type=folder, default=FIGURES_DIR, help="where outputs go (default: figures/)")
     parser.add_argument("--large", action="store_true", help="the larger study (several minutes)")
+    parser.add_argument("--force", action="store_true", help="build even if nothing changed since the last build")
     args = parser.parse_args(argv)
+    digest = inputs_digest(args.data_dir, args.large)
+    stamp = args.out_dir / STAMP
+    if not args.force and stamp.is_file() and stamp.read_text().strip() == digest:
+        say(f"{args.out_dir}: up to date (nothing changed since the last build; --force rebuilds)")
+        return
     start = time.time()
-    failed = run_all(args.data_dir, args.out_dir, args.large)
-    if failed:
-        sys.stderr.write(f"python -m dlbasics.build: {', '.join(failed)} failed; see above\n")
-        sys.exit(1)
-    buildinfo.finish(args.out_dir, time.time() - start)
+    with Outputs(args.out_dir) as out:
+        failed = run_all(args.data_dir.absolute(), out.dir, args.large, shown_as=args.out_dir)
+        if failed:
+            raise UserError(f"{', '.join(failed)} failed (see above); {args.out_dir} was left as it was")
+        out.write("build_info.tex", buildinfo.build_macros(time.time() - start))
+        out.write(STAMP, digest + "\n")
 
 
 if __name__ == "__main__":

@@ -22,7 +22,9 @@ LABEL = inputs.LABEL
 
 
 def num(x):
-    """A median or count for the prose: '>cap' never appears here (callers check finiteness)."""
+    """A median or count for the prose; a median beyond the cap is said so, never written as a number."""
+    if not math.isfinite(x):
+        return "beyond the cap"
     text = f"{x:,.0f}" if float(x) == int(x) else f"{x:,.1f}"
     return text.replace(",", "\\,")
 
@@ -145,6 +147,9 @@ def orders_differ(p2):
 def prediction_check(p2):
     ce_first = all(p2.median(f"{a}-ce") < p2.median(f"{a}-l2") for a in ("sigmoid", "relu"))
     slowest = max(p2.settings, key=lambda s: p2.median(s))
+    if not any(math.isfinite(p2.median(f"{a}-ce")) for a in ("sigmoid", "relu")):
+        return ("Part~2 cannot check the predictions: no cross-entropy setting reaches 100\\,\\% in most seeds "
+                "within the cap", {"ce_faster_with_both": None, "slowest": None})
     text = ("Part~2 confirms both predictions" if ce_first and slowest == "sigmoid-l2" else
             "Part~2 confirms the first prediction, but the slowest setting is " + LABEL[slowest] if ce_first else
             "Part~2 contradicts the first prediction")
@@ -156,6 +161,9 @@ def seed_order(p2):
     seed = sorted([s for s in single if single[s]["status"] == "reached"], key=lambda s: single[s]["iterations"])
     study = p2.order("mean")
     same = seed == study
+    if not seed and not study:
+        return ("has no order to compare: no setting reached 100\\,\\% in that seed, nor in most seeds",
+                {"seed_order": seed, "study_order": study, "same": None})
     text = ("ranks the four settings as the study's medians do" if same else
             "ranks the settings differently from the study's medians (" + " $<$ ".join(LABEL[s] for s in seed) + ")")
     return text, {"seed_order": seed, "study_order": study, "same": same}
@@ -196,7 +204,12 @@ def lr_scaling(p2):
     fits = {s: power_law(lrs, [med[(s, lr)]["median"] for lr in lrs]) for s in p2.settings}
     good = [s for s, (k, used) in fits.items() if len(used) >= 3 and abs(k - 1) <= 0.1]
     bad = [s for s in p2.settings if s not in good]
-    text = f"over learning rates {lrs[0]:g} to {lrs[-1]:g}, " if len(lrs) > 1 else ""
+    if len(lrs) < 2:
+        return "the sweep has a single learning rate", {"lrs": lrs, "fits": fits, "follow_1_over_lr": good}
+    if not any(len(used) >= 2 for _, used in fits.values()):
+        return (f"over learning rates {lrs[0]:g} to {lrs[-1]:g} no setting has a median that is a number at two "
+                "learning rates or more, so no exponent can be fitted", {"lrs": lrs, "fits": fits, "follow_1_over_lr": good})
+    text = f"over learning rates {lrs[0]:g} to {lrs[-1]:g}, "
     if good:
         text += ("the fitted exponent $k$ in iterations $\\propto \\mathrm{lr}^{-k}$ is " +
                  ", ".join(f"{fits[s][0]:.2f} for {LABEL[s]}" for s in good) + ": iterations scale as 1/lr")
@@ -204,10 +217,14 @@ def lr_scaling(p2):
         k, used = fits[s]
         top = max(lrs)
         g = med[(s, top)]
+        if len(used) < 3:
+            text += (f"; {LABEL[s]} has too few medians that are numbers for a fit" if len(used) < 2 else
+                     f"; {LABEL[s]} has an exponent of {k:.2f} from two learning rates only")
+            continue
         text += (f"; {LABEL[s]} breaks the rule (exponent {k:.2f}"
                  + (f": at lr {top:g}, {g['stuck_pct']:.0f}\\,\\% of its seeds die" if g["stuck_pct"] else "")
                  + (f", {g['diverged_pct']:.0f}\\,\\% diverge" if g["diverged_pct"] else "") + ")")
-    return text or "the sweep has a single learning rate", {"lrs": lrs, "fits": fits, "follow_1_over_lr": good}
+    return text.replace(", ; ", ": "), {"lrs": lrs, "fits": fits, "follow_1_over_lr": good}
 
 
 def pairs(p2):
@@ -277,7 +294,10 @@ def line_vs_part2(line, p2):
     fastest = min(p2.settings, key=lambda s: p2.median(s))
     best = p2.median(fastest)
     if not math.isfinite(m):
-        text = "does not reach 100\\,\\% in most seeds, unlike every part-2 setting"
+        text = ("does not reach 100\\,\\% in most seeds" + (", unlike the fastest part-2 setting" if math.isfinite(best)
+                                                             else ", like every part-2 setting"))
+    elif not math.isfinite(best):
+        text = f"reaches 100\\,\\% in most seeds (median {num(m)}), while no part-2 setting does within the cap"
     elif m < best:
         text = (f"needs fewer updates than any part-2 setting (median {num(m)} against {num(best)} for "
                 f"{LABEL[fastest]}, the fastest)")
@@ -376,9 +396,14 @@ def main(argv=None):
                         "(run make figures)")
     check_beyond(args.out_dir)
     with Outputs(args.out_dir) as dest:
-        inputs.write_all(args.out_dir, dest)
-        build(args.out_dir, dest)
+        write_inputs(args.out_dir, dest)
         dest.write("author.tex", buildinfo.author_macros())
+
+
+def write_inputs(out, dest):
+    """Every input of the report made from the runs in `out` (not the author line), through `dest`."""
+    inputs.write_all(out, dest)
+    build(out, dest)
 
 
 def check_beyond(out_dir):

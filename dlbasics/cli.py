@@ -3,8 +3,10 @@ types are the scripts' own (part2_fc.py holds the copy every script shares), so 
 report step fail exactly as the scripts do: one line, exit code 2 (bad input) or 128 + the signal."""
 import os
 import sys
+from pathlib import Path
 
-from part2_fc import Parser, UserError, bounded, folder, run_main, say  # noqa: F401  (re-exported)
+import part2_fc
+from part2_fc import Parser, UserError, bounded, folder, say  # noqa: F401  (re-exported)
 
 positive_int = bounded(int, 1, sys.maxsize, "a positive integer")
 positive_float = bounded(float, sys.float_info.min, sys.float_info.max, "a positive number")   # normal numbers only
@@ -14,6 +16,13 @@ seed_int = bounded(int, 0, 2**32 - 1, "an integer in [0, 4294967295]")
 def float_list(text):
     """Comma-separated positive numbers, e.g. '0.01,0.1,1'."""
     return [positive_float(part) for part in text.split(",")]
+
+
+def run_main(main, argv=None):
+    """The scripts' run_main, naming the module as it was run (python -m dlbasics.study) in its messages."""
+    if Path(sys.argv[0]).parent.name == "dlbasics":
+        sys.argv[0] = f"python -m dlbasics.{Path(sys.argv[0]).stem}"
+    part2_fc.run_main(main, argv)
 
 
 def cpu_count():

@@ -3,13 +3,16 @@
 Small batched steps are bound by per-operation overhead, which threads inside an operation do not
 remove; separate processes do. Results come back in job order and each run's numbers do not depend
 on which process made it or on what else shared its batch, so the output does not depend on the
-number of workers. Workers ignore Ctrl-C; the parent stops them and reports one line.
+number of workers, which is at most the number of CPUs this process may use. Workers ignore the
+signals that stop a run (the parent stops them and reports one line) and end by themselves as soon
+as their parent is gone.
 """
 import multiprocessing
 import signal
 from concurrent.futures import ProcessPoolExecutor
 
 from .cli import cpu_count
+from .processes import end_with_parent
 from .progress import Bar, Counters, WorkerProgress
 from .runtime import configure_torch
 
@@ -18,7 +21,10 @@ _COUNTERS = None
 
 def _init_worker(threads, counters):
     global _COUNTERS
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
+    end_with_parent()
     configure_torch(threads)
     _COUNTERS = counters
 
@@ -28,13 +34,18 @@ def _call(args):
     return fn(job, WorkerProgress(_COUNTERS, slot))
 
 
+def worker_count(requested, n_jobs):
+    """Workers actually started: at most one per job and one per CPU this process may use."""
+    return max(1, min(requested, n_jobs, cpu_count()))
+
+
 def map_jobs(fn, jobs, workers, threads=1, total_runs=0, desc="", progress=True):
     """[fn(job, progress) for job in jobs] on `workers` processes of `threads` torch threads each.
 
     fn must be a module-level function; it reports finished runs through progress.advance(n).
     """
     jobs = list(jobs)
-    workers = max(1, min(workers, len(jobs), cpu_count()))
+    workers = worker_count(workers, len(jobs))
     ctx = multiprocessing.get_context("spawn")
     counters = Counters(workers, ctx)
     with Bar(total_runs, desc, progress, counters):
@@ -46,9 +57,12 @@ def map_jobs(fn, jobs, workers, threads=1, total_runs=0, desc="", progress=True)
         try:
             results = list(pool.map(_call, [(fn, job, i % workers) for i, job in enumerate(jobs)]))
         except BaseException:
-            for proc in list(getattr(pool, "_processes", {}).values()):
-                proc.terminate()
+            processes = list(getattr(pool, "_processes", {}).values())
+            for proc in processes:
+                proc.kill()                       # they ignore the polite signals
             pool.shutdown(wait=False, cancel_futures=True)
+            for proc in processes:
+                proc.join(timeout=10)
             raise
         pool.shutdown()
         return results
@@ -78,7 +92,7 @@ def train_jobs(make_experiment, data, jobs, max_iters, workers, width=None, prog
     functools.partial of one). Returns the runs in job order.
     """
     jobs = list(jobs)
-    workers = max(1, min(workers, cpu_count()))
+    workers = worker_count(workers, len(jobs))
     shares = [(make_experiment, data, [j for j in jobs if j.seed % workers == k], max_iters, width)
               for k in range(workers)]
     results = map_jobs(_train_share, [s for s in shares if s[2]], workers, total_runs=len(jobs), desc=desc,

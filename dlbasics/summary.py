@@ -23,6 +23,8 @@ from .outputs import clean
 from .stats import group_runs, summarise
 
 SCHEMA = "dlbasics-summary/1"
+REQUIRED = {"script": str, "argv": list, "settings": dict, "data": dict, "data.sha256": dict, "runs": dict,
+            "runs.columns": list, "runs.rows": list, "single_runs": list}     # what every reader relies on
 RUN_COLUMNS = ["setting", "lr", "reduction", "seed", "iterations", "status"]
 
 
@@ -77,4 +79,11 @@ def read(path, script=None):
         raise UserError(f"{path}: expected a summary with schema {SCHEMA!r}; rerun the script that wrote it")
     if script and summary.get("script") != script:
         raise UserError(f"{path}: expected a summary written by {script}, found one by {summary.get('script')}")
+    for key, kind in REQUIRED.items():
+        value = summary
+        for part in key.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        if not isinstance(value, kind):
+            raise UserError(f"{path}: expected its '{key}' section ({kind.__name__}), found "
+                            f"{'none' if value is None else type(value).__name__}; rerun {summary.get('script')}")
     return _restore(summary)

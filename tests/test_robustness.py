@@ -1,0 +1,398 @@
+"""What real users do must not break it. One section per kind of fault: process control (signals,
+children, staging left behind), the report pipeline, the grader's check, where outputs are staged,
+the environments students use, and odd but real data. Each test fails on the behaviour it names."""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import background
+import part1_loss_gradient
+import part2_fc
+import part3_conv
+from conftest import ROOT, SCRIPTS, assert_one_line_error, run_script
+from dlbasics import build, buildinfo, checkdata, claims, parallel, report, tools
+from dlbasics.cli import UserError, cpu_count
+from dlbasics.summary import read
+
+BUNDLED = ROOT / "data"
+INLINE = {"MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+
+
+def session_processes(sid):
+    """PIDs of the live processes of session `sid` (every process a program started, wherever it went)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == sid and fields[0] != "Z":
+            found.append(int(stat.parent.name))
+    return found
+
+
+def start(argv, env=None, **kwargs):
+    """A program in a session of its own (so that everything it starts can be found), output piped."""
+    return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            env=os.environ | (env or {}) | {"PYTHONUNBUFFERED": "1"}, **kwargs)
+
+
+def wait_for_line(proc, prefix, timeout=60):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        line = proc.stdout.readline()
+        if line.startswith(prefix):
+            return line
+    raise AssertionError(f"no line starting {prefix!r}")
+
+
+def no_process_left(sid, timeout=15):
+    end = time.monotonic() + timeout
+    while session_processes(sid) and time.monotonic() < end:
+        time.sleep(0.2)
+    return not session_processes(sid)
+
+
+# ==== 1. process control ===================================================================================
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM", "SIGHUP"])
+def test_process_control_a_signal_is_one_line_and_128_plus_its_number(tmp_path, sig):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    proc = start([sys.executable, str(ROOT / "part2_fc.py"), "--seeds", "300", "--out-dir", str(out)], cwd="/")
+    wait_for_line(proc, "training:")
+    time.sleep(1)
+    proc.send_signal(getattr(signal, sig))
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + getattr(signal, sig), err
+    assert err.strip().splitlines() == ["part2_fc.py: interrupted; no output was written"]
+    assert [p.name for p in out.iterdir()] == ["keep.txt"]              # no staging folder left
+
+
+def test_process_control_a_study_stopped_leaves_no_worker_and_nothing_staged(tmp_path):
+    out = tmp_path / "out"
+    proc = start([sys.executable, "-m", "dlbasics.study", "part2", "--seeds", "400", "--workers", "2", "--no-progress",
+                  "--out-dir", str(out)], cwd=ROOT)
+    wait_for_line(proc, "training:")
+    time.sleep(3)                                  # the workers are training
+    assert len(session_processes(proc.pid)) >= 2
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143 and err.strip().splitlines() == [
+        "python -m dlbasics.study: interrupted; no output was written"], err
+    assert no_process_left(proc.pid), session_processes(proc.pid)
+    assert not out.exists()
+
+
+def test_process_control_a_signal_while_the_libraries_load_is_one_line(tmp_path):
+    for argv in ([str(ROOT / "part2_fc.py")], ["-m", "dlbasics.study", "part2"]):
+        proc = start([sys.executable, *argv, "--out-dir", str(tmp_path / "out")], cwd=ROOT)
+        time.sleep(0.4)                            # inside the imports (torch takes longer than this)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 130 and "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+        assert not (tmp_path / "out").exists()
+
+
+def test_process_control_a_dead_runs_staging_folder_is_swept_up(tmp_path):
+    out = tmp_path / "out"
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()                                    # a process id that is no longer alive
+    (out / f".staging-{dead.pid}-x1").mkdir(parents=True)
+    (out / f".staging-{dead.pid}-x1" / "part1_l2_loss.png").write_text("half written")
+    (out / f".staging-{os.getpid()}-alive").mkdir()                    # a live run's: kept
+    part1_loss_gradient.main(["--points", "5", "--out-dir", str(out)])
+    assert not (out / f".staging-{dead.pid}-x1").exists() and (out / f".staging-{os.getpid()}-alive").exists()
+
+
+def test_process_control_verify_stopped_leaves_no_rerun_and_no_temporary_folder(tmp_path, quick_outputs):
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    proc = start([sys.executable, "-m", "dlbasics.verify", "--against", str(quick_outputs[0])], cwd=ROOT,
+                 env={"TMPDIR": str(temp)})
+    end = time.monotonic() + 60
+    while len(session_processes(proc.pid)) < 4 and time.monotonic() < end:    # its reruns have started
+        time.sleep(0.2)
+    time.sleep(1)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, err
+    assert no_process_left(proc.pid), session_processes(proc.pid)
+    assert not list(temp.iterdir())
+
+
+def test_process_control_workers_are_capped_at_the_cpus():
+    assert parallel.worker_count(1000, 8) == min(8, cpu_count())
+    assert parallel.worker_count(1000, 10**6) == cpu_count() <= os.cpu_count()
+    assert parallel.worker_count(3, 1) == 1
+
+
+def test_process_control_an_interrupted_build_changes_nothing(tmp_path):
+    """Ctrl-C at a terminal signals the whole group: make figures' seven programs all stop, each removes
+    its staged files, and the folder keeps exactly what it had; kill -TERM of the build alone does the same."""
+    for sig, group in ((signal.SIGINT, True), (signal.SIGTERM, False)):
+        out = tmp_path / sig.name
+        out.mkdir()
+        (out / "part2_summary.json").write_text("the previous build's")
+        proc = start([sys.executable, "-m", "dlbasics.build", "--force", "--out-dir", str(out)], cwd=ROOT)
+        end = time.monotonic() + 60
+        while len(session_processes(proc.pid)) < 8 and time.monotonic() < end:   # the seven have started
+            time.sleep(0.2)
+        time.sleep(4)
+        os.killpg(proc.pid, sig) if group else proc.send_signal(sig)
+        _, err = proc.communicate(timeout=90)
+        assert proc.returncode == 128 + sig, err
+        assert err.strip().splitlines()[-1] == "python -m dlbasics.build: interrupted; no output was written"
+        assert no_process_left(proc.pid), session_processes(proc.pid)
+        assert [p.name for p in out.iterdir()] == ["part2_summary.json"]
+        assert (out / "part2_summary.json").read_text() == "the previous build's"
+
+
+# ==== 2. the report pipeline ===============================================================================
+def test_report_pipeline_make_orders_the_report_after_the_figures_even_with_j():
+    proc = subprocess.run(["make", "-j4", "-n", "all"], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    text = proc.stdout
+    assert 0 <= text.index("dlbasics.build") < text.index("dlbasics.report")
+
+
+def test_report_pipeline_an_interrupted_latex_run_keeps_the_previous_pdf(tmp_path, monkeypatch):
+    (tmp_path / "report.tex").write_text("\\documentclass{article}\\begin{document}new\\end{document}\n")
+    (tmp_path / "report.pdf").write_bytes(b"%PDF- the previous one")
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt(signal.SIGINT)
+    monkeypatch.setattr(report.subprocess, "run", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        report.build_pdf(tmp_path)
+    assert (tmp_path / "report.pdf").read_bytes() == b"%PDF- the previous one"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.pdf", "report.tex"]
+    monkeypatch.undo()
+    report.build_pdf(tmp_path)                     # the next build starts from scratch and replaces it
+    assert (tmp_path / "report.pdf").read_bytes()[:5] == b"%PDF-" and (tmp_path / "report.pdf").stat().st_size > 100
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16"])
+def test_report_pipeline_the_author_line_is_read_afresh_whatever_the_editor_saved(tmp_path, encoding):
+    path = tmp_path / "author.txt"
+    path.write_text("author: Zoë Étudiante\ncollaborators: none\npenn key: zoe\n", encoding=encoding)
+    macros = buildinfo.author_macros(path)
+    assert "\\newcommand{\\ReportAuthor}{Zoë Étudiante}" in macros
+    assert buildinfo.read_author(path)["penn key"] == "zoe"
+    assert "author not given" in buildinfo.author_macros(ROOT / "report" / "author.txt")      # the placeholder
+
+
+def test_report_pipeline_a_missing_tool_is_one_line_naming_it_and_its_package(monkeypatch, capsys):
+    monkeypatch.setattr(tools.shutil, "which", lambda cmd: None if cmd in ("latexmk", "pdftotext") else "/bin/x")
+    monkeypatch.setattr(tools, "can_install", lambda: False)
+    with pytest.raises(UserError, match=r"latexmk not found: install the Debian packages .*latexmk.*texlive-latex-base"):
+        tools.require("latex")
+    with pytest.raises(UserError, match=r"latexmk, pdftotext not found: .*poppler-utils"):
+        tools.require("test")
+    monkeypatch.setattr(tools.shutil, "which", lambda cmd: "/usr/bin/" + cmd)
+    tools.require("test")                          # all there: nothing to do
+
+
+def test_report_pipeline_apt_failing_is_one_line(monkeypatch):
+    monkeypatch.setattr(tools.shutil, "which", lambda cmd: None if cmd == "pdftotext" else "/bin/x")
+    monkeypatch.setattr(tools, "can_install", lambda: True)
+    monkeypatch.setattr(tools.subprocess, "run", lambda *a, **k: subprocess.CompletedProcess(a, 100))
+    with pytest.raises(UserError, match=r"apt-get could not install poppler-utils \(see .*\.log\)"):
+        tools.require("test")
+
+
+def test_report_pipeline_an_unchanged_build_is_not_rerun(tmp_path, monkeypatch):
+    """make test after make all must not rerun every program: the build is skipped while its inputs
+    (sources, data contents, flags) are the same, and redone when one changes."""
+    calls = []
+
+    def fake_run_all(data_dir, out_dir, large=False, shown_as=None):
+        calls.append(data_dir)
+        return []
+    monkeypatch.setattr(build, "run_all", fake_run_all)
+    shutil.copytree(BUNDLED, tmp_path / "data")
+    for _ in range(2):
+        build.main(["--data-dir", str(tmp_path / "data"), "--out-dir", str(tmp_path / "figures")])
+    assert len(calls) == 1
+    np.save(tmp_path / "data" / "line" / "line_labs.npy", 1 - np.load(BUNDLED / "line" / "line_labs.npy"))
+    build.main(["--data-dir", str(tmp_path / "data"), "--out-dir", str(tmp_path / "figures")])
+    build.main(["--data-dir", str(tmp_path / "data"), "--out-dir", str(tmp_path / "figures"), "--force"])
+    assert len(calls) == 3
+
+
+def _unreached_commands():
+    out = background.scratch("unreached_outputs")
+    cap = "--max-iters=2"
+    scripts = [[sys.executable, str(ROOT / s), cap, "--no-figures", "--out-dir", str(out)] for s in SCRIPTS[1:]]
+    studies = [[sys.executable, "-m", "dlbasics.study", s, "--quick", cap, "--workers", "1", "--no-progress",
+                "--no-figures", "--out-dir", str(out)] for s in ("part2", "line", "detection")]
+    part1 = [[sys.executable, str(ROOT / SCRIPTS[0]), "--points", "5", "--out-dir", str(out)]]
+    return [(argv, ROOT) for argv in scripts + studies + part1]
+
+
+background.define("unreached_outputs", _unreached_commands)
+
+
+@pytest.fixture(scope="module")
+def unreached_outputs():
+    """Every part with a cap of 2 updates: no setting's median is a number anywhere."""
+    for proc in background.wait("unreached_outputs"):
+        assert proc.returncode == 0, proc.stderr
+    return background.scratch("unreached_outputs")
+
+
+def test_report_pipeline_the_sentences_hold_when_no_median_is_a_number(unreached_outputs):
+    texts, _ = claims.build(unreached_outputs)
+    for name, text in texts.items():
+        assert "nan" not in text and "inf" not in text.replace("infinite", ""), (name, text)
+    assert "cannot check the predictions" in texts["prediction check"]
+    assert "no exponent can be fitted" in texts["lr scaling"]
+
+
+# ==== 3. the grader's check checks what the report quotes ==================================================
+def test_grader_check_names_every_hand_edit_and_accepts_the_same_files_elsewhere(tmp_path, quick_outputs):
+    clean, edited = tmp_path / "clean", tmp_path / "edited"
+    shutil.copytree(quick_outputs[0], clean)
+    claims.main([str(clean)])                      # the report's inputs, as make report writes them
+    shutil.copytree(clean, edited)
+    study = json.loads((edited / "part2_study_summary.json").read_text())
+    group = next(g for g in study["groups"] if isinstance(g["median"], (int, float)))
+    group["median"], group["q3"], group["seeds"] = group["median"] + 1, 1, 99
+    study["numbers"]["p2 lrs"] = "0.1, 0.5"
+    (edited / "part2_study_summary.json").write_text(json.dumps(study))
+    tex = (edited / "part2_study_numbers.tex").read_text()
+    (edited / "part2_study_numbers.tex").write_text(tex.replace("\\newcommand{\\PTwoSeeds}{4}", "\\newcommand{\\PTwoSeeds}{40}"))
+    sentences = (edited / "claims.tex").read_text()
+    (edited / "claims.tex").write_text(sentences.replace("needs fewer", "needs far fewer", 1))
+    elsewhere = tmp_path / "same files elsewhere"
+    shutil.copytree(BUNDLED, elsewhere)
+    verify = [sys.executable, "-m", "dlbasics.verify", "--against"]
+    procs = [subprocess.Popen([*verify, str(folder), "--data-dir", str(elsewhere)], cwd=ROOT, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for folder in (clean, edited)]
+    (ok_out, ok_err), (bad_out, bad_err) = (p.communicate(timeout=600) for p in procs)
+    assert procs[0].returncode == 0, ok_out[-3000:] + ok_err
+    assert "DIFFERENCE" not in ok_out and " tables, macro and sentence files identical" in ok_out
+    assert procs[1].returncode == 1, bad_out[-3000:] + bad_err
+    differences = [line for line in bad_out.splitlines() if line.startswith("DIFFERENCE")]
+    for fragment in (".median:", ".q3:", ".seeds: 99", "numbers.p2 lrs", "part2_study_numbers.tex",
+                     "claims.tex" if "needs far fewer" in (edited / "claims.tex").read_text() else "numbers"):
+        assert any(fragment in d for d in differences), (fragment, differences)
+
+
+def test_grader_check_refuses_a_summary_without_its_runs_in_one_line(tmp_path, quick_outputs):
+    summary = json.loads((quick_outputs[0] / "part3_line_summary.json").read_text())
+    del summary["runs"]
+    (tmp_path / "part3_line_summary.json").write_text(json.dumps(summary))
+    with pytest.raises(UserError, match="part3_line_summary.json: expected its 'runs' section"):
+        read(tmp_path / "part3_line_summary.json")
+    proc = subprocess.run([sys.executable, "-m", "dlbasics.verify", "--against", str(tmp_path)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert_one_line_error(proc, "expected its 'runs' section")
+
+
+# ==== 4. where outputs are staged ==========================================================================
+def test_staging_happens_inside_the_out_folder_so_on_its_filesystem(tmp_path):
+    with part2_fc.Outputs(tmp_path / "new" / "out") as out:
+        assert out.dir.parent == tmp_path / "new" / "out"
+        out.write("x.txt", "x")
+    assert [p.name for p in (tmp_path / "new" / "out").iterdir()] == ["x.txt"]
+
+
+def test_staging_a_full_disk_is_one_line_and_leaves_the_folder_as_it_was(tmp_path, capsys, monkeypatch):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(part3_conv.plt.Figure, "savefig", full)
+    with pytest.raises(SystemExit) as exc:
+        part3_conv.run_main(part3_conv.main, ["--quick", "--out-dir", str(out)])
+    assert exc.value.code == 2
+    assert capsys.readouterr().err.strip().endswith(f"--out-dir {out}: cannot write (No space left on device)")
+    assert [p.name for p in out.iterdir()] == ["keep.txt"]
+
+
+def test_staging_a_new_out_folder_is_removed_again_when_the_run_fails(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        part3_conv.run_main(part3_conv.main, ["--data-dir", str(tmp_path / "nothing here"),
+                                              "--out-dir", str(tmp_path / "a" / "b")])
+    assert not (tmp_path / "a").exists()
+
+
+# ==== 5. environments students use =========================================================================
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_environment_a_notebooks_backend_is_ignored(script, tmp_path):
+    proc = run_script(script, "--help", env=os.environ | INLINE)
+    assert proc.returncode == 0, proc.stderr
+    if script == "part1_loss_gradient.py":
+        proc = run_script(script, "--points", "5", "--out-dir", tmp_path, env=os.environ | INLINE)
+        assert proc.returncode == 0 and (tmp_path / "part1_l2_loss.png").is_file(), proc.stderr
+
+
+def test_environment_a_notebooks_backend_is_ignored_by_the_studies(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "dlbasics.study", "line", "--seeds", "1", "--max-iters", "3",
+                           "--workers", "1", "--no-progress", "--out-dir", str(tmp_path)], cwd=ROOT,
+                          env=os.environ | INLINE, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0 and (tmp_path / "part3_line_study_ecdf.png").is_file(), proc.stderr
+
+
+def test_environment_a_reader_that_goes_away_does_not_stop_the_run(tmp_path):
+    """`... | head -1`: the run goes on and writes its results, with no traceback."""
+    proc = subprocess.run(f"{sys.executable} {ROOT / 'part2_fc.py'} --max-iters 50 --out-dir '{tmp_path}' | head -1",
+                          shell=True, capture_output=True, text=True, timeout=300, executable="/bin/bash")
+    assert proc.stdout.startswith("data: ") and "Traceback" not in proc.stderr and not proc.stderr.strip()
+    assert (tmp_path / "part2_summary.json").is_file()
+
+
+def test_environment_make_quotes_every_path(tmp_path):
+    spaced = tmp_path / "My Courses" / "hw4"
+    shutil.copytree(BUNDLED, spaced)
+    proc = subprocess.run(["make", "-s", "check-data", f"DIR={spaced}"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0 and "detection ok" in proc.stdout, proc.stdout + proc.stderr
+    dry = subprocess.run(["make", "-n", "figures", "study", "beyond", f"DATA_DIR={spaced}"], cwd=ROOT,
+                         capture_output=True, text=True)
+    assert dry.stdout.count(f'--data-dir "{spaced}"') == 3, dry.stdout
+
+
+def test_environment_the_readme_says_which_torch_pip_installs():
+    text = " ".join((ROOT / "README.md").read_text().split())
+    assert "CUDA build" in text and "--extra-index-url https://download.pytorch.org/whl/cpu" in text
+
+
+# ==== 6. odd but real data =================================================================================
+def test_odd_data_images_in_0_to_255_are_refused_with_the_fix(tmp_path, capsys):
+    shutil.copytree(BUNDLED / "line", tmp_path / "line")
+    np.save(tmp_path / "line" / "line_imgs.npy", (np.load(BUNDLED / "line" / "line_imgs.npy") * 255).astype(np.uint8))
+    with pytest.raises(SystemExit) as exc:
+        part3_conv.run_main(part3_conv.main, ["--data-dir", str(tmp_path), "--out-dir", str(tmp_path / "out")])
+    err = capsys.readouterr().err.strip()
+    assert exc.value.code == 2 and "found 0..255; divide the images by 255" in err and len(err.splitlines()) == 1
+    assert checkdata.main([str(tmp_path)]) == 2
+    assert "line      PROBLEM" in capsys.readouterr().err and not (tmp_path / "out").exists()
+
+
+def test_odd_data_checkdata_shows_the_pixel_range(capsys):
+    assert checkdata.main([str(BUNDLED)]) == 0
+    assert "pixels 0..1" in capsys.readouterr().out
+
+
+def test_odd_data_a_matlab_v73_file_gets_the_command_that_resaves_it(tmp_path, capsys):
+    shutil.copytree(BUNDLED / "random", tmp_path / "random")
+    (tmp_path / "random" / "random_imgs.npy").unlink()
+    header = b"MATLAB 7.3 MAT-file, Platform: GLNXA64, Created on: Mon Nov 30 2026 HDF5 schema 1.00 .".ljust(116)
+    (tmp_path / "random" / "random_imgs.mat").write_bytes(header + b"\x00" * 8 + b"\x00\x02IM" + b"\x00" * 512)
+    with pytest.raises(SystemExit):
+        part2_fc.run_main(part2_fc.main, ["--data-dir", str(tmp_path), "--out-dir", str(tmp_path / "out")])
+    err = capsys.readouterr().err.strip()
+    assert "random_imgs.mat: a MATLAB v7.3 file, which scipy cannot read; re-save it in MATLAB with " \
+           "save('random_imgs.mat', 'random_imgs', '-v7')" in err
