@@ -68,6 +68,11 @@ class Batch:
             return
         fresh = self.net.init([self.jobs[j].seed for j in new])
         dtype = next(iter(fresh.values())).dtype
+        ulps = [self.jobs[j].perturb for j in new]
+        if any(ulps):                          # a perturbed twin: every initial parameter times 1 + k 2^-52
+            factor = 1 + torch.tensor(ulps, dtype=dtype) * 2.0**-52
+            fresh = {k: v * factor.view([-1 if d == v.ndim + self.dim or d == self.dim else 1 for d in range(v.ndim)])
+                     for k, v in fresh.items()}
         self.params = fresh if self.params is None else \
             {k: torch.cat([v, fresh[k]], self.dim) for k, v in self.params.items()}
         self.exp.optimizer.add_columns(self.params, len(new))
@@ -150,5 +155,5 @@ class Batch:
             iterations, status, params = self.outcome[i]
             milestones = {name: (int(first[i]) if first[i] >= 0 else None) for name, first in self.first.items()}
             out.append(Run(job.setting, job.lr, job.reduction, job.seed, iterations, status, milestones,
-                           curves.get(i, {}), params))
+                           curves.get(i, {}), params, job.perturb))
         return out

@@ -9,6 +9,7 @@ import part2_fc
 from part2_fc import Parser, UserError, bounded, folder, say  # noqa: F401  (re-exported)
 
 positive_int = bounded(int, 1, sys.maxsize, "a positive integer")
+nonnegative_int = bounded(int, 0, sys.maxsize, "an integer >= 0")
 positive_float = bounded(float, sys.float_info.min, sys.float_info.max, "a positive number")   # normal numbers only
 seed_int = bounded(int, 0, 2**32 - 1, "an integer in [0, 4294967295]")
 

@@ -157,3 +157,28 @@ def plot_samples(images, captions, out, stem, title, columns=4):
     fig.suptitle(title)
     fig.tight_layout(pad=0.2, h_pad=0.4, w_pad=0.3)
     out.figure(fig, stem)
+
+
+def plot_twins(traces, out, stem, title):
+    """A stable and a sensitive traced run (full width): left, the distance between the run and its twin
+    relative to ||theta||, log scale; right, lr x sharpness along the run, with the stability limit 2.
+    The sensitive one is the trace whose twins end farthest apart, the stable one the first trace."""
+    stable, sensitive = traces[0], max(traces, key=lambda tr: tr["final_distance"])
+    fig, axes = plt.subplots(1, 2, figsize=(FULL, 2.6))
+    for tr, color in ((stable, "C0"), (sensitive, "C3")):
+        label = f"{tr['setting']}, {tr['reduction']}, lr {tr['lr']:g}"
+        axes[0].semilogy(np.arange(len(tr["distance"])), np.maximum(tr["distance"] / tr["norm"], 1e-18), color=color,
+                         label=label)
+        axes[1].plot(tr["at"], tr["lr"] * tr["top"], color=color, label=label)
+    axes[0].set(xlabel="iteration", ylabel=r"$\|\theta_t - \theta'_t\| \,/\, \|\theta_0\|$",
+                title="distance to the one-ulp twin")
+    axes[1].axhline(2, color="grey", lw=0.8, ls="--")
+    axes[1].set(xlabel="iteration", ylabel=r"lr $\times$ sharpness", title="the stability limit 2 (dashed)")
+    for ax in axes:
+        ax.set_xscale("symlog", linthresh=10)
+        ax.set_xlim(left=0)
+        ax.grid(alpha=0.3)
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncol=2, frameon=False)
+    fig.suptitle(title)
+    fig.tight_layout(pad=0.3, rect=(0, 0.09, 1, 1))
+    out.figure(fig, stem)

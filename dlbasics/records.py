@@ -13,6 +13,7 @@ class Job:
     lr: float
     reduction: str = "mean"
     record: bool = False        # keep its curves and final parameters
+    perturb: int = 0            # k > 0: a twin whose initial parameters are all scaled by 1 + k 2^-52 (k ulps)
 
 
 @dataclass
@@ -27,6 +28,7 @@ class Run:
     milestones: dict = field(default_factory=dict)   # name -> first iteration it held, or None
     curves: dict = field(default_factory=dict)       # metric -> (iterations + 1,) array (recorded runs)
     params: dict | None = None                       # nn.Module state dict at the stop (recorded runs)
+    perturb: int = 0                                 # the job's perturbation, in ulps (0: none)
 
     @property
     def reached(self):

@@ -15,8 +15,8 @@ import torch
 
 import part3_conv
 
-from . import experiments, plots, summary
-from .cli import positive_float, positive_int, rerun_argv, say, seed_int
+from . import experiments, plots, sensitivity, summary
+from .cli import nonnegative_int, positive_float, positive_int, rerun_argv, say, seed_int
 from .data import describe, load_dataset, origin
 from .engine import Job
 from .outputs import Outputs, fmt_int, tex_macros
@@ -38,15 +38,29 @@ def add_line_arguments(p):
     p.add_argument("--lr", type=positive_float, default=None, help="learning rate (default: 0.1; 0.01 with "
                    "--edition 2017)")
     p.add_argument("--max-iters", type=positive_int, default=None, help="update cap (default: 10000; 300 with --quick)")
+    add_twin_argument(p, 8)
     add_common_arguments(p, "line")
     part3_conv.add_training_arguments(p, {"lr": 0.01})
     p.set_defaults(resolve=resolve_line)
+
+
+def add_twin_argument(p, default):
+    p.add_argument("--twin-seeds", type=nonnegative_int, default=None,
+                   help="seeds per reduction rerun from a start moved by one ulp (every initial parameter times "
+                        f"1 + 2^-52), to measure how much the count depends on rounding (default: {default}; 2 with "
+                        "--quick)")
+    p.set_defaults(default_twins=default)
+
+
+def twins_of(args):
+    return (2 if args.quick else args.default_twins) if args.twin_seeds is None else args.twin_seeds
 
 
 def resolve_line(parser, args):
     args = part3_conv.resolve_training(parser, args)
     args.lr = args.lr or 0.1
     args.seeds, args.max_iters = args.seeds or (4 if args.quick else 32), args.max_iters or (300 if args.quick else 10000)
+    args.twin_seeds = twins_of(args)
     return args
 
 
@@ -59,18 +73,29 @@ def add_detection_arguments(p):
     p.add_argument("--lr-reg", type=positive_float, default=0.001, help="learning rate of the L2 (width) loss "
                    "(default: %(default)s)")
     p.add_argument("--max-iters", type=positive_int, default=None, help="update cap (default: 10000; 300 with --quick)")
+    add_twin_argument(p, 4)
     add_common_arguments(p, "detection")
     p.set_defaults(resolve=resolve_detection)
 
 
 def resolve_detection(parser, args):
     args.seeds, args.max_iters = args.seeds or (4 if args.quick else 16), args.max_iters or (300 if args.quick else 10000)
+    args.twin_seeds = twins_of(args)
     return args
 
 
 def jobs(name, args, lr):
+    """Every run of the study, and the one-ulp twins of the first --twin-seeds seeds of each reduction."""
     seeds = sorted(set(range(args.seeds)) | {args.seed})
-    return [Job(name, s, lr, red, record=(s == args.seed)) for red in REDUCTIONS for s in seeds]
+    main = [Job(name, s, lr, red, record=(s == args.seed)) for red in REDUCTIONS for s in seeds]
+    return main + sensitivity.twin_jobs(main, args.twin_seeds)
+
+
+def rounding(every, name, out):
+    """Each reduction's share of seeds whose count moves with a one-ulp start; the summary's section."""
+    cells = sensitivity.by_cell(every)
+    sensitivity.write_csv(out, f"part3_{name}_sensitivity.csv", cells)
+    return sensitivity.record(every, cells)
 
 
 def data_samples(data, out, name, caption_of, title):
@@ -96,9 +121,10 @@ def main_line(args):
     training = {k: getattr(args, k) for k in ("init", "batch_size", "order", "momentum", "weight_decay")}
     with Outputs(args.out_dir, figures=not args.no_figures) as out:
         seed_everything(args.seed, 1)
-        runs = train_jobs(partial(experiments.line, **training), data.to(getattr(torch, args.dtype)),
-                          jobs("line", args, args.lr), args.max_iters, args.workers, BLOCK, not args.no_progress,
-                          "part 3.1 study")
+        every = train_jobs(partial(experiments.line, **training), data.to(getattr(torch, args.dtype)),
+                           jobs("line", args, args.lr), args.max_iters, args.workers, BLOCK, not args.no_progress,
+                           "part 3.1 study")
+        runs = sensitivity.main_runs(every)
         groups = group_runs(runs, ("reduction",))
         stats = {red: summarise_with_ci(groups[(red,)]) for red in REDUCTIONS}
         plots.plot_ecdf({f"line dataset, lr {args.lr:g}": {
@@ -118,11 +144,11 @@ def main_line(args):
             values[f"p3 line reached {red}"] = f"{s['reached_pct']:.0f}"
         out.write("part3_line_study_numbers.tex", tex_macros(values))
         out.json("part3_line_study_summary.json", summary.build(
-            "study line", rerun_argv(args, ["seed", "seeds", "lr", "max_iters", "init", "batch_size", "order",
+            "study line", rerun_argv(args, ["seed", "seeds", "twin_seeds", "lr", "max_iters", "init", "batch_size", "order",
                                             "optimizer", "momentum", "weight_decay", "dtype"]),
             settings_of(args), data, runs,
             groups=[{"setting": "line", "lr": args.lr, "reduction": red} | s for red, s in stats.items()],
-            numbers=values))
+            numbers=values, sensitivity=rounding(every, "line", out)))
     say("study line: " + "; ".join(f"{red}: median {fmt_iters(s['median'], args.max_iters)}" for red, s in stats.items()),
         f"study line: wrote {'' if args.no_figures else 'figures, '}tables and part3_line_study_summary.json to "
         f"{args.out_dir}")
@@ -134,9 +160,10 @@ def main_detection(args):
     check_study(2 * (args.seeds + 1), 2, args.max_iters, metrics=4)
     with Outputs(args.out_dir, figures=not args.no_figures) as out:
         seed_everything(args.seed, 1)
-        runs = train_jobs(partial(experiments.detection, lr_reg=args.lr_reg), data.to(getattr(torch, args.dtype)),
-                          jobs("detection", args, args.lr_cls), args.max_iters, args.workers, BLOCK,
-                          not args.no_progress, "part 3.2 study")
+        every = train_jobs(partial(experiments.detection, lr_reg=args.lr_reg), data.to(getattr(torch, args.dtype)),
+                           jobs("detection", args, args.lr_cls), args.max_iters, args.workers, BLOCK,
+                           not args.no_progress, "part 3.2 study")
+        runs = sensitivity.main_runs(every)
         stats, panels = {}, {}
         for red in REDUCTIONS:
             rs = [r for r in runs if r.reduction == red]
@@ -159,10 +186,11 @@ def main_detection(args):
                 values[f"p3 det {tag} reached {red}"] = f"{s['reached_pct']:.0f}"
         out.write("part3_detection_study_numbers.tex", tex_macros(values))
         out.json("part3_detection_study_summary.json", summary.build(
-            "study detection", rerun_argv(args, ["seed", "seeds", "lr_cls", "lr_reg", "max_iters", "dtype"]),
+            "study detection", rerun_argv(args, ["seed", "seeds", "twin_seeds", "lr_cls", "lr_reg", "max_iters", "dtype"]),
             settings_of(args), data, runs, milestones=["classification"],
             groups=[{"setting": head, "lr": args.lr_cls, "reduction": red} | s
-                    for red, by_head in stats.items() for head, s in by_head.items()], numbers=values))
+                    for red, by_head in stats.items() for head, s in by_head.items()], numbers=values,
+            sensitivity=rounding(every, "detection", out)))
     say("study detection: " + "; ".join(f"{red}: regression median {fmt_iters(s['regression']['median'], args.max_iters)}"
                                         for red, s in stats.items()),
         f"study detection: wrote {'' if args.no_figures else 'figures, '}tables and part3_detection_study_summary.json "
@@ -170,4 +198,4 @@ def main_detection(args):
 
 
 def settings_of(args):
-    return {k: v for k, v in vars(args).items() if k not in ("data_dir", "out_dir", "resolve", "study")}
+    return {k: v for k, v in vars(args).items() if k not in ("data_dir", "out_dir", "resolve", "study", "default_twins")}

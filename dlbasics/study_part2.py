@@ -18,8 +18,9 @@ import torch
 import part2_fc
 from part2_fc import SETTINGS, add_training_arguments, describe_training, resolve_training
 
-from . import experiments, plots, summary
-from .cli import default_workers, float_list, folder, positive_float, positive_int, rerun_argv, say, seed_int
+from . import experiments, plots, sensitivity, summary
+from .cli import (default_workers, float_list, folder, nonnegative_int, positive_float, positive_int, rerun_argv, say,
+                  seed_int)
 from .data import describe, load_dataset, origin
 from .engine import Job
 from .outputs import Outputs, fmt_int, tex_macros
@@ -44,6 +45,10 @@ def add_arguments(p):
                    help="learning rates of the sweep, comma-separated (default: 0.1,0.3,1,3; 0.1,1 with --quick)")
     p.add_argument("--sweep-seeds", type=positive_int, default=None,
                    help="seeds per cell at the sweep's other learning rates (default: 50, at most --seeds)")
+    p.add_argument("--twin-seeds", type=nonnegative_int, default=None,
+                   help="seeds per cell rerun from a start moved by one ulp (every initial parameter times "
+                        "1 + 2^-52), to measure how much the count depends on rounding (default: 100; 4 with "
+                        "--quick; at most the cell's seeds)")
     p.add_argument("--activations", default="sigmoid,relu",
                    help="hidden activations, comma-separated, of sigmoid, relu (default: %(default)s)")
     p.add_argument("--max-iters", type=positive_int, default=None, help="update cap (default: 10000; 2000 with "
@@ -77,6 +82,7 @@ def resolve(parser, args):
             parser.error(f"argument --activations: unknown activation {act!r} (choose from sigmoid, relu)")
     args.seeds = args.seeds or (4 if args.quick else 1000)
     args.sweep_seeds = args.sweep_seeds or (args.seeds if args.quick else min(50, args.seeds))
+    args.twin_seeds = (4 if args.quick else 100) if args.twin_seeds is None else args.twin_seeds
     args.lrs = sorted(set(args.lrs or ([0.1, 1.0] if args.quick else [0.1, 0.3, 1.0, 3.0])) | {args.lr})
     return args
 
@@ -215,6 +221,37 @@ def numbers(stats, fits, mech, data, args):
     return values
 
 
+def traced_cells(args):
+    """The runs of --seed traced with their twins: every setting under both reductions at --lr, and under
+    the mean at the sweep's largest learning rate."""
+    settings = [s for s in SETTINGS if s.activation in args.activations]
+    cells = [(s, args.lr, red) for s in settings for red in REDUCTIONS]
+    return cells + ([(s, max(args.lrs), "mean") for s in settings] if max(args.lrs) > args.lr else [])
+
+
+def rounding_outputs(every, data, args, out):
+    """How much the counts depend on rounding: each cell's share of seeds whose count moves with a one-ulp
+    start (part2_sensitivity.csv), and the mechanism along the traced runs (part2_stability.csv, the
+    figure part2_twins). Returns the cells and the traces' summaries."""
+    cells = sensitivity.by_cell(every)
+    sensitivity.write_csv(out, "part2_sensitivity.csv", {(s.label, lr, red): c for (s, lr, red), c in cells.items()})
+    traces = [sensitivity.trace(s, args.seed, lr, red, data, args.max_iters) for s, lr, red in traced_cells(args)]
+    out.csv("part2_stability.csv", ["setting", "reduction", "lr", "iterations", "status", "growth per iteration",
+                                    "fitted until", "median lr x sharpness", "largest lr x sharpness", "% beyond 2",
+                                    "final distance / |theta|"],
+            [[tr["setting"], tr["reduction"], f"{tr['lr']:g}", tr["iterations"], tr["status"], f"{tr['lyapunov']:.4f}",
+              tr["fit_until"], f"{tr['median_lr_sharpness']:.3f}", f"{tr['max_lr_sharpness']:.3f}",
+              f"{tr['beyond_two_pct']:.0f}", f"{tr['final_distance']:.2e}"] for tr in traces])
+    for tr in traces:
+        cell = cells.get((experiments.SETTINGS[tr["setting"]], tr["lr"], tr["reduction"]))
+        tr["cell_sensitive_pct"] = cell["sensitive_pct"] if cell else None
+    plots.plot_twins(traces, out, "part2_twins", f"A run and its one-ulp twin, seed {args.seed}")
+    kept = ("setting", "lr", "reduction", "seed", "iterations", "status", "lyapunov", "fit_until", "median_lr_sharpness",
+            "max_lr_sharpness", "beyond_two_pct", "max_lr_negative", "predicted_growth", "final_distance",
+            "cell_sensitive_pct")
+    return cells, [{k: tr[k] for k in kept} for tr in traces]
+
+
 def main(args):
     data = load_dataset("random", args.data_dir)
     say(describe(data))
@@ -226,23 +263,28 @@ def main(args):
     check_study(n_settings * (args.seeds + args.sweep_seeds * (len(args.lrs) - 1)), n_settings, args.max_iters, 5)
     with Outputs(args.out_dir, figures=not args.no_figures) as out:
         seed_everything(args.seed, 1)
-        runs = train_jobs(partial(experiment, **training_of(args)), data.to(getattr(torch, args.dtype)),
-                          jobs_for(args), args.max_iters, args.workers, progress=not args.no_progress,
-                          desc="part 2 study")
+        jobs = jobs_for(args)
+        every = train_jobs(partial(experiment, **training_of(args)), data.to(getattr(torch, args.dtype)),
+                           jobs + sensitivity.twin_jobs(jobs, args.twin_seeds), args.max_iters, args.workers,
+                           progress=not args.no_progress, desc="part 2 study")
+        runs = sensitivity.main_runs(every)
         single = [r for r in runs if r.curves]
         mech = mechanism_outputs(single, data, args, out)
         stats, pairs, fits = study_outputs(runs, args, out)
         data_outputs(data, out)
         values = numbers(stats, fits, mech, data, args)
+        cells, traces = rounding_outputs(every, data.to(getattr(torch, args.dtype)), args, out)
+        values["p2 twin seeds"] = args.twin_seeds
         out.write("part2_study_numbers.tex", tex_macros(values))
         write_curves_csv(out, "part2_study_curves.csv", {f"{label(r)} ({r.reduction})": r.curves for r in single},
                          ("loss", "acc"))
         settings = {k: v for k, v in vars(args).items() if k not in ("data_dir", "out_dir", "resolve", "study")}
         groups = [{"setting": s.name, "lr": lr, "reduction": red} | st for (s, lr, red), st in stats.items()]
         out.json("part2_study_summary.json", summary.build(
-            "study part2", rerun_argv(args, ["seed", "seeds", "lr", "lrs", "sweep_seeds", "activations", "max_iters",
+            "study part2", rerun_argv(args, ["seed", "seeds", "twin_seeds", "lr", "lrs", "sweep_seeds", "activations", "max_iters",
                                              "init", "batch_size", "order", "optimizer", "momentum", "weight_decay",
                                              "dtype"]),
-            settings, data, runs, groups=groups, numbers=values | {"pairs": pairs}))
+            settings, data, runs, groups=groups, numbers=values | {"pairs": pairs},
+            sensitivity=sensitivity.record(every, cells), stability=traces))
     say(f"study part2: wrote {'' if args.no_figures else 'figures, '}tables and part2_study_summary.json to "
         f"{args.out_dir}")

@@ -9,6 +9,8 @@
     single_runs   the recorded runs, each with a few points of every curve
     groups        (studies) one censoring-aware summary per group of runs
     numbers       the values the report quotes
+    sensitivity   (studies) each twin's ending beside its run's (the twin starts one ulp away), per group
+    stability     (study part2) the traced runs: growth rate of the twins' distance, lr x sharpness
 
 No timestamps and no absolute paths: the same arguments give the same bytes on every machine.
 The scripts write theirs with their own copy of the builder (the block "summary"); this module
@@ -38,8 +40,10 @@ def data_record(data):
     return {"name": data.name, "sha256": dict(data.files), "class_counts": list(data.class_counts)}
 
 
-def build(script, argv, settings, data, runs, milestones=(), groups=None, numbers=None):
-    """A study's summary dict; `groups` defaults to one summary per (setting, lr, reduction)."""
+def build(script, argv, settings, data, runs, milestones=(), groups=None, numbers=None, sensitivity=None,
+          stability=None):
+    """A study's summary dict; `groups` defaults to one summary per (setting, lr, reduction). sensitivity:
+    the runs' one-ulp twins (dlbasics.sensitivity.record); stability: the traced runs' mechanism."""
     import torch
     if groups is None:
         groups = [{"setting": getattr(s, "name", s), "lr": lr, "reduction": red} | summarise(rs)
@@ -53,7 +57,9 @@ def build(script, argv, settings, data, runs, milestones=(), groups=None, number
                   "kernels": {"torch": torch.__version__.split("+")[0],
                               **{k: os.environ.get(k, "") for k in ("ATEN_CPU_CAPABILITY", "MKL_CBWR")}},
                   "runs": {"columns": RUN_COLUMNS + list(milestones), "rows": [r.row() for r in runs]},
-                  "single_runs": singles, "groups": groups, "numbers": numbers or {}})
+                  "single_runs": singles, "groups": groups, "numbers": numbers or {}}
+                 | ({"sensitivity": sensitivity} if sensitivity is not None else {})
+                 | ({"stability": stability} if stability is not None else {}))
 
 
 def _restore(value):
