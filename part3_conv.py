@@ -69,7 +69,9 @@ def parse_args(argv=None):
     p.add_argument("--dtype", choices=("float64", "float32"), default="float64",
                    help="precision of every run (default: %(default)s). Iterations to 100 %% are a threshold "
                         "event: in float32 a rounding difference between two CPUs' kernels can move them by "
-                        "hundreds, in float64 the counts are the same on every machine")
+                        "hundreds. In float64 every x86-64 CPU gives the same bits (the kernels are pinned); "
+                        "elsewhere a run at the edge of stability can still move (the report's section 'Which "
+                        "numbers are reproducible?'; python -m dlbasics.verify tells which)")
     p.add_argument("--data-dir", type=folder, default=HERE / "data",
                    help="folder with line/line_imgs.npy and line_labs.npy (.npy or .mat, or the 2017 names "
                         "p22_line_*) (default: data/ next to this script)")

@@ -11,7 +11,7 @@ import math
 import re
 import sys
 
-from . import buildinfo, inputs
+from . import buildinfo, inputs, rounding_claims
 from .cli import Parser, UserError, folder, run_main
 from .data import origin
 from .outputs import Outputs, clean, tex_macros, tex_table
@@ -377,6 +377,8 @@ def build(out, dest=None):
     texts["seeds"] = (f"{num(p2.g[(p2.settings[0], 'mean')]['seeds'])} seeds per setting and loss reduction in "
                       f"part~2, {group(line, 'line')['seeds']} for the line net and "
                       f"{group(det, 'regression')['seeds']} for the detection net")
+    r_texts, r_facts = rounding_claims.build([study2, line, det], study2.get("stability", []), dest)
+    texts, facts = texts | r_texts, facts | r_facts
     facts["mechanism table"] = mechanism_table(p2, dest)
     if dest is not None:
         comparison_table(p2, line, det, dest)

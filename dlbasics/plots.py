@@ -166,7 +166,7 @@ def plot_twins(traces, out, stem, title):
     stable, sensitive = traces[0], max(traces, key=lambda tr: tr["final_distance"])
     fig, axes = plt.subplots(1, 2, figsize=(FULL, 2.6))
     for tr, color in ((stable, "C0"), (sensitive, "C3")):
-        label = f"{tr['setting']}, {tr['reduction']}, lr {tr['lr']:g}"
+        label = f"{tr['setting']}, {tr['reduction']}, lr {tr['lr']:g}, seed {tr['seed']}"
         axes[0].semilogy(np.arange(len(tr["distance"])), np.maximum(tr["distance"] / tr["norm"], 1e-18), color=color,
                          label=label)
         axes[1].plot(tr["at"], tr["lr"] * tr["top"], color=color, label=label)

@@ -134,7 +134,7 @@ def main_line(args):
         write_study_table(out, "part3_line_study", {red: {"line": stats[red]} for red in REDUCTIONS}, args.max_iters)
         data_samples(data, out, "line", lambda i: f"y={int(data.labels[i])}", "line (16x16)")
         single = next(r for r in runs if r.curves and r.reduction == "mean")
-        values = {"p3 line seeds": args.seeds, "p3 line data": origin(data.files),
+        values = {"p3 line seeds": args.seeds, "p3 line data": origin(data.files), "p3 line twin seeds": args.twin_seeds,
                   "p3 line zeros": data.class_counts[0], "p3 line ones": data.class_counts[1],
                   "p3 line params": fmt_int(sum(p.numel() for p in part3_conv.ConvNet().parameters())),
                   "p3 line conv one change pct": f"{100 * relative_change(single.params, single.seed, 'conv1.weight', args.init):.0f}",
@@ -175,7 +175,8 @@ def main_detection(args):
                         "(classification: first time, before the regression stop)")
         write_study_table(out, "part3_detection_study", stats, args.max_iters)
         data_samples(data, out, "detection", lambda i: f"w={data.widths[i]:g}", "detection (16x16)")
-        values = {"p3 det seeds": args.seeds, "p3 det data": origin(data.files), "p3 det lr cls": f"{args.lr_cls:g}",
+        values = {"p3 det seeds": args.seeds, "p3 det data": origin(data.files), "p3 det twin seeds": args.twin_seeds,
+                  "p3 det lr cls": f"{args.lr_cls:g}",
                   "p3 det lr reg": f"{args.lr_reg:g}", "p3 det lr ratio": f"{args.lr_cls / args.lr_reg:g}",
                   "p3 det zeros": data.class_counts[0], "p3 det ones": data.class_counts[1],
                   "p3 det width min": f"{float(data.widths.min()):g}", "p3 det width max": f"{float(data.widths.max()):g}"}

@@ -221,12 +221,16 @@ def numbers(stats, fits, mech, data, args):
     return values
 
 
-def traced_cells(args):
-    """The runs of --seed traced with their twins: every setting under both reductions at --lr, and under
-    the mean at the sweep's largest learning rate."""
+def traced_runs(args, every, most=3):
+    """The runs traced with their twins: seed --seed of every setting under both reductions at --lr and
+    under the mean at the sweep's largest learning rate; and, in each of the (at most `most`) cells where
+    the most twins moved, the first seed that moved. [(setting, lr, reduction, seed)]"""
     settings = [s for s in SETTINGS if s.activation in args.activations]
-    cells = [(s, args.lr, red) for s in settings for red in REDUCTIONS]
-    return cells + ([(s, max(args.lrs), "mean") for s in settings] if max(args.lrs) > args.lr else [])
+    traced = [(s, args.lr, red, args.seed) for s in settings for red in REDUCTIONS]
+    traced += [(s, max(args.lrs), "mean", args.seed) for s in settings] if max(args.lrs) > args.lr else []
+    moved = sorted(((cell, [r.seed for r, t in ps if sensitivity.moved(r, t)]) for cell, ps in sensitivity.pairs(every).items()),
+                   key=lambda cs: -len(cs[1]))
+    return traced + [(*cell, seeds[0]) for cell, seeds in moved[:most] if seeds]
 
 
 def rounding_outputs(every, data, args, out):
@@ -235,17 +239,18 @@ def rounding_outputs(every, data, args, out):
     figure part2_twins). Returns the cells and the traces' summaries."""
     cells = sensitivity.by_cell(every)
     sensitivity.write_csv(out, "part2_sensitivity.csv", {(s.label, lr, red): c for (s, lr, red), c in cells.items()})
-    traces = [sensitivity.trace(s, args.seed, lr, red, data, args.max_iters) for s, lr, red in traced_cells(args)]
-    out.csv("part2_stability.csv", ["setting", "reduction", "lr", "iterations", "status", "growth per iteration",
+    traces = [sensitivity.trace(s, seed, lr, red, data, args.max_iters) for s, lr, red, seed in traced_runs(args, every)]
+    out.csv("part2_stability.csv", ["setting", "reduction", "lr", "seed", "iterations", "status", "growth per iteration",
                                     "fitted until", "median lr x sharpness", "largest lr x sharpness", "% beyond 2",
                                     "final distance / |theta|"],
-            [[tr["setting"], tr["reduction"], f"{tr['lr']:g}", tr["iterations"], tr["status"], f"{tr['lyapunov']:.4f}",
+            [[tr["setting"], tr["reduction"], f"{tr['lr']:g}", tr["seed"], tr["iterations"], tr["status"],
+              f"{tr['lyapunov']:.4f}",
               tr["fit_until"], f"{tr['median_lr_sharpness']:.3f}", f"{tr['max_lr_sharpness']:.3f}",
               f"{tr['beyond_two_pct']:.0f}", f"{tr['final_distance']:.2e}"] for tr in traces])
     for tr in traces:
         cell = cells.get((experiments.SETTINGS[tr["setting"]], tr["lr"], tr["reduction"]))
         tr["cell_sensitive_pct"] = cell["sensitive_pct"] if cell else None
-    plots.plot_twins(traces, out, "part2_twins", f"A run and its one-ulp twin, seed {args.seed}")
+    plots.plot_twins(traces, out, "part2_twins", "A run and its one-ulp twin")
     kept = ("setting", "lr", "reduction", "seed", "iterations", "status", "lyapunov", "fit_until", "median_lr_sharpness",
             "max_lr_sharpness", "beyond_two_pct", "max_lr_negative", "predicted_growth", "final_distance",
             "cell_sensitive_pct")

@@ -236,3 +236,30 @@ def test_stale_beyond_numbers_are_refused_before_latex(tmp_path):
     used = set(re.findall(r"\\(Beyond[A-Za-z]+)", (ROOT / "report" / "beyond.tex").read_text()))
     (tmp_path / "beyond_numbers.tex").write_text("".join(f"\\newcommand{{\\{m}}}{{x}}\n" for m in used))
     claims.check_beyond(tmp_path)                                    # complete: accepted
+
+
+def test_rounding_claims(outputs):
+    """Which cells moved under one ulp, and which traced runs pass the edge of stability, recomputed from
+    the twins and the traces in the studies' summaries."""
+    texts, _ = built_claims(outputs)
+    moved, total = [], 0
+    for name in ("part2_study_summary.json", "part3_line_study_summary.json", "part3_detection_study_summary.json"):
+        s = load(outputs, name)
+        total += len(s["sensitivity"]["rows"])
+        cells = {}
+        for r in s["sensitivity"]["rows"]:
+            cells.setdefault((r[0], r[1], r[2]), []).append((r[4], r[5]) != (r[6], r[7]))
+        moved += [(k, sum(v), len(v)) for k, v in cells.items() if any(v)]
+    assert f"Of {total} twin pairs" in texts["rounding moved"]
+    if not moved:
+        assert "not one count or status moved" in texts["rounding moved"]
+    for (setting, lr, red), k, n in moved:
+        assert f"at lr {lr:g} under the {red} loss ({k} of {n} seeds" in texts["rounding moved"]
+    traces = load(outputs, "part2_study_summary.json")["stability"]
+    edge = [t for t in traces if t["max_lr_sharpness"] > 2]
+    assert texts["rounding mechanism"].startswith(f"{len(edge)} of the {len(traces)} traced runs pass the edge")
+    for t in edge:
+        assert f"({t['reduction']}, lr {t['lr']:g}, seed {t['seed']})" in texts["rounding mechanism"]
+    moved_traced = [t for t in traces if t["cell_sensitive_pct"]]
+    if moved_traced and all(t in edge for t in moved_traced):
+        assert "Every traced cell whose counts moved runs at the edge" in texts["rounding mechanism"]

@@ -19,7 +19,7 @@ import part1_loss_gradient
 import part2_fc
 import part3_conv
 import part3_detection
-from conftest import ROOT, SCRIPTS, assert_one_line_error
+from conftest import ROOT, assert_one_line_error
 from dlbasics import checkdata, claims, cli, study
 from dlbasics.cli import UserError
 from dlbasics.data import load_dataset

@@ -8,7 +8,7 @@ import pytest
 
 import background
 from conftest import ROOT, SCRIPTS, assert_one_line_error, run_module
-from dlbasics import submission, verify
+from dlbasics import verify
 
 EXPECTED = json.loads(verify.EXPECTED.read_text())
 

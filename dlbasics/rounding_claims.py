@@ -1,0 +1,135 @@
+"""The report's section "Which numbers are reproducible?": its tables and sentences, from the studies'
+one-ulp twins (the summaries' "sensitivity" sections) and the traced part 2 runs ("stability").
+
+Every sentence is worded by what the numbers say; tests/test_claims.py recomputes each fact.
+"""
+import math
+
+import numpy as np
+
+from .outputs import tex_table
+
+LABEL = {"sigmoid-l2": "sigmoid + L2", "sigmoid-ce": "sigmoid + CE", "relu-l2": "ReLU + L2", "relu-ce": "ReLU + CE",
+         "line": "3.1: line", "detection": "3.2: detection"}
+EDGE = 2.0             # plain gradient descent is stable along an eigenvector while lr x its eigenvalue <= 2
+
+
+def cells(summaries):
+    """[(label, lr, reduction, cell figures, twin pairs)] of every study, in the studies' order."""
+    out = []
+    for s in summaries:
+        rows = s.get("sensitivity", {}).get("rows", [])
+        for c in s.get("sensitivity", {}).get("cells", []):
+            key = (c["setting"], c["lr"], c["reduction"])
+            pairs = [(r[4], r[5], r[6], r[7]) for r in rows if tuple(r[:3]) == key]
+            out.append((LABEL.get(c["setting"], c["setting"]), c["lr"], c["reduction"], c, pairs))
+    return out
+
+
+def median(values):
+    v = np.sort(np.asarray(values, dtype=float))
+    lo, hi = v[(len(v) - 1) // 2], v[len(v) // 2]
+    return math.inf if math.isinf(lo) or math.isinf(hi) else (lo + hi) / 2
+
+
+def median_shift(pairs):
+    """How far the median count of a cell's twins is from the median of the same seeds' runs (+inf where
+    a run did not reach 100 %); None when either median is beyond the cap."""
+    runs = [i if s == "reached" else math.inf for i, s, _, _ in pairs]
+    twins = [i if s == "reached" else math.inf for _, _, i, s in pairs]
+    a, b = median(runs), median(twins)
+    return abs(a - b) if math.isfinite(a) and math.isfinite(b) else None
+
+
+def table(found, dest):
+    """claims_sensitivity.tex: one row per cell that has twins."""
+    rows = [[label, f"{lr:g}", red, c["twins"], f"{c['sensitive']}", f"{c['sensitive_pct']:.0f}\\,\\%",
+             c["status_changed"], "--" if c["sensitive"] == 0 or math.isnan(c["median_abs_delta"]) else
+             f"{c['median_abs_delta']:g}", c["max_abs_delta"] if c["sensitive"] else "--"]
+            for label, lr, red, c, _ in found]
+    dest.write("claims_sensitivity.tex", tex_table(["setting", "lr", "loss", "twins", "moved", "share",
+                                                    "status changed", "median $|\\Delta|$", "largest $|\\Delta|$"],
+                                                   rows, align="lrlrrrrrr"))
+
+
+def stability_table(traces, dest):
+    """claims_stability.tex: the traced runs of part 2."""
+    rows = [[LABEL[t["setting"]], t["reduction"], f"{t['lr']:g}", t["seed"], t["iterations"],
+             f"{math.exp(t['lyapunov']):.3f}" if math.isfinite(t["lyapunov"]) else "--",
+             f"{t['median_lr_sharpness']:.2f}", f"{t['max_lr_sharpness']:.2f}", f"{t['beyond_two_pct']:.0f}\\,\\%",
+             f"{t['final_distance']:.0e}".replace("e-", "\\,$\\cdot10^{-").replace("e+", "\\,$\\cdot10^{") + "}$",
+             "--" if t["cell_sensitive_pct"] is None else f"{t['cell_sensitive_pct']:.0f}\\,\\%"] for t in traces]
+    dest.write("claims_stability.tex", tex_table(["setting", "loss", "lr", "seed", "iterations", "growth per step",
+                                                  "median lr$\\cdot$S", "largest", "beyond 2", "twins apart",
+                                                  "cell moved"], rows, align="llrrrrrrrrr"))
+
+
+def moved_text(found):
+    """Which cells' counts moved under one ulp, and by how much."""
+    total = sum(c["twins"] for *_, c, _ in found)
+    moved = [(label, lr, red, c, pairs) for label, lr, red, c, pairs in found if c["sensitive"]]
+    head = f"Of {total} twin pairs in {len(found)} cells, "
+    if not moved:
+        return head + "not one count or status moved", {"moved_cells": [], "twins": total}
+    parts = []
+    for label, lr, red, c, pairs in sorted(moved, key=lambda m: -m[3]["sensitive_pct"]):
+        shift = median_shift(pairs)
+        parts.append(f"{label} at lr {lr:g} under the {red} loss ({c['sensitive']} of {c['twins']} seeds"
+                     + (f", by up to {c['max_abs_delta']} iteration{'s' if c['max_abs_delta'] > 1 else ''}"
+                        if c["max_abs_delta"] else "")
+                     + (f", {c['status_changed']} changing status" if c["status_changed"] else "")
+                     + ("; the median of the twins moved by " + f"{shift:g}" if shift is not None else "") + ")")
+    text = head + (f"the count moved in {len(moved)}: " + "; ".join(parts) +
+                   f". In the other {len(found) - len(moved)} cells no seed moved")
+    return text, {"moved_cells": [(m[0], m[1], m[2]) for m in moved], "twins": total}
+
+
+def mechanism_text(traces):
+    """Which traced runs reach the edge of stability, how fast their twins drift apart, and whether the
+    cells at the edge are the ones whose counts moved."""
+    if not traces:
+        return "no run was traced", {}
+    at_edge = [t for t in traces if t["max_lr_sharpness"] > EDGE]
+    calm = [t for t in traces if t["max_lr_sharpness"] <= EDGE]
+    moved = [t for t in traces if t["cell_sensitive_pct"]]
+    name = lambda t: f"{LABEL[t['setting']]} ({t['reduction']}, lr {t['lr']:g}, seed {t['seed']})"  # noqa: E731
+    rate = lambda ts: f"{min(math.exp(t['lyapunov']) for t in ts):.3f} to {max(math.exp(t['lyapunov']) for t in ts):.3f}"  # noqa: E731
+    text = (f"{len(at_edge)} of the {len(traces)} traced runs pass the edge of stability (lr $\\times$ sharpness above "
+            f"{EDGE:g} for part of the run)" + (": " + ", ".join(name(t) for t in at_edge) if at_edge else ""))
+    if at_edge:
+        text += f"; along them the distance to the twin grew by a factor of {rate(at_edge)} per step"
+    if calm:
+        text += f"; along the others by {rate(calm)}"
+    outside = [t for t in moved if t not in at_edge]
+    quiet = [t for t in at_edge if not t["cell_sensitive_pct"]]
+    far = (f"{max(t['final_distance'] for t in quiet):.0e}".replace("e-", "$\\cdot10^{-").replace("e+", "$\\cdot10^{")
+           + "}$ of $\\|\\theta_0\\|$") if quiet else ""
+    stop = max((t["iterations"] for t in quiet), default=0)
+    if moved and not outside:
+        text += ". Every traced cell whose counts moved runs at the edge"
+    elif outside:
+        text += ". Counts moved also where the run stays below the edge: " + ", ".join(name(t) for t in outside)
+    if not moved and quiet:
+        text += (f". No count moved in any traced cell: the runs at the edge stop within {stop} iterations, before "
+                 f"their twins drift more than {far} apart")
+    elif not moved:
+        text += ". No count moved in any traced cell"
+    elif quiet:
+        text += (f"; but passing the edge is not enough: in {len(quiet)} traced cell{'s' if len(quiet) > 1 else ''} at "
+                 f"the edge no count moved, because those runs stop within {stop} iterations, with the twins at most "
+                 f"{far} apart")
+    facts = {"at_edge": [name(t) for t in at_edge], "moved": [name(t) for t in moved],
+             "moved_outside_edge": [name(t) for t in outside], "quiet_at_edge": [name(t) for t in quiet]}
+    return text, facts
+
+
+def build(summaries, traces, dest=None):
+    """The section's sentences ({macro key: text}) and facts; its two tables through `dest`."""
+    found = cells(summaries)
+    texts, facts = {}, {}
+    texts["rounding moved"], facts["rounding moved"] = moved_text(found)
+    texts["rounding mechanism"], facts["rounding mechanism"] = mechanism_text(traces)
+    if dest is not None:
+        table(found, dest)
+        stability_table(traces, dest)
+    return texts, facts
