@@ -12,8 +12,13 @@ L''(z) [[x^2, x], [x, 1]], with eigenvalues 0 and (1 + x^2) L''(z):  CE: L'' = s
 everywhere;  L2: L'' = 2 (s'^2 + (s - y) s''), s' = s (1 - s), s'' = s' (1 - 2 s), negative where the
 sigmoid saturates.
 
+Question 1.6's prediction, checked: gradient descent on the neuron (lr --gd-lr) from a saturated start,
+(w, b) = (E/2, E/2), where the output is sigma(E) and badly wrong, under each loss, until the output is
+within 0.01 of y (at most 100 000 steps); part1_gd_paths draws both paths on their loss's contours.
+
 Writes to --out-dir, with fixed names: part1_<surface>.png/.pdf (the handout's five, and its ReLU example
-set), part1_gradient_slices, part1_curvature and part1_numbers.json (the numbers the report quotes).
+set), part1_gradient_slices, part1_curvature, part1_gd_paths and part1_numbers.json (the numbers the
+report quotes).
 """
 # ---- shared block "setup" (the same in every part*.py; tests/test_scripts.py compares the copies) ----
 import os
@@ -59,6 +64,8 @@ def parse_args(argv=None):
                    help="grid points per axis (default: %(default)s)")
     p.add_argument("--target", type=bounded(float, 0.0, 1.0, "a value in [0, 1]"), default=0.5,
                    help="ground truth y (default: %(default)s)")
+    p.add_argument("--gd-lr", type=bounded(float, 1e-6, 100.0, "a learning rate in [1e-06, 100]"), default=1.0,
+                   help="learning rate of the gradient descent from the saturated start (default: %(default)s)")
     p.add_argument("--out-dir", type=folder, default=HERE / "figures",
                    help="where the outputs go (default: figures/ next to this script)")
     args = p.parse_args(argv)
@@ -185,6 +192,25 @@ def surfaces(w, b, y):
             "relu_l2_grad": (grad_l2_relu(w, b, y), r"Gradient $\partial L_{2} / \partial w$ (ReLU)", "gradient")}
 
 
+def concave_outputs(y):
+    """The outputs s between which L2 (sigma(z) - y)^2 is convex in z: L'' = 2 s' (s' + (s - y)(1 - 2 s)) is 0
+    where 3 s^2 - (2 + 2 y) s + y = 0. Outside them it is concave. |dL/dz| is largest exactly there."""
+    root = math.sqrt((2 + 2 * y) ** 2 - 12 * y)
+    return ((2 + 2 * y) - root) / 6, ((2 + 2 * y) + root) / 6
+
+
+GD_TOLERANCE, GD_STEPS = 0.01, 100_000
+
+
+def descend(gradient, y, start, lr):
+    """Plain gradient descent on (w, b) from `start` until |sigma(w + b) - y| < GD_TOLERANCE; the path (T + 1, 2)."""
+    path = [np.array(start, dtype=float)]
+    while abs(sigmoid_output(*path[-1]) - y) >= GD_TOLERANCE and len(path) <= GD_STEPS:
+        g = gradient(*path[-1], y)                 # dL/dw; with x = 1, dL/db is the same number
+        path.append(path[-1] - lr * np.array([g * X, g]) / X)
+    return np.array(path)
+
+
 def grid_numbers(w, b, y, extent):
     """Where each gradient vanishes, and where each loss is convex: the numbers the report quotes."""
     s = sigmoid_output(w, b)
@@ -200,7 +226,9 @@ def grid_numbers(w, b, y, extent):
             "l2_concave_pct": pct(curvature_l2_sigmoid(w, b, y) < 0),
             "ce_concave_pct": pct(curvature_ce_sigmoid(w, b, y) < 0),
             "l2_max_abs_grad": round(float(np.abs(g_l2).max()), 3), "ce_max_abs_grad": round(float(np.abs(g_ce).max()), 3),
-            "l2_grad_at_corner": float(f"{abs(g_l2[-1, -1]):.2e}"), "ce_grad_at_corner": round(float(abs(g_ce[-1, -1])), 4)}
+            "l2_grad_at_corner": float(f"{abs(g_l2[-1, -1]):.2e}"), "ce_grad_at_corner": round(float(abs(g_ce[-1, -1])), 4),
+            "l2_convex_outputs": [round(v, 3) for v in concave_outputs(y)],
+            "l2_convex_logits": [round(math.log(v / (1 - v)), 3) if 0 < v < 1 else None for v in concave_outputs(y)]}
 
 
 # ================================ Figures ======================================================
@@ -239,6 +267,21 @@ def plot_gradient_slices(out, axis, y, extent):
     fig.suptitle("Gradient magnitude along three slices of the grid (grey line: $10^{-3}$)")
     fig.tight_layout(pad=0.3)
     out.figure(fig, "part1_gradient_slices")
+
+
+def plot_gd_paths(out, w, b, paths, y, extent, lr):
+    """Each loss's contours over the grid with gradient descent's path from the saturated start (full width)."""
+    fig, axes = plt.subplots(1, 2, figsize=(FULL, 2.9))
+    for ax, (name, values, path) in zip(axes, (("L2 loss", l2_loss(sigmoid_output(w, b), y), paths["l2"]),
+                                               ("cross-entropy", cross_entropy(w, b, y), paths["ce"]))):
+        ax.contour(w, b, values, levels=12, cmap="viridis", linewidths=0.8)
+        ax.plot(path[:, 0], path[:, 1], ".-", color="C3", ms=2.5, lw=0.8)
+        ax.plot(*path[0], "o", color="C3", ms=5)
+        ax.set(xlim=(-extent, extent), ylim=(-extent, extent), xlabel="weight $w$", ylabel="bias $b$",
+               title=f"{name}: {len(path) - 1} steps to $|\\hat y - y| < {GD_TOLERANCE:g}$")
+    fig.suptitle(f"Gradient descent (lr {lr:g}) from the saturated start $(w, b) = ({extent / 2:g}, {extent / 2:g})$")
+    fig.tight_layout(pad=0.3)
+    out.figure(fig, "part1_gd_paths")
 
 
 def plot_curvature(out, w, b, y, extent):
@@ -365,9 +408,16 @@ def main(argv=None):
             plot_surface(out, w, b, values, title, zlabel, f"part1_{name}", args.extent)
         plot_gradient_slices(out, axis, args.target, args.extent)
         plot_curvature(out, w, b, args.target, args.extent)
-        numbers = grid_numbers(w, b, args.target, args.extent)
+        start = (args.extent / 2, args.extent / 2)
+        paths = {"l2": descend(grad_l2_sigmoid, args.target, start, args.gd_lr),
+                 "ce": descend(grad_ce_sigmoid, args.target, start, args.gd_lr)}
+        plot_gd_paths(out, w, b, paths, args.target, args.extent, args.gd_lr)
+        numbers = grid_numbers(w, b, args.target, args.extent) | {
+            "gd_lr": args.gd_lr, "gd_start": list(start), "gd_start_output": round(float(sigmoid_output(*start)), 4),
+            "gd_tolerance": GD_TOLERANCE, "gd_cap": GD_STEPS, "gd_l2_steps": len(paths["l2"]) - 1,
+            "gd_ce_steps": len(paths["ce"]) - 1}
         out.json("part1_numbers.json", numbers)
-    say(f"part 1: wrote 10 figures and part1_numbers.json to {args.out_dir}",
+    say(f"part 1: wrote 11 figures and part1_numbers.json to {args.out_dir}",
         *(f"  {key}: {value}" for key, value in numbers.items()))
 
 

@@ -328,13 +328,14 @@ def load_dataset(name, folder):
 # ================================ The net, its losses, its rules ===============================
 class FCNet(nn.Module):
     """Handout Figure 3: 16 pixels -> fully connected 4 -> activation -> fully connected 1, the logit z.
-    The output sigmoid(z) is left to the losses, which are computed from z."""
+    The output sigmoid(z) is left to the losses, which are computed from z. (Other sizes serve the
+    study's controls: the same kind of net on the 16 x 16 line images.)"""
 
-    def __init__(self, activation="sigmoid"):
+    def __init__(self, activation="sigmoid", pixels=16, hidden=4):
         super().__init__()
-        self.fc1 = nn.Linear(16, 4)
+        self.fc1 = nn.Linear(pixels, hidden)
         self.act = {"sigmoid": nn.Sigmoid, "relu": nn.ReLU}[activation]()
-        self.fc2 = nn.Linear(4, 1)
+        self.fc2 = nn.Linear(hidden, 1)
 
     def forward(self, images):                     # (N, 4, 4) -> logits (N,) and hidden units (N, 4)
         hidden = self.act(self.fc1(images.flatten(1)))

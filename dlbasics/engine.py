@@ -33,6 +33,7 @@ class Head:
     loss: object                # the script's (output, target) -> per-image loss, elementwise
     correct: object             # the script's (output, target) -> bool, elementwise
     lr: float | None = None     # None: the job's learning rate
+    trained: bool = True        # False: evaluated but never stepped on (a control: the other head alone)
 
     def key(self, metric):
         return f"{self.name}_{metric}" if self.name else metric
@@ -99,7 +100,9 @@ def evaluate(experiment, batch):
         value, d_value = per_image(head.loss, outputs[head.output], target)
         metrics[head.key("loss")] = sum_samples(value) * batch.scale
         metrics[head.key("acc")] = head.correct(outputs[head.output], target).sum(0) / n
-        if step_weights is None:
+        if not head.trained:
+            d_out[head.output] = torch.zeros_like(d_value)
+        elif step_weights is None:
             d_out[head.output] = d_value * weight
         else:                                  # only the images of each run's batch, weighted 1/B or 1
             d_out[head.output] = d_value * (step_weights if head.lr is None else step_weights * (head.lr / batch.lr))

@@ -1,6 +1,6 @@
 """The part 2 net (handout Figure 3) for S seeds at once, written out as matrices.
 
-    A = X W              X: (N, 17) = the 16 pixels and a 1;  W: (17, H, S) = fc1 weight, bias as row 16
+    A = X W              X: (N, P + 1) = the P pixels (16) and a 1;  W: (P + 1, H, S) = fc1 weight, bias last
     h = act(A)           (N, H, S) hidden units
     z = sum_j h_j v_j + v_H                      v: (H + 1, S) = fc2 weight (rows 0..H-1) and bias
     outputs: {"logit": z}  (N, S)
@@ -41,28 +41,27 @@ class FCNet:
 
     seed_dim = -1
 
-    def __init__(self, images, activation, init="handout"):
+    def __init__(self, images, activation, init="handout", hidden=4):
         n = len(images)
-        self.x = torch.cat([images.reshape(n, -1), images.new_ones(n, 1)], 1)     # (N, 17)
-        self.xt = self.x.T.contiguous()                                             # (17, N)
-        self.activation, self.init_scheme = activation, init
-        self.hidden = self.module().fc1.out_features
+        self.x = torch.cat([images.reshape(n, -1), images.new_ones(n, 1)], 1)     # (N, P + 1)
+        self.xt = self.x.T.contiguous()                                             # (P + 1, N)
+        self.activation, self.init_scheme, self.hidden, self.inputs = activation, init, hidden, self.x.shape[1]
         self.act, self.act_backward = ACTIVATIONS[type(self.module().act)]
         self._init_cache = {}
 
     def module(self):
         """The script's nn.Module, which this net is a batched copy of."""
-        return part2_fc.FCNet(self.activation).to(self.x.dtype)
+        return part2_fc.FCNet(self.activation, self.inputs - 1, self.hidden).to(self.x.dtype)
 
     def init(self, seeds):
-        """{"W": (17, H, S), "v": (H + 1, S)}: exactly the parameters init_ gives the nn.Module."""
+        """{"W": (P + 1, H, S), "v": (H + 1, S)}: exactly the parameters init_weights gives the nn.Module."""
         cols = [self._init_one(int(s)) for s in seeds]
         return {"W": torch.stack([c[0] for c in cols], -1), "v": torch.stack([c[1] for c in cols], -1)}
 
     def _init_one(self, seed):
         if seed not in self._init_cache:
             p = dict(part2_fc.init_weights(self.module(), seed, self.init_scheme).named_parameters())
-            w = torch.cat([p["fc1.weight"].T, p["fc1.bias"][None]], 0).detach()    # (17, H)
+            w = torch.cat([p["fc1.weight"].T, p["fc1.bias"][None]], 0).detach()    # (P + 1, H)
             v = torch.cat([p["fc2.weight"][0], p["fc2.bias"]]).detach()              # (H + 1,)
             self._init_cache[seed] = (w, v)
         return self._init_cache[seed]
@@ -70,14 +69,14 @@ class FCNet:
     def export(self, params, col):
         """The nn.Module state dict of column `col`."""
         w, v = params["W"][..., col], params["v"][..., col]
-        return {"fc1.weight": w[:16].T.clone(), "fc1.bias": w[16].clone(),
+        return {"fc1.weight": w[:-1].T.clone(), "fc1.bias": w[-1].clone(),
                 "fc2.weight": v[None, :-1].clone(), "fc2.bias": v[-1:].clone()}
 
     def forward(self, params):
         """({"logit": (N, S)}, cache); cache["acts"]["hidden"] is the (N, H, S) hidden layer."""
         w, v = params["W"], params["v"]
         n, s = len(self.x), v.shape[-1]
-        h = self.act((self.x @ w.reshape(17, -1)).view(n, self.hidden, s))      # (N, H, S)
+        h = self.act((self.x @ w.reshape(self.inputs, -1)).view(n, self.hidden, s))   # (N, H, S)
         z = torch.addcmul(v[-1], h[:, 0], v[0])                                  # (N, S) logits, summed
         for j in range(1, self.hidden):                                          # in a fixed order
             z.addcmul_(h[:, j], v[j])
@@ -89,5 +88,5 @@ class FCNet:
         n, s = dz.shape
         dv = torch.cat([sum_samples(h * dz[:, None]), sum_samples(dz)[None]], 0)  # (H + 1, S)
         da = self.act_backward(dz[:, None] * v[:-1], h)                          # (N, H, S)
-        dw = (self.xt @ da.view(n, -1)).view(17, self.hidden, s)
+        dw = (self.xt @ da.view(n, -1)).view(self.inputs, self.hidden, s)
         return {"W": dw, "v": dv}

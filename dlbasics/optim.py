@@ -14,8 +14,9 @@ import torch
 class GradientDescent:
     """theta <- theta - lr * g, the handout's optimiser; with momentum / weight_decay, torch's SGD."""
 
-    def __init__(self, momentum=0.0, weight_decay=0.0, seed_dim=-1):
+    def __init__(self, momentum=0.0, weight_decay=0.0, seed_dim=-1, layer_scale=None):
         self.momentum, self.weight_decay, self.dim = float(momentum), float(weight_decay), seed_dim
+        self.layer_scale = dict(layer_scale or {})     # parameter name -> its learning rate's multiple (controls)
         self.buffers = None
 
     @property
@@ -49,4 +50,4 @@ class GradientDescent:
                 g = self.buffers[k].mul_(self.momentum).add_(g)
             shape = [1] * g.ndim
             shape[self.dim] = -1
-            p.addcmul_(g, lr.view(shape), value=-1)
+            p.addcmul_(g, (lr * self.layer_scale[k] if k in self.layer_scale else lr).view(shape), value=-1)

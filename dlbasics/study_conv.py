@@ -13,9 +13,11 @@ from functools import partial
 import numpy as np
 import torch
 
+import part2_fc
 import part3_conv
+import part3_detection
 
-from . import experiments, plots, sensitivity, summary
+from . import controls, experiments, plots, sensitivity, summary
 from .cli import nonnegative_int, positive_float, positive_int, rerun_argv, say, seed_int
 from .data import describe, load_dataset, origin
 from .engine import Job
@@ -39,6 +41,7 @@ def add_line_arguments(p):
                    "--edition 2017)")
     p.add_argument("--max-iters", type=positive_int, default=None, help="update cap (default: 10000; 300 with --quick)")
     add_twin_argument(p, 8)
+    add_control_argument(p, "the fully connected nets on the line images", "--seeds", None)
     add_common_arguments(p, "line")
     part3_conv.add_training_arguments(p, {"lr": 0.01})
     p.set_defaults(resolve=resolve_line)
@@ -52,6 +55,18 @@ def add_twin_argument(p, default):
     p.set_defaults(default_twins=default)
 
 
+def add_control_argument(p, what, shown, default):
+    p.add_argument("--control-seeds", type=nonnegative_int, default=None,
+                   help=f"seeds of the controlled experiment, {what} (dlbasics/controls.py) (default: {shown}; 2 "
+                        "with --quick)")
+    p.set_defaults(default_controls=default)
+
+
+def controls_of(args):
+    found = (2 if args.quick else args.default_controls or args.seeds) if args.control_seeds is None else args.control_seeds
+    return min(found, args.seeds)
+
+
 def twins_of(args):
     return (2 if args.quick else args.default_twins) if args.twin_seeds is None else args.twin_seeds
 
@@ -60,7 +75,7 @@ def resolve_line(parser, args):
     args = part3_conv.resolve_training(parser, args)
     args.lr = args.lr or 0.1
     args.seeds, args.max_iters = args.seeds or (4 if args.quick else 32), args.max_iters or (300 if args.quick else 10000)
-    args.twin_seeds = twins_of(args)
+    args.twin_seeds, args.control_seeds = twins_of(args), controls_of(args)
     return args
 
 
@@ -74,13 +89,14 @@ def add_detection_arguments(p):
                    "(default: %(default)s)")
     p.add_argument("--max-iters", type=positive_int, default=None, help="update cap (default: 10000; 300 with --quick)")
     add_twin_argument(p, 4)
+    add_control_argument(p, "the width head trained alone", "8", 8)
     add_common_arguments(p, "detection")
     p.set_defaults(resolve=resolve_detection)
 
 
 def resolve_detection(parser, args):
     args.seeds, args.max_iters = args.seeds or (4 if args.quick else 16), args.max_iters or (300 if args.quick else 10000)
-    args.twin_seeds = twins_of(args)
+    args.twin_seeds, args.control_seeds = twins_of(args), controls_of(args)
     return args
 
 
@@ -104,6 +120,46 @@ def data_samples(data, out, name, caption_of, title):
     idx = [i for c in (0, 1) for i in np.flatnonzero(labels == c)[:4]]
     plots.plot_samples([data.images[i].numpy() for i in idx], [caption_of(i) for i in idx], out,
                        f"part3_{name}_data", title)
+
+
+def line_controls(runs, data, args):
+    """Part 2's kind of net on the line images against the conv net, seed by seed (dlbasics/controls.py)."""
+    conv = [r for r in runs if r.reduction == "mean"]
+    params = sum(p.numel() for p in part3_conv.ConvNet().parameters())
+    hidden = round((params - 1) / (data.images[0].numel() + 2))        # a P-H-1 net has (P + 2) H + 1 parameters
+    variants = [(controls.Variant(part2_fc.Setting("relu", "ce"), f"fully connected {data.images[0].numel()}-{h}-1",
+                                  hidden=h), args.lr) for h in (4, hidden)]
+    found = train_jobs(controls.experiment, data, controls.jobs(variants, range(args.control_seeds)), args.max_iters,
+                       args.workers, progress=not args.no_progress, desc="part 3.1 controls")
+    return [{"name": v.name, "setting": "line", "change": v.change, "hidden": v.hidden,
+             "parameters": (data.images[0].numel() + 2) * v.hidden + 1, "conv_parameters": params,
+             "rows": [r.row() for r in found if r.setting == v]} | controls.compare([r for r in found if r.setting == v], conv)
+            for v, _ in variants]
+
+
+def detection_controls(runs, data, args):
+    """The width head trained alone against both heads, seed by seed; the regression's largest fall along
+    the runs of --seed with and without the classifier; each loss's step on the shared layers."""
+    both = [r for r in runs if r.reduction == "mean"]
+    variant = controls.Variant("detection", "width head alone", width_only=True)
+    found = train_jobs(partial(controls.experiment, lr_reg=args.lr_reg), data,
+                       controls.jobs([(variant, args.lr_reg)], range(args.control_seeds), record_seed=args.seed),
+                       args.max_iters, args.workers, BLOCK, not args.no_progress, "part 3.2 controls")
+    seed_both = next((r for r in both if r.seed == args.seed and r.curves), None)
+    seed_alone = next((r for r in found if r.seed == args.seed), None)
+    start = part3_detection.init_weights(part3_detection.DetectionNet().double(), args.seed).state_dict()
+    result = {"name": variant.name, "setting": "detection", "change": variant.change, "rows": [r.row() for r in found]}
+    result |= controls.compare(found, both)
+    result["steps_at_start"] = controls.head_steps(start, data, args.lr_cls, args.lr_reg)
+    if seed_both is not None:
+        curve = seed_both.curves["reg_acc"]
+        result |= {"steps_at_stop": controls.head_steps(seed_both.params, data, args.lr_cls, args.lr_reg),
+                   "largest_drop_both": controls.largest_drop(curve),
+                   "drop_at": int(np.argmax(np.maximum.accumulate(curve) - curve)),
+                   "first_at": {f"{share:g}": controls.first_at(curve, share) for share in (0.5, 0.8, 0.9, 0.95, 1.0)}}
+    if seed_alone is not None and seed_alone.curves:
+        result["largest_drop_alone"] = controls.largest_drop(seed_alone.curves["reg_acc"])
+    return [result]
 
 
 def relative_change(params, seed, name, init="handout"):
@@ -144,11 +200,12 @@ def main_line(args):
             values[f"p3 line reached {red}"] = f"{s['reached_pct']:.0f}"
         out.write("part3_line_study_numbers.tex", tex_macros(values))
         out.json("part3_line_study_summary.json", summary.build(
-            "study line", rerun_argv(args, ["seed", "seeds", "twin_seeds", "lr", "max_iters", "init", "batch_size", "order",
+            "study line", rerun_argv(args, ["seed", "seeds", "twin_seeds", "control_seeds", "lr", "max_iters", "init", "batch_size", "order",
                                             "optimizer", "momentum", "weight_decay", "dtype"]),
             settings_of(args), data, runs,
             groups=[{"setting": "line", "lr": args.lr, "reduction": red} | s for red, s in stats.items()],
-            numbers=values, sensitivity=rounding(every, "line", out)))
+            numbers=values, sensitivity=rounding(every, "line", out))
+                 | {"controls": line_controls(runs, data.to(getattr(torch, args.dtype)), args)})
     say("study line: " + "; ".join(f"{red}: median {fmt_iters(s['median'], args.max_iters)}" for red, s in stats.items()),
         f"study line: wrote {'' if args.no_figures else 'figures, '}tables and part3_line_study_summary.json to "
         f"{args.out_dir}")
@@ -187,11 +244,13 @@ def main_detection(args):
                 values[f"p3 det {tag} reached {red}"] = f"{s['reached_pct']:.0f}"
         out.write("part3_detection_study_numbers.tex", tex_macros(values))
         out.json("part3_detection_study_summary.json", summary.build(
-            "study detection", rerun_argv(args, ["seed", "seeds", "twin_seeds", "lr_cls", "lr_reg", "max_iters", "dtype"]),
+            "study detection", rerun_argv(args, ["seed", "seeds", "twin_seeds", "control_seeds", "lr_cls", "lr_reg", "max_iters",
+                                                 "dtype"]),
             settings_of(args), data, runs, milestones=["classification"],
             groups=[{"setting": head, "lr": args.lr_cls, "reduction": red} | s
                     for red, by_head in stats.items() for head, s in by_head.items()], numbers=values,
-            sensitivity=rounding(every, "detection", out)))
+            sensitivity=rounding(every, "detection", out))
+                 | {"controls": detection_controls(runs, data.to(getattr(torch, args.dtype)), args)})
     say("study detection: " + "; ".join(f"{red}: regression median {fmt_iters(s['regression']['median'], args.max_iters)}"
                                         for red, s in stats.items()),
         f"study detection: wrote {'' if args.no_figures else 'figures, '}tables and part3_detection_study_summary.json "
@@ -199,4 +258,5 @@ def main_detection(args):
 
 
 def settings_of(args):
-    return {k: v for k, v in vars(args).items() if k not in ("data_dir", "out_dir", "resolve", "study", "default_twins")}
+    return {k: v for k, v in vars(args).items() if k not in ("data_dir", "out_dir", "resolve", "study", "default_twins",
+                                                            "default_controls")}

@@ -18,7 +18,7 @@ import torch
 import part2_fc
 from part2_fc import SETTINGS, add_training_arguments, describe_training, resolve_training
 
-from . import experiments, plots, sensitivity, summary
+from . import controls, experiments, plots, sensitivity, summary
 from .cli import (default_workers, float_list, folder, nonnegative_int, positive_float, positive_int, rerun_argv, say,
                   seed_int)
 from .data import describe, load_dataset, origin
@@ -49,6 +49,9 @@ def add_arguments(p):
                    help="seeds per cell rerun from a start moved by one ulp (every initial parameter times "
                         "1 + 2^-52), to measure how much the count depends on rounding (default: 100; 4 with "
                         "--quick; at most the cell's seeds)")
+    p.add_argument("--control-seeds", type=nonnegative_int, default=None,
+                   help="seeds of each controlled experiment (dlbasics/controls.py), at most --seeds "
+                        "(default: 200; 4 with --quick)")
     p.add_argument("--activations", default="sigmoid,relu",
                    help="hidden activations, comma-separated, of sigmoid, relu (default: %(default)s)")
     p.add_argument("--max-iters", type=positive_int, default=None, help="update cap (default: 10000; 2000 with "
@@ -83,6 +86,7 @@ def resolve(parser, args):
     args.seeds = args.seeds or (4 if args.quick else 1000)
     args.sweep_seeds = args.sweep_seeds or (args.seeds if args.quick else min(50, args.seeds))
     args.twin_seeds = (4 if args.quick else 100) if args.twin_seeds is None else args.twin_seeds
+    args.control_seeds = min(args.seeds, (4 if args.quick else 200) if args.control_seeds is None else args.control_seeds)
     args.lrs = sorted(set(args.lrs or ([0.1, 1.0] if args.quick else [0.1, 0.3, 1.0, 3.0])) | {args.lr})
     return args
 
@@ -99,7 +103,7 @@ def slopes(outputs, acts, activation, labels):
     slope = h * (1 - h) if activation == "sigmoid" else (h > 0).to(h.dtype)
     mean = lambda x: sum_samples(x.reshape(-1, x.shape[-1])) / (x.numel() // x.shape[-1])  # noqa: E731
     return {"l2_factor": sum_samples(2 * p * (1 - p) * err) / sum_samples(err), "hidden_slope": mean(slope),
-            "predicted_1": mean((z > 0).to(z.dtype))}
+            "predicted_1": mean((z > 0).to(z.dtype)), "hidden_mean": mean(h)}
 
 
 def experiment(setting, data, **training):
@@ -151,7 +155,11 @@ def mechanism_outputs(single, data, args, out):
                                            (moved[f"{a} + L2"].norm() * moved[f"{a} + CE"].norm()))
               for a in ("sigmoid", "ReLU") if f"{a} + L2" in moved and f"{a} + CE" in moved}
     cosine |= {f"weights moved {lab}": float(m.norm() / start.norm()) for lab, m in moved.items()}
-    return {"l2 factor " + lab: mean_of(lab, "l2_factor") for lab in runs} | \
+    on_plateau = {lab: r.curves["acc"] == majority for lab, r in runs.items()}
+    travel = {f"path {lab}": float(args.lr * np.sum(r.curves["grad_norm_W"][:-1])) for lab, r in runs.items()} | \
+        {f"plateau hidden mean {lab}": float(np.mean(r.curves["hidden_mean"][on_plateau[lab]])) if on_plateau[lab].any()
+         else float("nan") for lab, r in runs.items()}
+    return travel | {"l2 factor " + lab: mean_of(lab, "l2_factor") for lab in runs} | \
         {"slope " + lab: mean_of(lab, "hidden_slope") for lab in runs} | \
         {"plateau " + lab: int(np.sum(runs[lab].curves["acc"] == majority)) for lab in runs} | \
         cosine | {"majority": majority, "plateau predicts 1": max(
@@ -221,6 +229,29 @@ def numbers(stats, fits, mech, data, args):
     return values
 
 
+def control_outputs(runs, mech, data, args, out):
+    """The controlled experiments of part 2 (dlbasics/controls.py) against the study's own runs of the same
+    seeds: part2_controls.csv, and the summary's section."""
+    variants = controls.part2_variants(mech, args.activations, args.lr)
+    found = train_jobs(partial(controls.experiment, **training_of(args)), data,
+                       controls.jobs(variants, range(args.control_seeds)), args.max_iters, args.workers,
+                       progress=not args.no_progress, desc="part 2 controls")
+    groups = group_runs(runs)
+    results = []
+    for variant, lr, (reference, ref_lr), factor in variants:
+        mine = [r for r in found if r.setting == variant]
+        results.append({"name": variant.name, "setting": variant.base.name, "change": variant.change, "factor": factor,
+                        "lr": lr, "reference_setting": reference.name, "rows": [r.row() for r in mine]}
+                       | controls.compare(mine, groups[(reference, ref_lr, "mean")], groups[(variant.base, args.lr, "mean")]))
+    out.csv("part2_controls.csv", ["control", "seeds", "median before", "median after", "reference", "median of the "
+                                   "reference", "ratio before", "ratio after", "fewer", "more", "sign-test p"],
+            [[r["name"], r["seeds"], fmt_iters(r["baseline"]["median"], args.max_iters),
+              fmt_iters(r["control"]["median"], args.max_iters), r["reference_setting"],
+              fmt_iters(r["reference"]["median"], args.max_iters), f"{r['ratio_before']:.2f}", f"{r['ratio']:.2f}",
+              r["fewer"], r["more"], f"{r['p_value']:.2g}"] for r in results])
+    return results
+
+
 def traced_runs(args, every, most=3):
     """The runs traced with their twins: seed --seed of every setting under both reductions at --lr and
     under the mean at the sweep's largest learning rate; and, in each of the (at most `most`) cells where
@@ -279,6 +310,7 @@ def main(args):
         data_outputs(data, out)
         values = numbers(stats, fits, mech, data, args)
         cells, traces = rounding_outputs(every, data.to(getattr(torch, args.dtype)), args, out)
+        found = control_outputs(runs, mech, data.to(getattr(torch, args.dtype)), args, out)
         values["p2 twin seeds"] = args.twin_seeds
         out.write("part2_study_numbers.tex", tex_macros(values))
         write_curves_csv(out, "part2_study_curves.csv", {f"{label(r)} ({r.reduction})": r.curves for r in single},
@@ -286,10 +318,10 @@ def main(args):
         settings = {k: v for k, v in vars(args).items() if k not in ("data_dir", "out_dir", "resolve", "study")}
         groups = [{"setting": s.name, "lr": lr, "reduction": red} | st for (s, lr, red), st in stats.items()]
         out.json("part2_study_summary.json", summary.build(
-            "study part2", rerun_argv(args, ["seed", "seeds", "twin_seeds", "lr", "lrs", "sweep_seeds", "activations", "max_iters",
+            "study part2", rerun_argv(args, ["seed", "seeds", "twin_seeds", "control_seeds", "lr", "lrs", "sweep_seeds", "activations", "max_iters",
                                              "init", "batch_size", "order", "optimizer", "momentum", "weight_decay",
                                              "dtype"]),
             settings, data, runs, groups=groups, numbers=values | {"pairs": pairs},
-            sensitivity=sensitivity.record(every, cells), stability=traces))
+            sensitivity=sensitivity.record(every, cells), stability=traces) | {"controls": found})
     say(f"study part2: wrote {'' if args.no_figures else 'figures, '}tables and part2_study_summary.json to "
         f"{args.out_dir}")
