@@ -602,9 +602,9 @@ def main(argv=None):
                    "part3_line_accuracy", note, ylim=(0, 1.03))
         out.csv("part3_line_curves.csv", ["iteration", "loss", "acc"],
                 [[t, f"{run.curves['loss'][t]:.10g}", f"{run.curves['acc'][t]:.10g}"] for t in range(run.iterations + 1)])
-        plot_filters(out, run.net, f"Line net, seed {run.seed}: 7x7 filters", "part3_line_filters")
+        plot_filters(out, run.net, f"Line net, seed {run.seed}: 7×7 filters", "part3_line_filters")
         silent, shown = plot_feature_maps(out, run.net, data, lambda c, i: f"label {c}\n(square {'left' if c else 'right'})",
-                                   f"Line net, seed {run.seed}: second-layer maps (8 x 4 x 4)", "part3_line_feature_maps")
+                                   f"Line net, seed {run.seed}: second-layer maps (8×4×4)", "part3_line_feature_maps")
         out.json("part3_line_summary.json", summary(args, data, runs, rerun=(
             "seed", "seeds", "lr", "reduction", "max_iters", "dtype", "init", "batch_size", "order", "optimizer",
             "momentum", "weight_decay"), numbers={"silent maps": silent, "pictured images": shown}))

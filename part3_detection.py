@@ -554,10 +554,10 @@ def main(argv=None):
                        logy=logy, ylim=None if logy else (0, 1.03))
         out.csv("part3_detection_curves.csv", ["iteration", *CURVES],
                 [[t, *(f"{run.curves[k][t]:.10g}" for k in CURVES)] for t in range(run.iterations + 1)])
-        plot_filters(out, run.net, f"Detection net, seed {run.seed}: 7x7 filters", "part3_detection_filters")
+        plot_filters(out, run.net, f"Detection net, seed {run.seed}: 7×7 filters", "part3_detection_filters")
         silent, shown = plot_feature_maps(out, run.net, data, lambda c, i: f"label {c} ({'square' if c else 'diamond'})\n"
                                    f"width {data.widths[i]:g}", f"Detection net, seed {run.seed}: second-layer maps "
-                                   "(8 x 4 x 4)", "part3_detection_feature_maps")
+                                   "(8×4×4)", "part3_detection_feature_maps")
         out.json("part3_detection_summary.json", summary(args, data, runs, ("seed", "seeds", "lr_cls", "lr_reg",
                  "reduction", "max_iters", "dtype"), milestones=("classification",), numbers={"silent maps": silent, "pictured images": shown}))
     first = run.milestones["classification"]

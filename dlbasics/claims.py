@@ -7,11 +7,12 @@ Every comparison the report's prose makes about the runs comes from here, worded
 say: if a rerun (other data, other seeds) flips a comparison, the sentence flips with it.
 claims.json keeps the facts behind each sentence; tests/test_claims.py recomputes them from the runs.
 """
+import json
 import math
 import re
 import sys
 
-from . import buildinfo, inputs, rounding_claims
+from . import buildinfo, claims_controls, inputs, rounding_claims
 from .cli import Parser, UserError, folder, run_main
 from .data import origin
 from .outputs import Outputs, clean, tex_macros, tex_table
@@ -93,35 +94,57 @@ def activation_effect(p2):
     return text, {"sigmoid_over_relu": facts}
 
 
+def per_seed_ratios(p2, a, b):
+    """Iterations of setting a over setting b, seed by seed (mean loss, seeds where both reached 100 %)."""
+    runs = {}
+    for row in p2.s["runs"]["rows"]:
+        if row[1] == p2.lr and row[2] == "mean" and row[5] == "reached":
+            runs.setdefault(row[0], {})[row[3]] = row[4]
+    both = sorted(set(runs.get(a, {})) & set(runs.get(b, {})))
+    return [runs[a][s] / runs[b][s] for s in both if runs[b][s] > 0]
+
+
 def mechanism(p2):
-    """The measured ratios against the factors of the bounds: 2 for L2 vs CE, 4 for sigmoid vs ReLU."""
+    """The measured ratios of medians against the factors measured along the recorded runs: 1 / (L2's step
+    factor) for L2 against CE, the ReLU/sigmoid slope factor for sigmoid against ReLU; and per seed, the
+    share of seeds whose ratio is larger than the factor."""
+    n = p2.s["numbers"]
     parts, facts = [], {}
-    for what, pairs_, bound in (("L2/CE", [("sigmoid-l2", "sigmoid-ce"), ("relu-l2", "relu-ce")], 2),
-                                ("sigmoid/ReLU", [("sigmoid-l2", "relu-l2"), ("sigmoid-ce", "relu-ce")], 4)):
-        found = [slower(p2.median(a), p2.median(b), p2.cap) for a, b in pairs_]
-        known = [r for w, r in found if w]
-        facts[what] = known
-        if not known:
-            parts.append(f"the {what} ratios cannot be measured (medians beyond the cap)")
+    comparisons = [(f"{a}-l2", f"{a}-ce", 1 / float(n[f"p2 l2 factor {LABEL[a + '-l2']}"]), "1 / step factor")
+                   for a in ("sigmoid", "relu")]
+    comparisons += [(f"sigmoid-{k}", f"relu-{k}", float(n[f"p2 slope {LABEL['relu-' + k]}"]) /
+                     float(n[f"p2 slope {LABEL['sigmoid-' + k]}"]), "slope factor") for k in ("l2", "ce")]
+    for a, b, factor, kind in comparisons:
+        words, measured = slower(p2.median(a), p2.median(b), p2.cap)
+        ratios = per_seed_ratios(p2, a, b)
+        beyond = 100 * sum(r > factor for r in ratios) / len(ratios) if ratios else math.nan
+        facts[f"{a}/{b}"] = {"factor": factor, "measured": measured, "beyond_pct": beyond}
+        if not words:
+            parts.append(f"{LABEL[a]} against {LABEL[b]}: the ratio cannot be measured (medians beyond the cap)")
             continue
-        lo, hi = min(known), max(known)
-        where = ("close to" if all(abs(r / bound - 1) <= 0.15 for r in known) else
-                 "above" if lo > bound else "below" if hi < bound else "on both sides of")
-        parts.append(f"the {what} ratios ({', '.join(w for w, _ in found if w)}) are {where} the factor {bound} "
-                     "of the bound")
+        parts.append(f"{LABEL[a]} against {LABEL[b]}: {kind} {factor:.2f}, ratio of medians {words}"
+                     + (f", and {beyond:.0f}\\,\\% of the seeds need more than {factor:.2f} times as many" if ratios else ""))
     return "; ".join(parts), facts
 
 
 def gradient_start(p2):
-    """Seed 0, mean loss, first-layer gradient norm at t = 0: sigmoid against ReLU units, per loss."""
+    """First-layer gradient norms along seed --seed's runs (mean loss), sigmoid against ReLU units: at
+    the start, and their median ratio over iterations 10 to 100 (the mechanism's numbers)."""
     g = {r["setting"]: r["curve_points"]["grad_norm_W"]["0"] for r in p2.s["single_runs"]
          if r["reduction"] == "mean" and r["lr"] == p2.lr}
-    facts = {k: g[f"relu-{k}"] / g[f"sigmoid-{k}"] for k in ("l2", "ce")}
-    both = all(r > 1 for r in facts.values())
-    text = (f"at the start the first layer's gradient is {times(facts['l2'])} smaller with sigmoid units than "
-            f"with ReLU units under L2, and {times(facts['ce'])} smaller under cross-entropy" if both else
-            "at the start the first layer's gradient is not smaller with sigmoid units in every case")
-    return text, {"relu_over_sigmoid_at_0": facts}
+    start = {k: g[f"relu-{k}"] / g[f"sigmoid-{k}"] for k in ("l2", "ce")}
+    early = {k: float(p2.s["numbers"].get(f"p2 grad ratio early {k}", "nan")) for k in ("l2", "ce")}
+    text = ("at the start the first layer's gradient is " + " and ".join(
+        f"{times(start[k])} {'smaller' if start[k] > 1 else 'larger'} with sigmoid units under "
+        f"{'L2' if k == 'l2' else 'cross-entropy'}" for k in ("l2", "ce")))
+    if all(math.isfinite(v) for v in early.values()):
+        later = [k for k in ("l2", "ce") if early[k] < 1]
+        text += ("; over iterations 10 to 100 the ReLU/sigmoid ratio of these gradients is " +
+                 " and ".join(f"{early[k]:.2f} ({'L2' if k == 'l2' else 'CE'})" for k in ("l2", "ce")) +
+                 ("" if not later else ": " + " and ".join('L2' if k == 'l2' else 'cross-entropy' for k in later) +
+                  " then give the sigmoid net the larger first-layer gradient, so gradient size alone does not "
+                  "explain its slowness"))
+    return text, {"relu_over_sigmoid_at_0": start, "relu_over_sigmoid_10_100": early}
 
 
 def weight_moves(p2):
@@ -138,10 +161,22 @@ def weight_moves(p2):
 
 
 def orders_differ(p2):
+    """Do the mean and the sum rank the settings that reach 100 % under both alike? Settings beyond the cap
+    under one convention drop out of the comparison; neighbours the seeds cannot tell apart (the paired
+    sign test, p >= SIGNIFICANT) are a tie, not a rank."""
     a, b = p2.order("mean"), p2.order("sum")
-    text = ("so the two conventions rank the settings differently, and a report that quotes one without "
-            "saying which can mislead" if a != b else "and both conventions rank the settings alike")
-    return text, {"mean": a, "sum": b, "differ": a != b}
+    common = [x for x in a if x in b]
+    dropped = [x for x in a if x not in b]
+    ties = [(r["a"], r["b"]) for r in p2.s["numbers"]["pairs"] if r["reduction"] == "sum"
+            and r["p_value"] >= SIGNIFICANT]
+    same = common == [x for x in b if x in common]
+    text = (("under the sum " + " and ".join(LABEL[x] for x in dropped) + " drop" + ("s" if len(dropped) == 1 else "")
+             + " out (median beyond the cap), and " if dropped else "") +
+            (f"the {'other ' if dropped else ''}settings keep the same order" if same else
+             "the settings that reach 100\\,\\% under both conventions are ranked differently"))
+    if ties:
+        text += " (under the sum the seeds cannot tell apart " + "; ".join(f"{x} and {y}" for x, y in ties) + ")"
+    return text, {"mean": a, "sum": b, "dropped": dropped, "same_order": same, "ties": ties}
 
 
 def prediction_check(p2):
@@ -182,7 +217,7 @@ def sum_effect(p2):
             "the median of " + " and ".join(parts) + " lies beyond the cap")
     if any(p2.g[(s, "sum")]["stuck_pct"] for s in failed):
         text += ("; a dead net, whose hidden ReLUs are all off for every image, never gets a gradient into its "
-                 "first layer again (Section~\\ref{sec:choices})")
+                 "first layer again (Appendix~\\ref{app:choices})")
     mean_r, sum_r = ratio(p2.median("sigmoid-l2"), p2.median("sigmoid-ce")), \
         ratio(p2.median("sigmoid-l2", "sum"), p2.median("sigmoid-ce", "sum"))
     if math.isfinite(mean_r) and math.isfinite(sum_r):
@@ -250,13 +285,39 @@ def pairs(p2):
 
 
 def plateau(p2):
+    """Where seed --seed's accuracy curves wait: do all four first sit at the majority share, and on it,
+    do the nets predict the majority label for every image?"""
     n = p2.s["numbers"]
     shares = p2.s["data"]["class_counts"]
     majority = 0 if shares[0] >= shares[1] else 1
+    lengths = {s: int(n[f"p2 plateau {LABEL[s]}"]) for s in p2.settings}
     none = float(n["p2 plateau predicts 1"]) == (0.0 if majority == 0 else 1.0)
-    text = (f"predict label {majority} for every image" if none else
-            "predict the majority label for most images, but not all")
-    return text, {"majority_label": majority, "all_majority": none}
+    waiting = [s for s in p2.settings if lengths[s] > 0]
+    text = ("every accuracy curve of seed " if len(waiting) == len(p2.settings) else
+            ("the accuracy curves of " + ", ".join(LABEL[s] for s in waiting) + " (not the others) of seed " if waiting
+             else "no accuracy curve of seed "))
+    text += (f"{p2.s['settings']['seed']} sits at {n['p2 majority pct']}\\,\\%, the share of the majority label, for "
+             "a while" if waiting else f"{p2.s['settings']['seed']} stops at the majority share")
+    return (text, f"predict label {majority} for every image" if none else
+            "predict the majority label for most images, but not all"), {"majority_label": majority,
+                                                                          "all_majority": none, "waiting": waiting}
+
+
+def multiply(p2):
+    """Do the loss's and the activation's effects multiply, i.e. is the activation's ratio of medians the
+    same under either loss (and the loss's under either activation), within CLOSE?"""
+    act = {k: ratio(p2.median(f"sigmoid-{k}"), p2.median(f"relu-{k}")) for k in ("l2", "ce")}
+    loss = {a: ratio(p2.median(f"{a}-l2"), p2.median(f"{a}-ce")) for a in ("sigmoid", "relu")}
+    known = all(math.isfinite(v) for v in (*act.values(), *loss.values()))
+    alike = known and max(act.values()) / min(act.values()) <= 1.15 and max(loss.values()) / min(loss.values()) <= 1.15
+    text = ("the two effects multiply: the activation's ratio is about the same under either loss "
+            f"({times(act['l2'])}, {times(act['ce'])}) and the loss's under either activation "
+            f"({times(loss['sigmoid'])}, {times(loss['relu'])}), so the slowest setting pays both and the fastest "
+            "neither" if alike else
+            "the two effects do not simply multiply" + (f": the activation's ratio is {times(act['l2'])} under L2 "
+                                                        f"and {times(act['ce'])} under cross-entropy" if known else
+                                                        " measurably (a median is beyond the cap)"))
+    return text, {"activation": act, "loss": loss, "multiply": alike}
 
 
 def cell(words):
@@ -265,23 +326,24 @@ def cell(words):
 
 
 def mechanism_table(p2, dest):
-    """Measured iteration ratios against the factors the maths predicts (a table for the report)."""
+    """The factors measured along seed --seed's runs against the ratios of medians, the share of seeds whose
+    own ratio is larger than the factor, and the ratio once the control has scaled the step (a table)."""
     n = p2.s["numbers"]
     f = {s: float(n[f"p2 l2 factor {LABEL[s]}"]) for s in p2.settings}
     slope = {s: float(n[f"p2 slope {LABEL[s]}"]) for s in p2.settings}
+    controls = {(c["setting"], c["reference_setting"]): c for c in p2.s.get("controls", [])}
     rows = []
-    for a in ("sigmoid", "relu"):
-        rows.append([f"L2 vs CE, {a if a == 'sigmoid' else 'ReLU'} units", "$2\\hat y(1-\\hat y) \\le 1/2$",
-                     f"{f[a + '-l2']:.2f}", f"{1 / f[a + '-l2']:.1f}",
-                     cell(slower(p2.median(a + '-l2'), p2.median(a + '-ce'), p2.cap))])
-    for loss in ("l2", "ce"):
-        rows.append([f"sigmoid vs ReLU, {'L2' if loss == 'l2' else 'CE'}", "$\\sigma' \\le 1/4$ vs 1 (on)",
-                     f"{slope['sigmoid-' + loss]:.2f} vs {slope['relu-' + loss]:.2f}",
-                     f"{slope['relu-' + loss] / slope['sigmoid-' + loss]:.1f}",
-                     cell(slower(p2.median('sigmoid-' + loss), p2.median('relu-' + loss), p2.cap))])
+    for a, b, factor, what in [(f"{x}-l2", f"{x}-ce", 1 / f[f"{x}-l2"], "1 / step factor") for x in ("sigmoid", "relu")] + \
+            [(f"sigmoid-{k}", f"relu-{k}", slope[f"relu-{k}"] / slope[f"sigmoid-{k}"], "slope factor") for k in ("l2", "ce")]:
+        ratios = per_seed_ratios(p2, a, b)
+        control = controls.get((a, b), {})
+        rows.append([f"{LABEL[a]} / {LABEL[b]}", what, f"{factor:.2f}", cell(slower(p2.median(a), p2.median(b), p2.cap)),
+                     f"{100 * sum(r > factor for r in ratios) / len(ratios):.0f}\\,\\%" if ratios else "--",
+                     f"{control['ratio']:.2f}" if control and math.isfinite(control["ratio"]) else "--"])
     if dest is not None:
-        dest.write("claims_mechanism.tex", tex_table(["comparison", "factor (bound)", "along seed 0", "1\\,/\\,factor",
-                                                     "ratio of medians"], rows, align="llrrr"))
+        dest.write("claims_mechanism.tex", tex_table(["ratio", "factor", "along seed " + str(p2.s["settings"]["seed"]),
+                                                     "of medians", "seeds beyond", "with the control"], rows,
+                                                    align="llrrrr"))
     return {"l2_factor": f, "slope": slope}
 
 
@@ -348,6 +410,35 @@ def comparison_table(p2, line, det, dest):
                       f"{g['reached_pct']:.0f}\\,\\%"] for name, g in rows], align="lrrrrrr"))
 
 
+def datasets(study2, line, det):
+    """What the three datasets of this build are, by origin: the bundled ones are ours (we know their rule),
+    the course's are described by its files' meaning, others are taken to mean the same."""
+    origins = [origin(s["data"]["sha256"]) for s in (study2, line, det)]
+    zeros, ones = study2["data"]["class_counts"]
+    random = {"bundled": "a hidden linear rule $a\\cdot x > t$, with a margin around the boundary, decides the label",
+              "course": "the course's labels", "user-supplied": "user-supplied labels"}[origins[0]]
+    sep = study2["numbers"].get("p2 separable") == "yes"
+    text = {"data random": f"64 binary $4\\times4$ images; {random}" .replace("64", str(zeros + ones), 1) +
+            (". A linear program finds a plane that separates the two classes, so a 16-4-1 net can reach 100\\,\\%"
+             if sep else ". No plane separates the two classes (a linear program finds none)")}
+    for name, s, kind in (("line", line, origins[1]), ("detection", det, origins[2])):
+        text[f"data {name}"] = {"bundled": "made by our generator", "course": "the course's files",
+                                "user-supplied": "user-supplied files, read with the course's meaning"}[kind]
+    return text, {"origins": origins, "separable": sep}
+
+
+def part_one(out):
+    """Question 1.6's prediction, measured by part 1's gradient descent from the saturated start."""
+    n = json.loads((out / "part1_numbers.json").read_text())
+    ce, l2 = n["gd_ce_steps"], n["gd_l2_steps"]
+    text = (f"cross-entropy gets there in {ce} steps and L2 in {l2}, " +
+            (f"{l2 / max(ce, 1):.0f} times as many: the prediction holds" if l2 > ce else
+             "no more than cross-entropy: the prediction fails here"))
+    if max(ce, l2) > n["gd_cap"]:
+        text = f"at least one loss does not get there within {n['gd_cap']} steps (L2 {l2}, cross-entropy {ce})"
+    return text, {"ce_steps": ce, "l2_steps": l2}
+
+
 def build(out, dest=None):
     """The claims from the summaries in `out`; written through `dest` (a staged Outputs) when given."""
     script2, study2 = inputs.read_pair(out, "part2_summary.json")
@@ -359,12 +450,16 @@ def build(out, dest=None):
                      ("mechanism", mechanism), ("gradient start", gradient_start), ("orders differ", orders_differ),
                      ("weight moves", weight_moves),
                      ("prediction check", prediction_check), ("seed order", seed_order), ("lr scaling", lr_scaling),
-                     ("plateau", plateau)):
+                     ("multiply", multiply)):
         texts[name], facts[name] = fn(p2)
+    (texts["plateau all"], texts["plateau"]), facts["plateau"] = plateau(p2)
     (texts["sum failures"], texts["sum ce lead"]), facts["sum"] = sum_effect(p2)
     pair_texts, facts["pairs"] = pairs(p2)
     texts |= {f"pairs {red}": t for red, t in pair_texts.items()}
     texts["line vs part two"], facts["line vs part two"] = line_vs_part2(line, p2)
+    d_texts, facts["data"] = datasets(study2, line, det)
+    texts |= d_texts
+    texts["part one gd"], facts["part one gd"] = part_one(out)
     texts["line sum endings"] = endings(group(line, "line", "sum"))
     (texts["det cls vs line"], texts["det reg vs cls"]), facts["detection"] = detection(det, line)
     texts["det sum endings"] = endings(group(det, "regression", "sum"))
@@ -378,7 +473,8 @@ def build(out, dest=None):
                       f"part~2, {group(line, 'line')['seeds']} for the line net and "
                       f"{group(det, 'regression')['seeds']} for the detection net")
     r_texts, r_facts = rounding_claims.build([study2, line, det], study2.get("stability", []), dest)
-    texts, facts = texts | r_texts, facts | r_facts
+    c_texts, c_facts = claims_controls.build(study2, line, det, dest)
+    texts, facts = texts | r_texts | c_texts, facts | r_facts | {"controls": c_facts}
     facts["mechanism table"] = mechanism_table(p2, dest)
     if dest is not None:
         comparison_table(p2, line, det, dest)

@@ -52,7 +52,12 @@ def part1(out, dest):
         numbers["l2_grad_at_corner"] + 0
     except (OSError, ValueError, TypeError, KeyError) as err:
         raise UserError(f"{path}: expected part1_loss_gradient.py's numbers ({err.__class__.__name__}); rerun it") from None
-    tex = {f"p1 {k.replace('_', ' ')}": ("n/a" if v is None else v) for k, v in numbers.items()}
+    tex = {f"p1 {k.replace('_', ' ')}": ("n/a" if v is None else v) for k, v in numbers.items() if not isinstance(v, list)}
+    for k, v in numbers.items():                   # pairs: (w, b) of the start; the lower and the upper value
+        if isinstance(v, list) and len(v) == 2:
+            ends = ("w", "b") if k == "gd_start" else ("low", "high")
+            tex |= {f"p1 {k.replace('_', ' ')} {end}": ("n/a" if x is None else x) for end, x in zip(ends, v)}
+    tex["p1 gd ratio"] = f"{numbers['gd_l2_steps'] / max(1, numbers['gd_ce_steps']):.0f}"
     mantissa, exponent = f"{numbers['l2_grad_at_corner']:.1e}".split("e")
     tex["p1 l2 grad at corner"] = f"{mantissa}\\times 10^{{{int(exponent)}}}"          # used inside $...$
     dest.write("part1_numbers.tex", tex_macros(tex))

@@ -47,7 +47,9 @@ def plot_ecdf(panels, cap, out, stem, title):
     the reached / diverged / dead percentages. cap: one number, or {panel title: its cap}.
     """
     caps = cap if isinstance(cap, dict) else {panel: cap for panel in panels}
-    fig, axes = plt.subplots(1, len(panels), figsize=(FULL, 2.9), sharey=True, squeeze=False)
+    rows = max(len(groups) for groups in panels.values())
+    height = 2.4 + 0.17 * rows
+    fig, axes = plt.subplots(1, len(panels), figsize=(FULL, height), sharey=True, squeeze=False)
     for ax, (panel, groups) in zip(axes[0], panels.items()):
         cap = caps[panel]
         for label, (values, status) in groups.items():
@@ -57,8 +59,8 @@ def plot_ecdf(panels, cap, out, stem, title):
             xs = np.concatenate([[0.5], np.maximum(reached, 0.5), [cap]])
             ys = np.concatenate([[0.0], np.arange(1, len(reached) + 1) / n, [len(reached) / n]])
             div, dead = np.mean(status == "diverged") * 100, np.mean(status == "stuck") * 100
-            extra = (f", {div:.0f}% div." if div else "") + (f", {dead:.0f}% dead" if dead else "")
-            line, = ax.step(xs, ys, where="post", label=f"{label} ({100 * len(reached) / n:.0f}%{extra})")
+            extra = (f", {share(div)} div." if div else "") + (f", {share(dead)} dead" if dead else "")
+            line, = ax.step(xs, ys, where="post", label=f"{label} ({share(100 * len(reached) / n)}{extra})")
             if len(reached) < n:
                 ax.plot([cap], [len(reached) / n], "x", color=line.get_color(), ms=6, mew=1.5)
         ax.axvline(cap, color="grey", lw=0.8, ls="--")
@@ -68,11 +70,16 @@ def plot_ecdf(panels, cap, out, stem, title):
         ax.set_xlabel("iterations to 100 % (log scale)")
         ax.set_title(panel)
         ax.grid(alpha=0.3)
-        ax.legend(loc="upper left", handlelength=1.2, borderaxespad=0.3)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), handlelength=1.2, frameon=False)
     axes[0, 0].set_ylabel("share of seeds at 100 %")
     fig.suptitle(title)
     fig.tight_layout(pad=0.3)
-    out.figure(fig, stem)
+    out.figure(fig, stem, tight=True)
+
+
+def share(pct):
+    """A percentage as the tables print it: whole when it is, else one decimal (99.9 %, never 100 %)."""
+    return f"{pct:.0f}%" if round(pct, 1) == int(round(pct, 1)) else f"{pct:.1f}%"
 
 
 def plot_heatmaps(panels, row_labels, col_labels, cap, out, stem, title, xlabel="learning rate"):

@@ -188,7 +188,7 @@ def main_line(args):
             for red in REDUCTIONS}}, args.max_iters, out, "part3_line_study_ecdf",
             f"Part 3.1: iterations to 100 % over {args.seeds} seeds")
         write_study_table(out, "part3_line_study", {red: {"line": stats[red]} for red in REDUCTIONS}, args.max_iters)
-        data_samples(data, out, "line", lambda i: f"y={int(data.labels[i])}", "line (16x16)")
+        data_samples(data, out, "line", lambda i: f"y={int(data.labels[i])}", "line (16×16)")
         single = next(r for r in runs if r.curves and r.reduction == "mean")
         values = {"p3 line seeds": args.seeds, "p3 line data": origin(data.files), "p3 line twin seeds": args.twin_seeds,
                   "p3 line zeros": data.class_counts[0], "p3 line ones": data.class_counts[1],
@@ -230,8 +230,8 @@ def main_detection(args):
         plots.plot_ecdf(panels, args.max_iters, out, "part3_detection_study_ecdf",
                         f"Part 3.2: iterations to 100 % over {args.seeds} seeds "
                         "(classification: first time, before the regression stop)")
-        write_study_table(out, "part3_detection_study", stats, args.max_iters)
-        data_samples(data, out, "detection", lambda i: f"w={data.widths[i]:g}", "detection (16x16)")
+        write_study_table(out, "part3_detection_study", stats, args.max_iters, rank=False)
+        data_samples(data, out, "detection", lambda i: f"r={data.widths[i]:g}", "detection (16×16)")
         values = {"p3 det seeds": args.seeds, "p3 det data": origin(data.files), "p3 det twin seeds": args.twin_seeds,
                   "p3 det lr cls": f"{args.lr_cls:g}",
                   "p3 det lr reg": f"{args.lr_reg:g}", "p3 det lr ratio": f"{args.lr_cls / args.lr_reg:g}",

@@ -146,7 +146,7 @@ def mechanism_outputs(single, data, args, out):
                                ("acc", "training accuracy", False, None)], out, "part2_predictions",
                       f"What the nets predict on the way to 100 %, seed {args.seed}, mean loss")
     plots.plot_weight_images({lab: r.params["fc1.weight"].numpy() for lab, r in runs.items()}, out,
-                             "part2_weights", f"First-layer weights as 4x4 images, seed {args.seed}, at the stop")
+                             "part2_weights", f"First-layer weights as 4×4 images, seed {args.seed}, at the stop")
     mean_of = lambda lab, key: float(np.mean(runs[lab].curves[key]))  # noqa: E731
     majority = max(data.class_counts) / len(data)
     start = part2_fc.init_weights(part2_fc.FCNet("relu").double(), args.seed, args.init).state_dict()["fc1.weight"]
@@ -156,6 +156,12 @@ def mechanism_outputs(single, data, args, out):
               for a in ("sigmoid", "ReLU") if f"{a} + L2" in moved and f"{a} + CE" in moved}
     cosine |= {f"weights moved {lab}": float(m.norm() / start.norm()) for lab, m in moved.items()}
     on_plateau = {lab: r.curves["acc"] == majority for lab, r in runs.items()}
+    for loss in ("L2", "CE"):           # the first layer's gradient, ReLU over sigmoid, over iterations 10..100
+        sig, relu = (runs.get(f"{a} + {loss}") for a in ("sigmoid", "ReLU"))
+        if sig is not None and relu is not None:
+            span = slice(10, min(101, len(sig.curves["grad_norm_W"]), len(relu.curves["grad_norm_W"])))
+            early = relu.curves["grad_norm_W"][span] / sig.curves["grad_norm_W"][span]
+            cosine[f"grad ratio early {loss.lower()}"] = float(np.median(early)) if len(early) else float("nan")
     travel = {f"path {lab}": float(args.lr * np.sum(r.curves["grad_norm_W"][:-1])) for lab, r in runs.items()} | \
         {f"plateau hidden mean {lab}": float(np.mean(r.curves["hidden_mean"][on_plateau[lab]])) if on_plateau[lab].any()
          else float("nan") for lab, r in runs.items()}
@@ -196,12 +202,22 @@ def study_outputs(runs, args, out):
     return stats, pairs, fits
 
 
+def separable(data):
+    """True if a plane separates the two classes of images: the linear program 'find w, c with
+    (2y - 1)(w.x + c) >= 1 for every image' is feasible (scipy.optimize.linprog)."""
+    from scipy.optimize import linprog
+    x = np.hstack([data.images.reshape(len(data), -1).double().numpy(), np.ones((len(data), 1))])
+    signs = 2 * data.labels.double().numpy() - 1
+    return linprog(np.zeros(x.shape[1]), A_ub=-signs[:, None] * x, b_ub=-np.ones(len(data)),
+                   bounds=(None, None)).status == 0
+
+
 def data_outputs(data, out):
     """A few images of each class of the random dataset (the data section's figure)."""
     labels = data.labels.numpy()
     idx = [i for c in (0, 1) for i in np.flatnonzero(labels == c)[:4]]
     plots.plot_samples([data.images[i].numpy() for i in idx], [f"y={int(labels[i])}" for i in idx], out,
-                       "part2_data", "random (4x4)")
+                       "part2_data", "random (4×4)")
 
 
 def numbers(stats, fits, mech, data, args):
@@ -211,7 +227,8 @@ def numbers(stats, fits, mech, data, args):
               "p2 lr": f"{lr:g}", "p2 data": origin(data.files),
               "p2 params": sum(p.numel() for p in part2_fc.FCNet().parameters()),
               "p2 zeros": data.class_counts[0], "p2 ones": data.class_counts[1], "p2 samples": len(data),
-              "p2 majority pct": f"{100 * mech['majority']:.0f}", "p2 lrs": ", ".join(f"{x:g}" for x in args.lrs)}
+              "p2 majority pct": f"{100 * mech['majority']:.0f}", "p2 lrs": ", ".join(f"{x:g}" for x in args.lrs),
+              "p2 separable": "yes" if separable(data) else "no"}
     for (setting, at, red), s in stats.items():
         if at == lr:
             for q in ("median", "q1", "q3", "ci_low", "ci_high"):

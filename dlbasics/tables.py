@@ -30,22 +30,26 @@ def fmt_ci(s, cap, tex=False):
     return f"{lo}--{hi}" if tex else f"{lo}-{hi}"
 
 
-def write_study_table(out, stem, by_reduction, cap):
+def write_study_table(out, stem, by_reduction, cap, rank=True):
     """by_reduction: {reduction: {label: summary (with CI)}} -> <stem>.csv and <stem>.tex.
 
-    Ranks go only to settings whose median is a number: two medians beyond the cap cannot be ordered.
+    Ranks go only to settings whose median is a number (two medians beyond the cap cannot be ordered),
+    and only with `rank` (not for rows that measure different things, like part 3.2's two heads).
     """
     csv_rows, tex_rows = [], []
     for red, groups in by_reduction.items():
-        for i, (lab, s) in enumerate(ranked(groups), 1):
-            rank = str(i) if np.isfinite(s["median"]) else "--"
+        for i, (lab, s) in enumerate(ranked(groups) if rank else groups.items(), 1):
+            rank_text = str(i) if rank and np.isfinite(s["median"]) else "--"
             pct = [fmt_pct(s["reached_pct"]), fmt_pct(s["diverged_pct"]), fmt_pct(s["stuck_pct"])]
-            csv_rows.append([red, rank, lab, s["seeds"], fmt_iters(s["median"], cap), fmt_ci(s, cap),
+            csv_rows.append([red, rank_text, lab, s["seeds"], fmt_iters(s["median"], cap), fmt_ci(s, cap),
                              fmt_iters(s["q1"], cap), fmt_iters(s["q3"], cap)] + pct)
-            tex_rows.append([red if i == 1 else "", rank, lab, fmt_iters(s["median"], cap, True), fmt_ci(s, cap, True)]
+            tex_rows.append([red if i == 1 else "", rank_text, lab, fmt_iters(s["median"], cap, True), fmt_ci(s, cap, True)]
                             + [fmt_iters(s[k], cap, True) for k in ("q1", "q3")] + [p + "\\,\\%" for p in pct])
-    out.csv(f"{stem}.csv", STUDY_HEADER, csv_rows)
-    out.write(f"{stem}.tex", tex_table(TEX_STUDY_HEADER, tex_rows, align="lllrrrrrrr"))
+    header = TEX_STUDY_HEADER if rank else [h for h in TEX_STUDY_HEADER if h != "rank"]
+    tex_rows = tex_rows if rank else [row[:1] + row[2:] for row in tex_rows]
+    out.csv(f"{stem}.csv", STUDY_HEADER if rank else [h for h in STUDY_HEADER if h != "rank"],
+            csv_rows if rank else [row[:1] + row[2:] for row in csv_rows])
+    out.write(f"{stem}.tex", tex_table(header, tex_rows, align="lllrrrrrrr" if rank else "llrrrrrrr"))
 
 
 def write_paired_table(out, stem, by_reduction, summaries):

@@ -1,0 +1,167 @@
+"""The report's causes, each with its controlled experiment (dlbasics/controls.py): the sentences and the
+table, from the studies' "controls" sections. Every sentence says what the control showed, including
+"it does not explain it"; tests/test_claims.py recomputes each fact from the control's runs."""
+import math
+
+from .outputs import tex_table
+from .stats import fmt_iters
+
+NAMES = {"sigmoid-l2": "sigmoid + L2", "sigmoid-ce": "sigmoid + CE", "relu-l2": "ReLU + L2", "relu-ce": "ReLU + CE"}
+CLOSE = 1.15            # two medians within this factor of each other: about as fast
+
+
+def times(x):
+    return f"{x:.2f}\\,$\\times$"
+
+
+def pct(x):
+    return f"{x:.0f}\\,\\%" if x == int(x) else f"{x:.1f}\\,\\%"
+
+
+def p_text(p):
+    return "$p < 10^{-6}$" if p < 1e-6 else f"$p = {p:.2g}$"
+
+
+def gap_closed(before, after):
+    """How much of a gap (a ratio of medians above 1) a control closes, in words and as the share of the
+    gap's logarithm: 'closes it', 'more than closes it', 'narrows it by x %', 'does not narrow it'."""
+    if not (math.isfinite(before) and math.isfinite(after)):
+        return "cannot be judged, a median being beyond the cap", math.nan
+    if before <= 1:
+        return "has no gap to close", math.nan
+    share = 1 - math.log(after) / math.log(before)
+    if after < 1 / CLOSE:
+        return "more than closes it", share
+    if after <= CLOSE:
+        return "closes it", share
+    if share > 0.1:
+        return f"narrows it by {100 * share:.0f}\\,\\% (on a log scale)", share
+    return "does not narrow it", share
+
+
+def versus(c, cap):
+    """'median a against b, faster on k of n seeds (sign test p)' for a control against its reference."""
+    return (f"median {fmt_iters(c['control']['median'], cap, tex=True)} against "
+            f"{fmt_iters(c['reference']['median'], cap, tex=True)}, fewer iterations on {c['fewer']} and more on "
+            f"{c['more']} of {c['seeds']} seeds, sign test {p_text(c['p_value'])}")
+
+
+def part2(controls, cap):
+    """The loss's and the activation's controls: one sentence each, and their facts."""
+    texts, facts = {}, {}
+    for kind, key, what in (("loss", "L2/CE step factor", "L2's learning rate divided by"),
+                            ("activation", "slope factor", "the first layer's learning rate of sigmoid units times")):
+        mine = [c for c in controls if key in c["change"]]
+        parts = []
+        for c in mine:
+            words, share = gap_closed(c["ratio_before"], c["ratio"])
+            facts[c["name"]] = {"before": c["ratio_before"], "after": c["ratio"], "closed_share": share}
+            reference = NAMES[c["reference_setting"]]
+            change = (f"goes from {times(c['ratio_before'])} to {times(c['ratio'])}" if math.isfinite(share) else
+                      "is " + (times(c["ratio"]) if math.isfinite(c["ratio"]) else "not a number") + " after the change")
+            parts.append(f"for {NAMES[c['setting']]} against {reference}, {what} {c['factor']:.2f} {words}: the ratio "
+                         f"of medians {change} ({versus(c, cap)})")
+        texts[f"control {kind}"] = "; ".join(parts) if parts else "the control was not run (one activation only)"
+    return texts, facts
+
+
+def travel(numbers):
+    """How far the first layer travels along seed --seed's runs, and where the hidden units sit on the plateau."""
+    path = {k[len("p2 path "):]: float(v) for k, v in numbers.items() if k.startswith("p2 path ")}
+    mean = {k[len("p2 plateau hidden mean "):]: float(v) for k, v in numbers.items()
+            if k.startswith("p2 plateau hidden mean ")}
+    parts, facts = [], {}
+    for loss in ("L2", "CE"):
+        sig, relu = path.get(f"sigmoid + {loss}"), path.get(f"ReLU + {loss}")
+        if sig and relu:
+            facts[loss] = sig / relu
+            parts.append(f"{sig:.2f} against {relu:.2f} with {loss} ({times(sig / relu)})")
+    text = ("the sigmoid net's first layer travels a longer path than the ReLU net's (the sum of its steps' lengths: "
+            if all(f > 1 for f in facts.values()) else "the first layers' paths (the sum of their steps' lengths) are ")
+    text += "; ".join(parts)
+    if mean:
+        text += ("); on the plateau the sigmoid hidden units sit near " + " and ".join(
+            f"{v:.2f}" for k, v in mean.items() if k.startswith("sigmoid")) + ", the ReLU ones average " +
+            " and ".join(f"{v:.2f}" for k, v in mean.items() if k.startswith("ReLU")))
+    return text + (")" if not mean else ""), {"path_ratio": facts, "plateau_mean": mean}
+
+
+def architecture(controls, cap):
+    """Part 2's kind of net on the line images against the conv net."""
+    parts, facts = [], {}
+    for c in controls:
+        r = c["ratio"]
+        facts[c["change"]] = r
+        speed = ("never reaches 100\\,\\% in most seeds" if not math.isfinite(c["control"]["median"]) else
+                 "is about as fast as the conv net" if 1 / CLOSE <= r <= CLOSE else
+                 f"needs {times(r)} the conv net's iterations" if r > 1 else
+                 f"needs only {times(r)} the conv net's iterations")
+        parts.append(f"the {c['change'].replace('fully connected ', '')} net ({c['parameters']:,} parameters"
+                     .replace(",", "\\,") + f") {speed} ({versus(c, cap)}; {pct(c['control']['reached_pct'])} reach "
+                     "100\\,\\%)")
+    slower = [c for c in controls if not (math.isfinite(c["ratio"]) and c["ratio"] <= CLOSE)]
+    verdict = ("so the line data are easy for a fully connected net too: the conv net's speed comes with the task, not "
+               "with the convolution" if not slower else
+               "so the data alone do not explain the conv net's speed: with the same kind of net as part~2, the line "
+               "task is slower" if len(slower) == len(controls) else
+               "so the data explain part of the conv net's speed, and the net's size matters")
+    return "; ".join(parts) + f"; {verdict}", {"ratios": facts, "slower": [c["change"] for c in slower]}
+
+
+def shared(control, cap, lr_cls, lr_reg):
+    """The width head alone against both heads, the regression's fall along the run, and each loss's step
+    on the shared layers."""
+    texts, facts = {}, {}
+    r = control["ratio"]
+    texts["control shared"] = (
+        "trained alone, the width head " + ("never reaches 100\\,\\% in most seeds" if not math.isfinite(r) else
+                                            "needs about as many updates as with both heads" if 1 / CLOSE <= r <= CLOSE
+                                            else f"needs {times(r)} the updates it needs with both heads")
+        + f" ({versus(control, cap)})")
+    facts["alone_over_both"] = r
+    start = control["steps_at_start"]
+    texts["steps"] = (f"at the start the width's step on the shared layers is {start['cls'] / start['reg']:.1f} times "
+                      f"smaller than the classifier's, not {lr_cls / lr_reg:g} times: its gradient there is "
+                      f"{(start['reg'] / lr_reg) / (start['cls'] / lr_cls):.0f} times larger")
+    facts["step_ratio_at_start"] = start["cls"] / start["reg"]
+    if "largest_drop_both" in control:
+        drop, alone = control["largest_drop_both"], control.get("largest_drop_alone")
+        texts["spike"] = (f"along the run of the single seed, the regression accuracy falls by up to "
+                          f"{100 * drop:.0f} points (at iteration {control['drop_at']})" +
+                          (f", against {100 * alone:.0f} points with the width head alone" if alone is not None else ""))
+        reach = control["first_at"]
+        texts["last images"] = ", ".join(f"{100 * float(k):.0f}\\,\\% of the widths are right by iteration {v}"
+                                         for k, v in reach.items() if v is not None and float(k) >= 0.8)
+        facts |= {"drop_both": drop, "drop_alone": alone, "first_at": reach}
+    return texts, facts
+
+
+def table(study2, line, det, dest):
+    """claims_controls.tex: every control against its reference on the same seeds."""
+    rows = []
+    for s, part in ((study2, "2"), (line, "3.1"), (det, "3.2")):
+        cap = s["settings"]["max_iters"]
+        for c in s.get("controls", []):
+            rows.append([part, c["name"].split(": ", 1)[1].replace(" (the L2/CE step factor)", "").replace(
+                " (the slope factor)", ""), NAMES.get(c["setting"], c["setting"]), c["seeds"],
+                fmt_iters(c["control"]["median"], cap, tex=True), fmt_iters(c["reference"]["median"], cap, tex=True),
+                f"{c['ratio']:.2f}" if math.isfinite(c["ratio"]) else "--",
+                f"{c['ratio_before']:.2f}" if math.isfinite(c.get("ratio_before", math.nan)) else "--",
+                f"{c['fewer']}/{c['more']}"])
+    dest.write("claims_controls.tex", tex_table(["part", "change", "setting", "seeds", "median", "reference",
+                                                 "ratio", "before", "fewer/more"], rows, align="lllrrrrrr"))
+
+
+def build(study2, line, det, dest=None):
+    texts, facts = {}, {}
+    t, f = part2(study2.get("controls", []), study2["settings"]["max_iters"])
+    texts, facts = texts | t, facts | f
+    texts["travel"], facts["travel"] = travel(study2["numbers"])
+    if line.get("controls"):
+        texts["control architecture"], facts["architecture"] = architecture(line["controls"], line["settings"]["max_iters"])
+    if det.get("controls"):
+        t, f = shared(det["controls"][0], det["settings"]["max_iters"], det["settings"]["lr_cls"], det["settings"]["lr_reg"])
+        texts, facts = texts | t, facts | {"shared": f}
+    if dest is not None:
+        table(study2, line, det, dest)
+    return texts, facts
