@@ -1,10 +1,13 @@
 # Two commands on a fresh machine:  make all  (set-up, every figure, the report)  and  make test.
-# Every path variable is quoted where it is used: DATA_DIR="/path/My Courses/hw4" works.
+# Every path variable reaches the shell as one word, whatever it holds ($, quotes, backticks, spaces):
+# $(call arg,NAME) single-quotes NAME's value as given, unexpanded. The long steps run with `exec`, so a
+# signal make passes on (kill -TERM <make>) reaches the Python program itself.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 DIR ?= data
 DATA_DIR ?= data
+arg = '$(subst ','\'',$(value $(1)))'
 
 .PHONY: all venv figures data check-data report latex-deps test-deps test verify bench study beyond submission clean
 
@@ -21,13 +24,13 @@ $(VENV)/.installed: requirements.txt
 
 # The four scripts and the three studies, side by side; skipped when nothing changed (dlbasics/build.py).
 figures: venv
-	@$(PY) -m dlbasics.build --data-dir "$(DATA_DIR)"
+	@exec $(PY) -m dlbasics.build --data-dir $(call arg,DATA_DIR)
 
 data: venv                 ## regenerate the bundled datasets (byte-identical)
 	$(PY) -m dlbasics.gendata
 
 check-data: venv           ## make check-data DIR=path/to/your/files
-	$(PY) -m dlbasics.checkdata "$(DIR)"
+	@exec $(PY) -m dlbasics.checkdata $(call arg,DIR)
 
 latex-deps: venv           ## latexmk and pdflatex: installed with apt-get as root, else named in one line
 	@$(PY) -m dlbasics.tools latex
@@ -38,28 +41,28 @@ test-deps: venv            ## what the tests also need: pdftotext
 # The numbers and sentences from figures/, the author line from report/author.txt, then the PDF, which
 # replaces the old one only once it is complete (dlbasics/report.py).
 report: venv
-	@$(PY) -m dlbasics.report
+	@exec $(PY) -m dlbasics.report
 
 test: test-deps
 	@$(MAKE) --no-print-directory all
 	$(PY) -m pytest -q
 
 verify: venv               ## the grader's check: rerun a small study, compare with the shipped numbers
-	$(PY) -m dlbasics.verify
+	@exec $(PY) -m dlbasics.verify
 
 bench: venv                ## engine vs the scripts' own loops, side by side (minutes); ends with BENCH lines
-	$(PY) -m bench.bench
+	@exec $(PY) -m bench.bench
 
 study: venv                ## the large study (make study DATA_DIR=...): 1000 seeds + lr sweep, 100, 32; the report
-	$(PY) -m dlbasics.build --large --data-dir "$(DATA_DIR)"
+	$(PY) -m dlbasics.build --large --data-dir $(call arg,DATA_DIR)
 	@$(MAKE) --no-print-directory report
 
 beyond: venv               ## beyond the handout: initialisation, example order, the 2017 edition; the report
-	$(PY) -m dlbasics.beyond --data-dir "$(DATA_DIR)"
+	$(PY) -m dlbasics.beyond --data-dir $(call arg,DATA_DIR)
 	@$(MAKE) --no-print-directory report
 
 submission: venv           ## the handout's ZIP: report.pdf and the four scripts, 1_<penn key>.zip
-	$(PY) -m dlbasics.submission
+	@exec $(PY) -m dlbasics.submission
 
 clean:
 	rm -rf figures/*.png figures/*.pdf figures/*.json figures/*.csv figures/*.tex figures/.staging-* \

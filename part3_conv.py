@@ -17,6 +17,7 @@ every curve (part3_line_curves.csv) and part3_line_summary.json. --seeds N adds 
 many-seed study is `python -m dlbasics.study line`.
 """
 # ---- shared block "setup" (the same in every part*.py; tests/test_scripts.py compares the copies) ----
+import logging
 import os
 import platform
 import signal
@@ -26,11 +27,24 @@ if platform.machine().lower() in ("x86_64", "amd64"):  # one kernel path on ever
     os.environ.setdefault("ATEN_CPU_CAPABILITY", "avx2")
     os.environ.setdefault("MKL_CBWR", "AVX2,STRICT")
 os.environ["MPLBACKEND"] = "Agg"          # files only, whatever backend a notebook left in the environment
+logging.getLogger("matplotlib").setLevel(logging.ERROR)      # no warnings about an unwritable config folder
 SIGNALS = [getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)]
+WRITTEN = []                              # the folders whose outputs are in place (Outputs)
+
+
+def leave(code, message=None):
+    """Write one line, if any, and end the process at once (no Python left to interrupt)."""
+    if message:
+        try:
+            os.write(2, f"{os.path.basename(sys.argv[0])}: {message}\n".encode(errors="backslashreplace"))
+        except OSError:
+            pass
+    os._exit(code)
+
+
 if __name__ == "__main__":                # a signal while the libraries load: one line, nothing written
     for _s in SIGNALS:
-        signal.signal(_s, lambda s, f: (sys.stderr.write(f"{os.path.basename(sys.argv[0])}: interrupted; no "
-                                                         "output was written\n"), os._exit(128 + s)))
+        signal.signal(_s, lambda s, f: leave(128 + s, "interrupted; no output was written"))
 # ---- end of shared block "setup" ----
 import argparse
 import csv
@@ -40,6 +54,7 @@ import json
 import math
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -123,29 +138,62 @@ def folder(text):
 
 
 def say(*lines):
-    """Print to the console; a reader that went away (`| head`) must not stop the run."""
+    """Print to the console; a reader that went away (`| head`), a full or closed console must not stop the run."""
     try:
         print(*lines, sep="\n", flush=True)
-    except BrokenPipeError:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())    # the rest goes nowhere
+        except (OSError, ValueError):
+            pass
 
 
-def run_main(main, argv=None):
-    """main(argv) with one line for every way out: bad input exits 2, a signal 128 + its number."""
+def run_main(main, argv=None, end=False):
+    """main(argv) with one line for every way out: bad input exits 2, a signal 128 + its number; main's
+    return value, if any, is the exit code. end: leave the process right after a success, so that no signal
+    can arrive while Python shuts down."""
+    for name in ("stdout", "stderr"):     # a closed console, or one that cannot show every character
+        stream = getattr(sys, name)
+        if stream is None:
+            setattr(sys, name, open(os.devnull, "w"))
+        elif hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+
     def stop(signum, frame):
         raise KeyboardInterrupt(signum)
     previous = {s: signal.signal(s, stop) for s in SIGNALS}
     try:
-        main(argv)
+        code = main(argv) or 0
     except UserError as err:
-        sys.stderr.write(f"{os.path.basename(sys.argv[0])}: error: {err}\n")
+        say_error(f"error: {err}")
         sys.exit(2)
     except KeyboardInterrupt as stopped:
-        sys.stderr.write(f"{os.path.basename(sys.argv[0])}: interrupted; no output was written\n")
+        say_error("interrupted after its outputs were written" if WRITTEN else "interrupted; no output was written")
         sys.exit(128 + (stopped.args[0] if stopped.args else signal.SIGINT))
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
+    if end:
+        for s in SIGNALS:
+            signal.signal(s, lambda s, f: leave(128 + s, "interrupted after its outputs were written"))
+        import gc
+        gc.collect()                      # what is left to finalise (the workers' shared counters), now
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        leave(code)
+    if code:
+        sys.exit(code)
+
+
+def say_error(text):
+    try:
+        sys.stderr.write(f"{os.path.basename(sys.argv[0])}: {text}\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
 # ---- end of shared block "errors" ----
 # ---- shared block "training": --init, mini-batches, the optimiser, the 2017 edition ----
 def add_training_arguments(parser, edition_2017):
@@ -251,6 +299,8 @@ def find_file(folder, name, array):
                 raise UserError(f"{path}: a link that leads nowhere (missing, or a loop)")
             if path.is_dir():
                 raise UserError(f"{path}: expected a file, found a folder")
+            if path.exists() and not path.is_file():
+                raise UserError(f"{path}: expected a regular file, found a special one (a pipe or a device)")
             if path.exists():
                 return path
         except OSError as err:
@@ -269,7 +319,8 @@ def read_array(path, array):
             value = np.load(path, mmap_mode="r", allow_pickle=False)
         else:
             found = scipy.io.loadmat(path)
-            value = np.asarray(found.get(path.stem, found.get(array)))
+            value = found.get(path.stem, found.get(array))
+            value = np.asarray(value.toarray() if hasattr(value, "toarray") else value)     # a sparse matrix too
             if value.ndim == 0:
                 raise UserError(f"{path}: expected a variable named '{path.stem}' or '{array}'")
             value = value[0] if array != "imgs" and value.ndim == 2 and value.shape[0] == 1 else value
@@ -280,7 +331,7 @@ def read_array(path, array):
         raise
     except Exception as err:             # numpy and scipy raise many kinds for a damaged file
         raise UserError(f"{path}: cannot be read as a {path.suffix} file ({err})") from None
-    if value.dtype.kind not in "biuf" or value.size > 100_000 * 256 or value.ndim == 0:
+    if value.dtype.kind not in "biuf" or value.ndim == 0 or len(value) > 100_000 or value.size > 100_000 * 256:
         raise UserError(f"{path}: expected a numeric array of at most 100000 images, got {value.dtype} {value.shape}")
     value = np.array(value, dtype=np.float64)
     if not np.isfinite(value).all():
@@ -457,7 +508,8 @@ FULL, HALF = 6.4, 3.15           # inches: the report's text width and half of i
 
 class Outputs:
     """Files go to a hidden staging folder inside --out-dir (so on its filesystem) and join it together
-    once the run has succeeded. A staging folder whose run died (kill -9) is swept up by the next run."""
+    once the run has succeeded. A staging folder whose run has ended without finishing (kill -9, a power
+    cut) is swept up by the next run."""
 
     def __init__(self, out_dir, figures=True):
         self.out, self.figures = Path(out_dir), figures
@@ -468,14 +520,11 @@ class Outputs:
                                                          else f"cannot create a folder under the file {blocker}"))
         try:
             self.out.mkdir(parents=True, exist_ok=True)
-            self.dir = Path(tempfile.mkdtemp(prefix=f".staging-{os.getpid()}-", dir=self.out))
+            self.dir = Path(tempfile.mkdtemp(prefix=staging_prefix(".staging"), dir=self.out))
         except OSError as err:
             self._undo()
             raise UserError(f"--out-dir {self.out}: cannot write there ({err.strerror})") from None
-        for old in self.out.glob(".staging-*"):
-            pid = old.name.split("-")[1]
-            if os.name == "posix" and pid.isdigit() and old != self.dir and not _alive(int(pid)):
-                shutil.rmtree(old, ignore_errors=True)
+        sweep(self.out, ".staging")
 
     def _undo(self):
         for p in self.made:                           # deepest first: the folders this run created, if empty
@@ -491,6 +540,7 @@ class Outputs:
             if kind is None:
                 for path in sorted(self.dir.iterdir()):
                     os.replace(path, self.out / path.name)
+                WRITTEN.append(self.out)
         except OSError as err:
             value = err
         finally:
@@ -504,7 +554,7 @@ class Outputs:
         return False
 
     def write(self, name, text):
-        (self.dir / name).write_text(text, encoding="utf-8")
+        (self.dir / name).write_bytes(text.encode("utf-8"))
 
     def json(self, name, obj):
         self.write(name, json.dumps(obj, indent=1, sort_keys=True) + "\n")
@@ -515,21 +565,52 @@ class Outputs:
         self.write(name, buf.getvalue())
 
     def figure(self, fig, stem, tight=False):
-        """<stem>.png and <stem>.pdf, with no date inside (a rerun gives the same bytes); closes fig."""
-        if self.figures:
-            for ext, meta in (("png", {"Software": None}), ("pdf", {"CreationDate": None, "Producer": None})):
-                fig.savefig(self.dir / f"{stem}.{ext}", dpi=150, metadata=meta, bbox_inches="tight" if tight else None)
-        plt.close(fig)
+        """<stem>.png and <stem>.pdf, with no date inside (a rerun gives the same bytes); closes fig. Each is
+        drawn in memory first, so that a full disk is an OSError of this file, not of matplotlib's writer."""
+        try:
+            if self.figures:
+                for ext, meta in (("png", {"Software": None}), ("pdf", {"CreationDate": None, "Producer": None})):
+                    buf = io.BytesIO()
+                    fig.savefig(buf, format=ext, dpi=150, metadata=meta, bbox_inches="tight" if tight else None)
+                    (self.dir / f"{stem}.{ext}").write_bytes(buf.getvalue())
+        finally:
+            plt.close(fig)
 
 
-def _alive(pid):
+def staging_prefix(kind):
+    """.staging-<pid>-<host tag>-: whose it is, for sweep()."""
+    return f"{kind}-{os.getpid()}-{hashlib.sha256(platform.node().encode()).hexdigest()[:8]}-"
+
+
+def sweep(folder, kind):
+    """Remove the `kind` folders (.staging-*) in `folder` whose run has ended: on this host, its process is
+    gone or its number now belongs to a younger process; from another host, a day after its last change."""
+    for old in folder.glob(f"{kind}-*-*-*"):
+        try:
+            pid, host = old.name[len(kind) + 1:].split("-")[:2]
+            age = time.time() - old.stat().st_mtime
+            mine = host == staging_prefix(kind).split("-")[-2]
+            gone = (not _alive(int(pid), old.stat().st_mtime)) if mine and pid.isdigit() else age > 86400
+        except (OSError, ValueError):
+            continue
+        if gone and pid != str(os.getpid()):
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _alive(pid, since):
+    """Is process `pid` alive and older than `since` (a time)? Unknown on systems without os.kill's probe."""
+    if os.name != "posix":
+        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except OSError:
         pass
-    return True
+    try:
+        return os.stat(f"/proc/{pid}").st_mtime <= since + 1      # a number reused by a younger process
+    except OSError:
+        return True
 
 
 def plot_curve(out, values, title, ylabel, stem, note="", logy=False, ylim=None):
@@ -565,11 +646,11 @@ def summary(args, data, runs, rerun, milestones=(), numbers=None):
     def points(curve):           # at t = 0, 1, 10, 100, 1000 and at the stop
         return {str(t): curve[t] if math.isfinite(curve[t]) else str(curve[t])
                 for t in sorted({0, 1, 10, 100, 1000, len(curve) - 1}) if t < len(curve)}
-    return {"schema": "dlbasics-summary/1", "script": Path(__file__).name,
+    return {"schema": "dlbasics-summary/1", "script": Path(__file__).resolve().name,
             "argv": [f"--{n.replace('_', '-')}={getattr(args, n)}" for n in rerun if getattr(args, n) is not None],
             "settings": {k: v for k, v in sorted(vars(args).items()) if k not in ("data_dir", "out_dir")},
             "data": {"name": data.name, "sha256": data.files, "class_counts": list(data.class_counts)},
-            "kernels": {"torch": torch.__version__.split("+")[0],
+            "kernels": {"torch": torch.__version__.split("+")[0], "machine": platform.machine(),
                         **{k: os.environ.get(k, "") for k in ("ATEN_CPU_CAPABILITY", "MKL_CBWR")}},
             "runs": {"columns": ["setting", "lr", "reduction", "seed", "iterations", "status", *milestones],
                      "rows": [[r.setting, r.lr, r.reduction, r.seed, r.iterations, r.status,
@@ -614,4 +695,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    run_main(main)
+    run_main(main, end=True)

@@ -14,7 +14,7 @@ sources, requirements.txt, the contents of the data files and the flags (--force
 detection seeds).
 """
 import hashlib
-import os
+import json
 import subprocess
 import sys
 import tempfile
@@ -56,24 +56,48 @@ def inputs_digest(data_dir, large):
     return digest.hexdigest()
 
 
+def manifest(folder):
+    """{file name: SHA-256} of every output in `folder`."""
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())
+            if p.is_file() and p.name != STAMP}
+
+
+def up_to_date(out_dir, digest):
+    """The last build had these inputs, and every file it wrote is still there as it wrote it (a script
+    run by hand into the folder since, or a deleted figure, makes the build due again)."""
+    try:
+        stamp = json.loads((out_dir / STAMP).read_text())
+        return stamp["inputs"] == digest and all(
+            hashlib.sha256((out_dir / name).read_bytes()).hexdigest() == sha for name, sha in stamp["outputs"].items())
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return False
+
+
 def run_all(data_dir, out_dir, large=False, shown_as=None):
-    """Start every program, wait for all; return the names of those that failed. Their logs name the
-    folder `out_dir` as `shown_as` (the staging folder as the one it becomes)."""
+    """Start every program and wait for all; the first that fails stops the others at once. Returns the
+    names of the programs that failed (not those stopped because of it). Their logs name the folder
+    `out_dir` as `shown_as` (the staging folder as the one it becomes)."""
     procs, failed = [], []
     try:
         for program, extra, nice in PROGRAMS:
             log = tempfile.TemporaryFile(mode="w+")
             proc = subprocess.Popen(command(program, extra + (LARGE.get(program, []) if large else []), data_dir,
                                             out_dir), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, text=True,
-                                    preexec_fn=(lambda n=nice: os.nice(n)) if os.name == "posix" else None)
+                                    preexec_fn=processes.child_setup(nice))
             procs.append((program, proc, log))
-        for program, proc, log in procs:
-            if proc.wait() != 0:
-                failed.append(program)
-                processes.stop([p for _, p, _ in procs])    # one failure fails the build: stop the others
-            log.seek(0)
-            text = log.read().rstrip("\n").replace(str(out_dir), str(shown_as or out_dir))
-            say(text + (f"\nFAILED: {program}" if proc.returncode != 0 else ""))
+        running = list(procs)
+        while running:
+            done = [entry for entry in running if entry[1].poll() is not None]
+            for program, proc, log in done:
+                running.remove((program, proc, log))
+                if proc.returncode != 0 and not failed:
+                    failed.append(program)
+                    processes.stop([p for _, p, _ in running])    # one failure fails the build
+                log.seek(0)
+                text = log.read().rstrip("\n").replace(str(out_dir), str(shown_as or out_dir))
+                say(text + (f"\nFAILED: {program}" if program in failed else
+                            "\n(stopped)" if proc.returncode != 0 else ""))
+            time.sleep(0.1 if running and not done else 0)
         return failed
     finally:
         processes.stop([p for _, p, _ in procs])
@@ -87,8 +111,7 @@ def main(argv=None):
     parser.add_argument("--force", action="store_true", help="build even if nothing changed since the last build")
     args = parser.parse_args(argv)
     digest = inputs_digest(args.data_dir, args.large)
-    stamp = args.out_dir / STAMP
-    if not args.force and stamp.is_file() and stamp.read_text().strip() == digest:
+    if not args.force and up_to_date(args.out_dir, digest):
         say(f"{args.out_dir}: up to date (nothing changed since the last build; --force rebuilds)")
         return
     start = time.time()
@@ -97,7 +120,7 @@ def main(argv=None):
         if failed:
             raise UserError(f"{', '.join(failed)} failed (see above); {args.out_dir} was left as it was")
         out.write("build_info.tex", buildinfo.build_macros(time.time() - start))
-        out.write(STAMP, digest + "\n")
+        out.json(STAMP, {"inputs": digest, "outputs": manifest(out.dir)})
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import platform
 import time
 from pathlib import Path
 
+from .cli import UserError
 from .outputs import tex_macros
 from .paths import ROOT
 
@@ -23,20 +24,44 @@ def tex_escape(text):
     return "".join(SPECIAL.get(c, c) for c in text)
 
 
+def decode(raw):
+    """The text of a file any editor may have saved: UTF-8 (with or without a BOM), UTF-16 (with or without
+    a BOM), or Windows' cp1252 (Latin-1 and more)."""
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return raw.decode("utf-16", errors="replace")
+    if len(raw) % 2 == 0 and raw.count(b"\x00") * 3 >= len(raw):       # UTF-16 without a BOM: every other byte 0
+        return raw.decode("utf-16-le" if raw[1:2] == b"\x00" else "utf-16-be", errors="replace")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
+
+
+def typesettable(char):
+    """Can the report's pdflatex (T1 fonts, UTF-8 input) print this character?"""
+    code = ord(char)
+    return 0x20 <= code < 0x7F or 0xA0 <= code <= 0x17F or char in "\u2018\u2019\u201c\u201d\u2013\u2014\u2026"
+
+
 def read_author(path=AUTHOR_FILE):
     """{"author", "collaborators", "penn key"} from the student's file, '' where a line is missing. Any
-    encoding a Windows editor saves with (a BOM, UTF-16) is read; lines starting with # are comments."""
+    encoding an editor saves with is read; lines starting with # are comments. UserError naming the file
+    for a character the report cannot typeset."""
     found = {"author": "", "collaborators": "", "penn key": ""}
     try:
         raw = Path(path).read_bytes()
     except OSError:
         return found
-    text = raw.decode("utf-16") if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else raw.decode("utf-8-sig", errors="replace")
+    text = decode(raw)
     for line in text.splitlines():
         key, sep, value = line.partition(":")
         key = " ".join(key.strip().lower().replace("_", " ").split())
         if sep and not line.lstrip().startswith("#") and key in found and value.strip():
             found[key] = value.strip()
+            bad = next((c for c in found[key] if not typesettable(c)), None)
+            if bad is not None:
+                raise UserError(f"{path}: the {key} line holds {bad!r} (U+{ord(bad):04X}), which the report's "
+                                "fonts cannot print; write it with Latin letters")
     return found
 
 

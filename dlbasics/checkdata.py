@@ -33,6 +33,9 @@ def main(argv=None):
     parser = Parser(prog="python -m dlbasics.checkdata", description=__doc__)
     parser.add_argument("data_dir", type=Path, metavar="DIR", help="folder holding the dataset files")
     args = parser.parse_args(argv)
+    if not args.data_dir.is_dir():
+        print(f"DIR {args.data_dir}: expected an existing folder", file=sys.stderr)
+        return 2
     problems = 0
     for name in DATASETS:
         try:

@@ -167,8 +167,9 @@ def orders_differ(p2):
     a, b = p2.order("mean"), p2.order("sum")
     common = [x for x in a if x in b]
     dropped = [x for x in a if x not in b]
+    surviving = {LABEL[x] for x in common}
     ties = [(r["a"], r["b"]) for r in p2.s["numbers"]["pairs"] if r["reduction"] == "sum"
-            and r["p_value"] >= SIGNIFICANT]
+            and r["p_value"] >= SIGNIFICANT and {r["a"], r["b"]} <= surviving]
     same = common == [x for x in b if x in common]
     text = (("under the sum " + " and ".join(LABEL[x] for x in dropped) + " drop" + ("s" if len(dropped) == 1 else "")
              + " out (median beyond the cap), and " if dropped else "") +
@@ -337,13 +338,12 @@ def mechanism_table(p2, dest):
             [(f"sigmoid-{k}", f"relu-{k}", slope[f"relu-{k}"] / slope[f"sigmoid-{k}"], "slope factor") for k in ("l2", "ce")]:
         ratios = per_seed_ratios(p2, a, b)
         control = controls.get((a, b), {})
-        rows.append([f"{LABEL[a]} / {LABEL[b]}", what, f"{factor:.2f}", cell(slower(p2.median(a), p2.median(b), p2.cap)),
+        rows.append([f"{LABEL[a]} / {LABEL[b]}".replace("sigmoid", "sig."), what, f"{factor:.2f}", cell(slower(p2.median(a), p2.median(b), p2.cap)),
                      f"{100 * sum(r > factor for r in ratios) / len(ratios):.0f}\\,\\%" if ratios else "--",
                      f"{control['ratio']:.2f}" if control and math.isfinite(control["ratio"]) else "--"])
     if dest is not None:
-        dest.write("claims_mechanism.tex", tex_table(["ratio", "factor", "along seed " + str(p2.s["settings"]["seed"]),
-                                                     "of medians", "seeds beyond", "with the control"], rows,
-                                                    align="llrrrr"))
+        dest.write("claims_mechanism.tex", tex_table(["ratio", "factor", "seed " + str(p2.s["settings"]["seed"]),
+                                                     "medians", "seeds beyond", "control"], rows, align="llrrrr"))
     return {"l2_factor": f, "slope": slope}
 
 
@@ -501,7 +501,8 @@ def main(argv=None):
 def write_inputs(out, dest):
     """Every input of the report made from the runs in `out` (not the author line), through `dest`."""
     inputs.write_all(out, dest)
-    build(out, dest)
+    with inputs.about(f"{out}/*_study_summary.json"):
+        build(out, dest)
 
 
 def check_beyond(out_dir):

@@ -69,7 +69,7 @@ def travel(numbers):
     """How far the first layer travels along seed --seed's runs, and where the hidden units sit on the plateau."""
     path = {k[len("p2 path "):]: float(v) for k, v in numbers.items() if k.startswith("p2 path ")}
     mean = {k[len("p2 plateau hidden mean "):]: float(v) for k, v in numbers.items()
-            if k.startswith("p2 plateau hidden mean ")}
+            if k.startswith("p2 plateau hidden mean ") and math.isfinite(float(v))}
     parts, facts = [], {}
     for loss in ("L2", "CE"):
         sig, relu = path.get(f"sigmoid + {loss}"), path.get(f"ReLU + {loss}")
@@ -79,11 +79,12 @@ def travel(numbers):
     text = ("the sigmoid net's first layer travels a longer path than the ReLU net's (the sum of its steps' lengths: "
             if all(f > 1 for f in facts.values()) else "the first layers' paths (the sum of their steps' lengths) are ")
     text += "; ".join(parts)
-    if mean:
+    if any(k.startswith("sigmoid") for k in mean) and any(k.startswith("ReLU") for k in mean):
         text += ("); on the plateau the sigmoid hidden units sit near " + " and ".join(
             f"{v:.2f}" for k, v in mean.items() if k.startswith("sigmoid")) + ", the ReLU ones average " +
             " and ".join(f"{v:.2f}" for k, v in mean.items() if k.startswith("ReLU")))
-    return text + (")" if not mean else ""), {"path_ratio": facts, "plateau_mean": mean}
+    closed = "on the plateau" in text
+    return text + ("" if closed else ")"), {"path_ratio": facts, "plateau_mean": mean}
 
 
 def architecture(controls, cap):
@@ -143,7 +144,8 @@ def table(study2, line, det, dest):
         cap = s["settings"]["max_iters"]
         for c in s.get("controls", []):
             rows.append([part, c["name"].split(": ", 1)[1].replace(" (the L2/CE step factor)", "").replace(
-                " (the slope factor)", ""), NAMES.get(c["setting"], c["setting"]), c["seeds"],
+                " (the slope factor)", "").replace("fully connected", "FC").replace("first layer's", "layer 1"),
+                NAMES.get(c["setting"], c["setting"]), c["seeds"],
                 fmt_iters(c["control"]["median"], cap, tex=True), fmt_iters(c["reference"]["median"], cap, tex=True),
                 f"{c['ratio']:.2f}" if math.isfinite(c["ratio"]) else "--",
                 f"{c['ratio_before']:.2f}" if math.isfinite(c.get("ratio_before", math.nan)) else "--",

@@ -20,10 +20,12 @@ def float_list(text):
 
 
 def run_main(main, argv=None):
-    """The scripts' run_main, naming the module as it was run (python -m dlbasics.study) in its messages."""
-    if Path(sys.argv[0]).parent.name == "dlbasics":
+    """The scripts' run_main, naming the module as it was run (python -m dlbasics.study) in its messages;
+    the process ends right after a success (no signal can then arrive while Python shuts down)."""
+    run = Path(sys.argv[0]).parent.name == "dlbasics"        # a module run as a program (not a test's call)
+    if run:
         sys.argv[0] = f"python -m dlbasics.{Path(sys.argv[0]).stem}"
-    part2_fc.run_main(main, argv)
+    part2_fc.run_main(main, argv, end=run)
 
 
 def cpu_count():

@@ -7,6 +7,7 @@ part2_seed_table.tex, part3_line_numbers.tex and part3_detection_numbers.tex fro
 part1_numbers.json and the three scripts' *_summary.json.
 """
 import json
+from contextlib import contextmanager
 
 from part2_fc import SETTINGS
 
@@ -21,6 +22,16 @@ SAME = ("seed", "lr", "lr_cls", "lr_reg", "max_iters", "dtype", "init", "batch_s
 PAIRS = {"part2_summary.json": ("part2_fc.py", "part2_study_summary.json", "study part2"),
          "part3_line_summary.json": ("part3_conv.py", "part3_line_study_summary.json", "study line"),
          "part3_detection_summary.json": ("part3_detection.py", "part3_detection_study_summary.json", "study detection")}
+
+
+@contextmanager
+def about(what):
+    """Turn a summary that lacks what the report needs into one line naming it."""
+    try:
+        yield
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError, ZeroDivisionError) as err:
+        raise UserError(f"{what}: expected what the report reads from it, found none for "
+                        f"{type(err).__name__} {err}; rerun make figures") from None
 
 
 def read_pair(out, name):
@@ -113,6 +124,9 @@ def write_all(out, dest):
     """Read the scripts' outputs in the folder `out`; write the TeX through `dest` (a staged Outputs)."""
     for name in PAIRS:                             # every summary readable before anything is written
         read_pair(out, name)
-    part1(out, dest)
-    part2(out, dest)
-    part3(out, dest)
+    with about(out / "part1_numbers.json"):
+        part1(out, dest)
+    with about(out / "part2_summary.json"):
+        part2(out, dest)
+    with about(f"{out / 'part3_line_summary.json'} or part3_detection_summary.json"):
+        part3(out, dest)

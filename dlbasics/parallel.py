@@ -8,10 +8,12 @@ signals that stop a run (the parent stops them and reports one line) and end by 
 as their parent is gone.
 """
 import multiprocessing
+import os
 import signal
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
-from .cli import cpu_count
+from .cli import UserError, cpu_count
 from .processes import end_with_parent
 from .progress import Bar, Counters, WorkerProgress
 from .runtime import configure_torch
@@ -19,12 +21,12 @@ from .runtime import configure_torch
 _COUNTERS = None
 
 
-def _init_worker(threads, counters):
+def _init_worker(threads, counters, parent):
     global _COUNTERS
     for name in ("SIGINT", "SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), signal.SIG_IGN)
-    end_with_parent()
+    end_with_parent(parent)
     configure_torch(threads)
     _COUNTERS = counters
 
@@ -53,9 +55,12 @@ def map_jobs(fn, jobs, workers, threads=1, total_runs=0, desc="", progress=True)
             _init_worker_here(threads, counters)
             return [fn(job, WorkerProgress(counters, 0)) for job in jobs]
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                                   initargs=(threads, counters))
+                                   initargs=(threads, counters, os.getpid()))
         try:
             results = list(pool.map(_call, [(fn, job, i % workers) for i, job in enumerate(jobs)]))
+        except BrokenProcessPool:
+            raise UserError("a worker process died (killed from outside, or out of memory); nothing was "
+                            "written") from None
         except BaseException:
             processes = list(getattr(pool, "_processes", {}).values())
             for proc in processes:

@@ -16,6 +16,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from pathlib import Path
+
+from part2_fc import staging_prefix, sweep
 
 from . import claims, tools
 from .cli import Parser, UserError, run_main, say
@@ -26,7 +29,8 @@ REPORT = ROOT / "report"
 
 def build_pdf(report_dir=REPORT):
     """report_dir/report.tex -> report_dir/report.pdf, built in a fresh folder beside it and moved in."""
-    work = tempfile.mkdtemp(prefix=".build-", dir=report_dir)
+    sweep(Path(report_dir), ".build")                   # the build folders of runs killed outright
+    work = tempfile.mkdtemp(prefix=staging_prefix(".build"), dir=report_dir)
     try:
         proc = subprocess.run(["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", f"-outdir={work}",
                                "report.tex"], cwd=report_dir, capture_output=True, text=True)

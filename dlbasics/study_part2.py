@@ -331,7 +331,7 @@ def main(args):
         values["p2 twin seeds"] = args.twin_seeds
         out.write("part2_study_numbers.tex", tex_macros(values))
         write_curves_csv(out, "part2_study_curves.csv", {f"{label(r)} ({r.reduction})": r.curves for r in single},
-                         ("loss", "acc"))
+                         ("loss", "acc", "grad_norm_W"))
         settings = {k: v for k, v in vars(args).items() if k not in ("data_dir", "out_dir", "resolve", "study")}
         groups = [{"setting": s.name, "lr": lr, "reduction": red} | st for (s, lr, red), st in stats.items()]
         out.json("part2_study_summary.json", summary.build(

@@ -18,6 +18,7 @@ builds the studies' and reads both.
 """
 import json
 import os
+import platform
 from pathlib import Path
 
 from .cli import UserError
@@ -54,7 +55,7 @@ def build(script, argv, settings, data, runs, milestones=(), groups=None, number
                for r in runs if r.curves]
     return clean({"schema": SCHEMA, "script": script, "argv": list(argv), "settings": settings,
                   "data": data_record(data),
-                  "kernels": {"torch": torch.__version__.split("+")[0],
+                  "kernels": {"torch": torch.__version__.split("+")[0], "machine": platform.machine(),
                               **{k: os.environ.get(k, "") for k in ("ATEN_CPU_CAPABILITY", "MKL_CBWR")}},
                   "runs": {"columns": RUN_COLUMNS + list(milestones), "rows": [r.row() for r in runs]},
                   "single_runs": singles, "groups": groups, "numbers": numbers or {}}
@@ -73,11 +74,52 @@ def _restore(value):
     return value
 
 
+def problem(summary):
+    """The first thing in a summary that is not where or what every reader expects, or None."""
+    number = (int, float)
+    for key, kind in REQUIRED.items():
+        value = summary
+        for part in key.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        if not isinstance(value, kind):
+            return f"its '{key}' section ({kind.__name__}), found {'none' if value is None else type(value).__name__}"
+    checks = [("argv", summary["argv"], lambda a: isinstance(a, str) and a.startswith("--"), "flags"),
+              ("data.sha256", list(summary["data"]["sha256"].values()), lambda v: isinstance(v, str), "digests"),
+              ("runs.columns", summary["runs"]["columns"], lambda c: isinstance(c, str), "names")]
+    for where, values, ok, what in checks:
+        bad = next((v for v in values if not ok(v)), None)
+        if bad is not None:
+            return f"{what} in '{where}', found {bad!r}"
+    width = len(summary["runs"]["columns"])
+    kinds = (str, number, str, int, int, str)
+    for i, row in enumerate(summary["runs"]["rows"]):
+        if not isinstance(row, list) or len(row) != width or not all(
+                isinstance(v, k) and not isinstance(v, bool) for v, k in zip(row, kinds)):
+            return f"runs of {width} fields (setting, lr, reduction, seed, iterations, status, ...) in 'runs.rows[{i}]', found {row!r}"[:300]
+    for i, run in enumerate(summary["single_runs"]):
+        points = run.get("curve_points") if isinstance(run, dict) else None
+        if not isinstance(points, dict) or not all(isinstance(c, dict) and all(
+                isinstance(v, number) or v in ("inf", "-inf", "nan") for v in c.values()) for c in points.values()):
+            return f"curve points (numbers) in 'single_runs[{i}]'"
+        if not all(isinstance(run.get(k), t) for k, t in (("setting", str), ("lr", number), ("reduction", str),
+                                                            ("seed", int), ("iterations", int), ("status", str))):
+            return f"setting, lr, reduction, seed, iterations and status in 'single_runs[{i}]'"
+    for key, kind in (("groups", list), ("numbers", dict)):
+        if key in summary and not isinstance(summary[key], kind):
+            return f"'{key}' as a {kind.__name__}, found {type(summary[key]).__name__}"
+    if not all(isinstance(g, dict) for g in summary.get("groups", [])):
+        return "every group in 'groups' as a dictionary"
+    return None
+
+
 def read(path, script=None):
-    """A summary written by `script` (any when None); UserError naming the file if it is not one."""
+    """A summary written by `script` (any when None); UserError naming the file if it is not one, or not
+    one every reader can rely on."""
     path = Path(path)
     try:
         summary = json.loads(path.read_text())
+    except RecursionError:
+        raise UserError(f"{path}: expected a summary written by the scripts, found JSON nested too deep") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
         raise UserError(f"{path}: expected a summary written by the scripts (JSON), cannot read it "
                         f"({getattr(err, 'strerror', None) or err.__class__.__name__})") from None
@@ -85,11 +127,7 @@ def read(path, script=None):
         raise UserError(f"{path}: expected a summary with schema {SCHEMA!r}; rerun the script that wrote it")
     if script and summary.get("script") != script:
         raise UserError(f"{path}: expected a summary written by {script}, found one by {summary.get('script')}")
-    for key, kind in REQUIRED.items():
-        value = summary
-        for part in key.split("."):
-            value = value.get(part) if isinstance(value, dict) else None
-        if not isinstance(value, kind):
-            raise UserError(f"{path}: expected its '{key}' section ({kind.__name__}), found "
-                            f"{'none' if value is None else type(value).__name__}; rerun {summary.get('script')}")
+    found = problem(summary)
+    if found:
+        raise UserError(f"{path}: expected {found}; rerun {summary.get('script')}")
     return _restore(summary)

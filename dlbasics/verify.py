@@ -27,12 +27,15 @@ Prints a table of the runs, each difference, then "reproduced N of N (M rounding
 code 0 if everything agrees, 1 if anything differs, 2 on bad input.
 """
 import json
+import re
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 import torch
+
+from part2_fc import staging_prefix, sweep
 
 from . import claims, experiments, processes
 from .cli import Parser, UserError, folder, run_main, say
@@ -54,6 +57,8 @@ SMALL_STUDY = {  # every setting, a few seeds, both reductions, on the bundled d
     "study detection": ["--seeds=2", "--twin-seeds=0"],
 }
 NOT_RERUN = {"author.tex", "build_info.tex"}           # who wrote the report, and when: not results
+FORBIDDEN = {"--help", "--out-dir", "--data-dir", "--workers", "--no-progress", "--no-figures", "--against"}
+SCRATCH = "dlbasics-verify"                             # the reruns' folder in the system's temporary folder
 
 
 def command(writer, argv, data_dir, out_dir):
@@ -73,7 +78,8 @@ def rerun_all(plan, out_dir):
     try:
         for writer, (argv, data_dir) in plan.items():
             procs[writer] = subprocess.Popen(command(writer, argv, data_dir, out_dir), cwd=ROOT,
-                                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                             preexec_fn=processes.child_setup())
         for writer, proc in procs.items():
             _, err = proc.communicate()
             if proc.returncode != 0:
@@ -206,42 +212,73 @@ def compare_curves(expected, got, skip=()):
 
 
 def differences(theirs, ours, where):
-    """Every leaf of `theirs` that `ours` does not hold as it is, named by its path: ["where.a[3].b: x against y"]."""
+    """Every leaf of `theirs` that `ours` does not hold as it is, named by its path: ["where.a[3].b: x against y"].
+    Floats agree to CURVE_RTOL (the same computation on the same runs agrees exactly on x86-64)."""
     if isinstance(theirs, dict) and isinstance(ours, dict):
         return [d for k in sorted(set(theirs) | set(ours), key=str)
                 for d in differences(theirs.get(k, "(missing)"), ours.get(k, "(missing)"), f"{where}.{k}")]
     if isinstance(theirs, list) and isinstance(ours, list) and len(theirs) == len(ours):
         return [d for i, (a, b) in enumerate(zip(theirs, ours)) for d in differences(a, b, f"{where}[{i}]")]
+    if isinstance(theirs, float) and isinstance(ours, float) and abs(theirs - ours) <= CURVE_RTOL * max(abs(theirs), abs(ours)):
+        return []
     same = theirs == ours or (theirs != theirs and ours != ours)          # nan == nan here
     return [] if same else [f"{where}: {theirs!r} in the outputs, {ours!r} in the rerun"]
 
 
-def compare_statistics(writer, theirs, ours):
-    """Every group statistic and every number of a summary, against the rerun's."""
-    key = lambda g: f"{g.get('setting')}, lr {g.get('lr')}, {g.get('reduction')}"  # noqa: E731
-    mine = {key(g): g for g in ours.get("groups", [])}
-    diffs = []
-    for group in theirs.get("groups", []):
-        diffs += differences(group, mine.get(key(group), {}), f"{writer}: group ({key(group)})")
-    return diffs + differences(theirs.get("numbers", {}), ours.get("numbers", {}), f"{writer}: numbers")
+IGNORED_SETTINGS = {"workers", "no_progress", "no_figures", "quick"}     # how it ran, not what
+ROUNDING = ("sensitivity", "stability")     # measurements of rounding itself: they differ with the kernels
 
 
-def compare_files(folder_, rerun):
-    """Every table, macro file and sentence file in folder_ that the rerun also wrote, line by line."""
-    diffs, same = [], 0
+def compare_summary(writer, theirs, ours):
+    """Everything a summary holds besides its runs and curves (compared on their own): the settings, the
+    data's shape, every group's statistics, every number and control, and the rounding measurements.
+    Returns (differences, notes): the rounding measurements of a run on other kernels are notes."""
+    def strip(s):
+        return {"settings": {k: v for k, v in s["settings"].items() if k not in IGNORED_SETTINGS},
+                "data": {k: v for k, v in s["data"].items() if k != "sha256"},
+                **{k: v for k, v in s.items() if k in ("groups", "numbers", "controls", *ROUNDING)}}
+    found = differences(strip(theirs), strip(ours), writer)
+    if theirs.get("kernels") == ours.get("kernels"):
+        return found, []
+    rounding = [d for d in found if any(d.startswith(f"{writer}.{k}") for k in ROUNDING)]
+    return [d for d in found if d not in rounding], ([f"{writer}: its rounding measurements differ ({len(rounding)} "
+                                                      "values), as they do between kernels"] if rounding else [])
+
+
+REPORT_STEP = ("claims", "part1_numbers.tex", "part2_numbers.tex", "part2_seed_table.tex", "part3_line_numbers.tex",
+               "part3_detection_numbers.tex")
+
+
+def compare_files(folder_, rerun, other_kernels=False):
+    """Every table, macro file and sentence file the rerun wrote, against the one in folder_ (the report
+    step's own only if folder_ has a report's inputs at all): (differences, notes, identical count). On other
+    kernels, a file of rounding measurements that differs is a note."""
+    diffs, notes, same = [], [], 0
+    built = (folder_ / "claims.tex").is_file()
     for path in sorted(rerun.iterdir()):
         if path.suffix not in (".csv", ".tex", ".json") or path.name in SUMMARIES or path.name in NOT_RERUN:
             continue
         if not (folder_ / path.name).is_file():
+            if built or not path.name.startswith(REPORT_STEP):
+                diffs.append(f"{path.name}: missing from the outputs (the rerun writes it)")
             continue
         a, b = (folder_ / path.name).read_text(errors="replace").splitlines(), path.read_text().splitlines()
         if a == b:
             same += 1
             continue
         line = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
-        x, y = (lines[line][:80] if line < len(lines) else "(no line)" for lines in (a, b))
-        diffs.append(f"{path.name}, line {line + 1}: {x!r} in the outputs, {y!r} in the rerun")
-    return diffs, same
+        x, y = (lines[line] if line < len(lines) else "" for lines in (a, b))
+        text = f"{path.name}, line {line + 1}: {excerpt(x, y)}"
+        rounding = "sensitivity" in path.name or "stability" in path.name or "ClaimRounding" in x
+        (notes if other_kernels and rounding else diffs).append(text)
+    return diffs, notes, same
+
+
+def excerpt(a, b, around=40):
+    """Where two lines first differ, with a little of what surrounds it on each side."""
+    i = next((k for k, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    start = max(0, i - around)
+    return f"...{a[start:i + around]!r}... in the outputs, ...{b[start:i + around]!r}... in the rerun"
 
 
 def report(rows, diffs, notes=(), extra=""):
@@ -264,7 +301,7 @@ def verify_expected():
         raise UserError(f"{EXPECTED}: the expected results are missing (python -m dlbasics.verify --write-expected)")
     expected = json.loads(EXPECTED.read_text())
     rows, diffs, notes = [], [], []
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(prefix=staging_prefix(SCRATCH)) as tmp:
         got = rerun_all({w: (argv, DATA_DIR) for w, argv in SMALL_STUDY.items()}, tmp)
     for writer, summary in got.items():
         r, d, n = compare(expected[writer] | {"settings": summary["settings"]}, summary, DATA_DIR)
@@ -300,28 +337,36 @@ def verify_against(folder_, data_dir):
     if not found:
         raise UserError(f"--against {folder_}: expected *_summary.json files written by the scripts, found none")
     theirs = {SUMMARIES[name]: read(path, SUMMARIES[name]) for name, path in found.items()}
+    for name, path in found.items():
+        bad = next((a for a in theirs[SUMMARIES[name]]["argv"] if not re.fullmatch(r"--[a-z][a-z0-9-]*(=.*)?", a)
+                    or a.split("=")[0] in FORBIDDEN), None)
+        if bad is not None:
+            raise UserError(f"{path}: expected the flags that rerun it, found {bad!r} among them")
     plan = {w: (s["argv"], data_dir_for(s, data_dir)) for w, s in theirs.items()} | part1_plan(folder_)
     rows, diffs, notes = [], [], []
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(prefix=staging_prefix(SCRATCH)) as tmp:
         ours = rerun_all(plan, tmp)
         for writer, s in theirs.items():
             if sorted(ours[writer]["data"]["sha256"].values()) != sorted(s["data"]["sha256"].values()):
                 raise UserError(f"--data-dir: the files' contents differ from the ones {writer} used (SHA-256)")
             r, d, n = compare(s, ours[writer], plan[writer][1])
             rows, diffs, notes = rows + r, diffs + d, notes + n
+            sensitive = bool(notes)
             if not n:                          # statistics of rounding-sensitive runs may differ as the runs do
-                diffs += compare_statistics(writer, s, ours[writer])
+                d, n = compare_summary(writer, s, ours[writer])
+                diffs, notes = diffs + d, notes + n
+        other = any(s.get("kernels") != ours[w].get("kernels") for w, s in theirs.items())
         if len(plan) == len(SUMMARIES) + 1:                 # everything the report step reads: rebuild its inputs
             with Outputs(tmp) as dest:
                 claims.write_inputs(Path(tmp), dest)
-        file_diffs, same = compare_files(folder_, Path(tmp)) if not notes else ([], 0)
-    return report(rows, diffs + file_diffs, notes, "; tables, macro and sentence files not compared: they rest on "
-                  "rounding-sensitive runs" if notes else f"; {same} of {same + len(file_diffs)} tables, macro and "
-                  "sentence files identical")
+        file_diffs, file_notes, same = compare_files(folder_, Path(tmp), other) if not sensitive else ([], [], 0)
+    return report(rows, diffs + file_diffs, notes + file_notes, "; tables, macro and sentence files not compared: "
+                  "they rest on rounding-sensitive runs" if sensitive else f"; {same} of {same + len(file_diffs)} "
+                  "tables, macro and sentence files identical")
 
 
 def write_expected():
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(prefix=staging_prefix(SCRATCH)) as tmp:
         found = rerun_all({w: (argv, DATA_DIR) for w, argv in SMALL_STUDY.items()}, tmp)
     kept = ("script", "argv", "data", "kernels", "runs", "single_runs")
     found = {writer: {k: summary[k] for k in kept} for writer, summary in found.items()}
@@ -337,6 +382,7 @@ def main(argv=None):
     parser.add_argument("--write-expected", action="store_true",
                         help="regenerate dlbasics/expected_results.json (say why in the commit message)")
     args = parser.parse_args(argv)
+    sweep(Path(tempfile.gettempdir()), SCRATCH)         # the folders of reruns that were killed outright
     if args.write_expected:
         return write_expected()
     if args.against is not None:
@@ -347,11 +393,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    code = 0
-
-    def _main(argv):
-        global code
-        code = main(argv)
-
-    run_main(_main, sys.argv[1:])
-    sys.exit(code)
+    run_main(main, sys.argv[1:])

@@ -103,3 +103,29 @@ def test_no_figure_text_below_8_pt():
     for source in [(ROOT / "dlbasics" / "plots.py").read_text(), *((ROOT / s).read_text() for s in SCRIPTS)]:
         explicit = [float(x) for x in re.findall(r"fontsize=([\d.]+)", source)]
         assert all(x >= 8 for x in explicit), explicit
+
+
+def test_nothing_sticks_out_of_the_text(built):
+    """No table or line wider than the text (LaTeX's overfull boxes)."""
+    log = (built / "report.log").read_text(errors="replace")
+    assert "Overfull \\hbox" not in log, [line for line in log.splitlines() if "Overfull" in line]
+
+
+def test_every_figure_and_table_is_cited():
+    text = REPORT.read_text() + (REPORT.parent / "beyond.tex").read_text()
+    labels = re.findall(r"\\label\{((?:fig|tab):[^}]+)\}", text)
+    assert labels
+    uncited = [label for label in labels if f"\\ref{{{label}}}" not in text]
+    assert not uncited, uncited
+
+
+def test_the_body_answers_the_handouts_questions_in_order(built):
+    """Questions 1.1 to 3.2 in the handout's order, each with the figure that answers it, before the
+    appendices."""
+    text = subprocess.run(["pdftotext", str(built / "report.pdf"), "-"], capture_output=True, text=True).stdout
+    appendix = [m.start() for m in re.finditer(r"^The data$", text, flags=re.M)]      # the heading, not the contents
+    body = text[:appendix[-1]] if appendix else text
+    marks = ["Questions 1.1–1.5", "Question 1.6", "Questions 2.1–2.4", "Question 2.5", "Question 3.1",
+             "Question 3.2"]
+    where = [body.find(m) for m in marks]
+    assert all(w >= 0 for w in where) and where == sorted(where), dict(zip(marks, where))

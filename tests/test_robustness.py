@@ -103,14 +103,29 @@ def test_process_control_a_signal_while_the_libraries_load_is_one_line(tmp_path)
 
 
 def test_process_control_a_dead_runs_staging_folder_is_swept_up(tmp_path):
+    """Swept: this host's folders whose process is gone or whose number a younger process now holds, and
+    another host's after a day. Kept: a live run's, and another host's recent one (a shared volume)."""
     out = tmp_path / "out"
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()                                    # a process id that is no longer alive
-    (out / f".staging-{dead.pid}-x1").mkdir(parents=True)
-    (out / f".staging-{dead.pid}-x1" / "part1_l2_loss.png").write_text("half written")
-    (out / f".staging-{os.getpid()}-alive").mkdir()                    # a live run's: kept
-    part1_loss_gradient.main(["--points", "5", "--out-dir", str(out)])
-    assert not (out / f".staging-{dead.pid}-x1").exists() and (out / f".staging-{os.getpid()}-alive").exists()
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    time.sleep(0.1)                                # a live run that started before its folder
+    tag = part2_fc.staging_prefix(".staging").split("-")[-2]
+    names = {"dead": f".staging-{dead.pid}-{tag}-x1", "reused": f".staging-{alive.pid}-{tag}-old",
+             "alive": f".staging-{alive.pid}-{tag}-live", "far, old": f".staging-{alive.pid}-0ther000-a",
+             "far, recent": f".staging-{alive.pid}-0ther000-b"}
+    for key, name in names.items():
+        (out / name).mkdir(parents=True)
+        (out / name / "part1_l2_loss.png").write_text("half written")
+    past = time.time() - 2 * 86400
+    for key in ("reused", "far, old"):             # made before this process (and its parent) started
+        os.utime(out / names[key], (past, past))
+    try:
+        part1_loss_gradient.main(["--points", "5", "--out-dir", str(out)])
+    finally:
+        alive.kill()
+    left = {key for key, name in names.items() if (out / name).exists()}
+    assert left == {"alive", "far, recent"}, left
 
 
 def test_process_control_verify_stopped_leaves_no_rerun_and_no_temporary_folder(tmp_path, quick_outputs):
@@ -353,15 +368,19 @@ def test_environment_a_reader_that_goes_away_does_not_stop_the_run(tmp_path):
     assert (tmp_path / "part2_summary.json").is_file()
 
 
-def test_environment_make_quotes_every_path(tmp_path):
-    spaced = tmp_path / "My Courses" / "hw4"
-    shutil.copytree(BUNDLED, spaced)
-    proc = subprocess.run(["make", "-s", "check-data", f"DIR={spaced}"], cwd=ROOT, capture_output=True, text=True,
+@pytest.mark.parametrize("name", ["My Courses/hw4", "it's $HOME `echo no` \"quoted\"", "cost$5 data"])
+def test_environment_make_quotes_every_path(tmp_path, name):
+    """A folder's name reaches the programs as it is: spaces, quotes, $ and backticks neither split it nor
+    run anything."""
+    folder = tmp_path / name
+    shutil.copytree(BUNDLED, folder)
+    proc = subprocess.run(["make", "-s", "check-data", f"DIR={folder}"], cwd=ROOT, capture_output=True, text=True,
                           timeout=300)
-    assert proc.returncode == 0 and "detection ok" in proc.stdout, proc.stdout + proc.stderr
-    dry = subprocess.run(["make", "-n", "figures", "study", "beyond", f"DATA_DIR={spaced}"], cwd=ROOT,
+    assert proc.returncode == 0 and "detection ok" in proc.stdout and str(folder) in proc.stdout, proc.stdout + proc.stderr
+    dry = subprocess.run(["make", "-n", "figures", "study", "beyond", f"DATA_DIR={folder}"], cwd=ROOT,
                          capture_output=True, text=True)
-    assert dry.stdout.count(f'--data-dir "{spaced}"') == 3, dry.stdout
+    quoted = "'" + str(folder).replace("'", "'\\''") + "'"
+    assert dry.stdout.count(f"--data-dir {quoted}") == 3, dry.stdout
 
 
 def test_environment_the_readme_says_which_torch_pip_installs():
@@ -396,3 +415,205 @@ def test_odd_data_a_matlab_v73_file_gets_the_command_that_resaves_it(tmp_path, c
     err = capsys.readouterr().err.strip()
     assert "random_imgs.mat: a MATLAB v7.3 file, which scipy cannot read; re-save it in MATLAB with " \
            "save('random_imgs.mat', 'random_imgs', '-v7')" in err
+
+
+# ==== the second hostile try's cases, by kind ==============================================================
+MALFORMED = {  # how to break a summary -> what the one line names
+    "nested": (lambda s: "[" * 100000 + "]" * 100000, "nested too deep"),
+    "argv not flags": (lambda s: s | {"argv": [4]}, "flags in 'argv'"),
+    "a row not a row": (lambda s: s | {"runs": s["runs"] | {"rows": [5]}}, "'runs.rows[0]'"),
+    "a list as a setting": (lambda s: s | {"runs": s["runs"] | {"rows": [[["x"], *s["runs"]["rows"][0][1:]]]}},
+                            "'runs.rows[0]'"),
+    "a run not a run": (lambda s: s | {"single_runs": [1]}, "'single_runs[0]'"),
+    "a curve point not a number": (lambda s: s | {"single_runs": [s["single_runs"][0] | {"curve_points": {
+        "loss": {"0": "abc"}}}]}, "'single_runs[0]'"),
+    "groups not a list": (lambda s: s | {"groups": "x"}, "'groups'"),
+    "a digest not a string": (lambda s: s | {"data": s["data"] | {"sha256": {"a": ["a"]}}}, "'data.sha256'"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MALFORMED))
+def test_grader_check_every_malformed_summary_is_one_line(tmp_path, quick_outputs, case):
+    make, fragment = MALFORMED[case]
+    summary = json.loads((quick_outputs[0] / "part2_summary.json").read_text())
+    broken = make(summary)
+    (tmp_path / "part2_summary.json").write_text(broken if isinstance(broken, str) else json.dumps(broken))
+    proc = subprocess.run([sys.executable, "-m", "dlbasics.verify", "--against", str(tmp_path)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert_one_line_error(proc, "part2_summary.json", fragment)
+
+
+@pytest.mark.parametrize("name, edit", [
+    ("part2_summary.json", lambda s: s["settings"].pop("max_iters")),
+    ("part2_summary.json", lambda s: s.update(single_runs=[])),
+    ("part2_study_summary.json", lambda s: s.pop("groups")),
+    ("part3_line_summary.json", lambda s: s.update(numbers={})),
+])
+def test_report_pipeline_an_incomplete_summary_is_one_line(tmp_path, quick_outputs, name, edit, capsys):
+    shutil.copytree(quick_outputs[0], tmp_path / "out")
+    summary = json.loads((tmp_path / "out" / name).read_text())
+    edit(summary)
+    (tmp_path / "out" / name).write_text(json.dumps(summary))
+    before = sorted(p.name for p in (tmp_path / "out").iterdir())
+    with pytest.raises(SystemExit) as exc:
+        from dlbasics.cli import run_main
+        run_main(claims.main, [str(tmp_path / "out")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert exc.value.code == 2 and len(err) == 1 and "rerun make figures" in err[0] or "expected" in err[0], err
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == before
+
+
+def test_process_control_killing_a_study_outright_ends_its_workers(tmp_path):
+    proc = start([sys.executable, "-m", "dlbasics.study", "line", "--seeds", "8", "--workers", "2", "--no-progress",
+                  "--out-dir", str(tmp_path / "out")], cwd=ROOT)
+    end = time.monotonic() + 60
+    while len(session_processes(proc.pid)) < 3 and time.monotonic() < end:   # the workers are starting
+        time.sleep(0.05)
+    proc.kill()
+    proc.wait()
+    assert no_process_left(proc.pid), session_processes(proc.pid)
+
+
+def test_process_control_killing_verify_outright_ends_its_reruns_and_the_next_sweeps_its_folder(tmp_path,
+                                                                                                quick_outputs):
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    proc = start([sys.executable, "-m", "dlbasics.verify", "--against", str(quick_outputs[0])], cwd=ROOT,
+                 env={"TMPDIR": str(temp)})
+    end = time.monotonic() + 60
+    while len(session_processes(proc.pid)) < 4 and time.monotonic() < end:
+        time.sleep(0.2)
+    proc.kill()
+    proc.wait()
+    assert no_process_left(proc.pid), session_processes(proc.pid)
+    assert list(temp.iterdir())                    # the killed one could not clean up
+    subprocess.run([sys.executable, "-m", "dlbasics.verify", "--help"], cwd=ROOT, capture_output=True)
+    again = subprocess.run([sys.executable, "-m", "dlbasics.verify", "--against", str(tmp_path / "none")], cwd=ROOT,
+                           capture_output=True, text=True, env=os.environ | {"TMPDIR": str(temp)})
+    assert again.returncode == 2 and not list(temp.iterdir())
+
+
+def test_process_control_make_passes_signals_to_the_program_itself():
+    """make sends SIGTERM to the process it started: each long step is the Python program itself (exec),
+    not a shell around it that would swallow the signal (kill -TERM <make> then stops the build, which
+    stops its seven programs; test_process_control_an_interrupted_build_changes_nothing covers that)."""
+    dry = subprocess.run(["make", "-n", "figures", "report", "verify", "check-data", "submission"], cwd=ROOT,
+                         capture_output=True, text=True)
+    steps = [line for line in dry.stdout.splitlines() if "-m dlbasics." in line]
+    assert len(steps) == 5 and all(line.startswith("exec ") for line in steps), steps
+
+
+def test_process_control_a_signal_after_the_outputs_are_in_says_so(tmp_path):
+    proc = start([sys.executable, str(ROOT / "part1_loss_gradient.py"), "--points", "5", "--out-dir", str(tmp_path)],
+                 cwd=ROOT)
+    wait_for_line(proc, "part 1: wrote")
+    proc.send_signal(signal.SIGHUP)
+    _, err = proc.communicate(timeout=60)
+    assert (tmp_path / "part1_numbers.json").is_file()
+    assert proc.returncode == 0 and not err or (proc.returncode == 129 and err.strip().splitlines() == [
+        "part1_loss_gradient.py: interrupted after its outputs were written"]), (proc.returncode, err)
+
+
+def test_process_control_a_worker_killed_from_outside_is_one_line(tmp_path):
+    proc = start([sys.executable, "-m", "dlbasics.study", "line", "--seeds", "8", "--workers", "2", "--no-progress",
+                  "--out-dir", str(tmp_path / "out")], cwd=ROOT)
+    wait_for_line(proc, "training:")
+    end = time.monotonic() + 60
+    while len(session_processes(proc.pid)) < 3 and time.monotonic() < end:
+        time.sleep(0.1)
+    time.sleep(2)
+    worker = next(p for p in session_processes(proc.pid) if p != proc.pid and "spawn_main" in
+                  Path(f"/proc/{p}/cmdline").read_text(errors="replace"))
+    os.kill(worker, signal.SIGKILL)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 2 and err.strip().splitlines() == [
+        "python -m dlbasics.study: error: a worker process died (killed from outside, or out of memory); nothing was "
+        "written"], err
+    assert not (tmp_path / "out").exists() and no_process_left(proc.pid)
+
+
+def test_staging_a_full_disk_while_a_figure_is_saved_is_one_line(tmp_path, monkeypatch, capsys):
+    real = Path.write_bytes
+
+    def full(path, data):
+        if path.suffix == ".pdf":
+            raise OSError(28, "No space left on device")
+        return real(path, data)
+    monkeypatch.setattr(Path, "write_bytes", full)
+    with pytest.raises(SystemExit) as exc:
+        part1_loss_gradient.run_main(part1_loss_gradient.main, ["--points", "5", "--out-dir", str(tmp_path / "out")])
+    assert exc.value.code == 2 and capsys.readouterr().err.strip().endswith("cannot write (No space left on device)")
+    assert not (tmp_path / "out").exists()
+
+
+def test_staging_the_report_sweeps_a_killed_builds_folder(tmp_path):
+    (tmp_path / "report.tex").write_text("\\documentclass{article}\\begin{document}x\\end{document}\n")
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = tmp_path / f".build-{dead.pid}-{part2_fc.staging_prefix('.build').split('-')[-2]}-abc"
+    stale.mkdir()
+    report.build_pdf(tmp_path)
+    assert not stale.exists() and (tmp_path / "report.pdf").is_file()
+
+
+def test_environment_a_full_or_closed_console_does_not_stop_the_run(tmp_path):
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run([sys.executable, str(ROOT / "part2_fc.py"), "--max-iters", "20", "--no-figures",
+                               "--out-dir", str(tmp_path / "a")], stdout=full, stderr=subprocess.PIPE, text=True)
+    assert proc.returncode == 0 and not proc.stderr and (tmp_path / "a" / "part2_summary.json").is_file(), proc.stderr
+    closed = subprocess.run(f"{sys.executable} -m dlbasics.study line --quick --workers 2 --out-dir '{tmp_path / 'b'}' "
+                            "2>&-", shell=True, cwd=ROOT, capture_output=True, text=True, executable="/bin/bash")
+    assert closed.returncode == 0 and (tmp_path / "b" / "part3_line_study_summary.json").is_file()
+    refused = subprocess.run(f"{sys.executable} {ROOT / 'part2_fc.py'} --lr -1 2>&-", shell=True,
+                             executable="/bin/bash")
+    assert refused.returncode == 2
+
+
+def test_environment_a_console_that_cannot_show_a_character(tmp_path):
+    folder = tmp_path / "fläche ünï"
+    shutil.copytree(BUNDLED, folder)
+    proc = subprocess.run([sys.executable, str(ROOT / "part2_fc.py"), "--max-iters", "20", "--no-figures",
+                           "--data-dir", str(folder), "--out-dir", str(tmp_path / "out")], capture_output=True,
+                          text=True, env=os.environ | {"PYTHONIOENCODING": "ascii"})
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    assert "fl\\xe4che" in proc.stdout
+
+
+def test_environment_an_unwritable_home_adds_no_warning(tmp_path):
+    proc = subprocess.run([sys.executable, str(ROOT / "part2_fc.py"), "--lr", "-1"], capture_output=True, text=True,
+                          env=os.environ | {"HOME": "/proc/nonexistent", "MPLCONFIGDIR": "/proc/nonexistent"})
+    assert_one_line_error(proc, "argument --lr")
+
+
+def test_environment_a_script_run_through_a_link_names_itself(tmp_path):
+    (tmp_path / "p2.py").symlink_to(ROOT / "part2_fc.py")
+    proc = subprocess.run([sys.executable, str(tmp_path / "p2.py"), "--max-iters", "20", "--no-figures",
+                           "--out-dir", str(tmp_path / "out")], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads((tmp_path / "out" / "part2_summary.json").read_text())["script"] == "part2_fc.py"
+
+
+@pytest.mark.parametrize("content, expected", [
+    ("author: Zoë Ångström\n".encode("cp1252"), "Zoë Ångström"),
+    ("author: Zoë\n".encode("utf-16-be"), "Zoë"),
+    ("author: Łukasz O’Brien – Jürgen\r\n".encode("utf-8"), "Łukasz O’Brien – Jürgen"),
+])
+def test_report_pipeline_author_files_from_any_editor(tmp_path, content, expected):
+    (tmp_path / "author.txt").write_bytes(content)
+    assert buildinfo.read_author(tmp_path / "author.txt")["author"] == expected
+
+
+@pytest.mark.parametrize("name", ["王小明", "Đặng Thị Ngọc", "A \U0001F642", "nul\x00byte"])
+def test_report_pipeline_an_author_the_fonts_cannot_print_is_one_line(tmp_path, name):
+    (tmp_path / "author.txt").write_text(f"author: {name}\n", encoding="utf-8")
+    with pytest.raises(UserError, match=r"author.txt: the author line holds .* which the report's fonts cannot print"):
+        buildinfo.read_author(tmp_path / "author.txt")
+
+
+def test_odd_data_a_pipe_in_place_of_a_file_is_refused_at_once(tmp_path, capsys):
+    shutil.copytree(BUNDLED / "random", tmp_path / "random")
+    (tmp_path / "random" / "random_imgs.npy").unlink()
+    os.mkfifo(tmp_path / "random" / "random_imgs.npy")
+    with pytest.raises(SystemExit) as exc:
+        part2_fc.run_main(part2_fc.main, ["--data-dir", str(tmp_path), "--out-dir", str(tmp_path / "out")])
+    assert exc.value.code == 2 and "random_imgs.npy: expected a regular file" in capsys.readouterr().err
