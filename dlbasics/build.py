@@ -15,6 +15,7 @@ detection seeds).
 """
 import hashlib
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -31,7 +32,7 @@ from .paths import DATA_DIR, FIGURES_DIR, ROOT
 LARGE = {"study part2": ["--seeds=1000", "--sweep-seeds=1000", "--lrs=0.01,0.03,0.1,0.3,1,3"],
          "study line": ["--seeds=100"], "study detection": ["--seeds=32"]}
 # (program, extra flags, niceness): the longest two at full priority
-PROGRAMS = [("part3_detection.py", [], 0), ("study detection", [], 0), ("study part2", [], 5),
+PROGRAMS = [("part3_detection.py", [], 0), ("study detection", [], 0), ("study part2", ["--workers=1"], 0),
             ("part2_fc.py", [], 5), ("part1_loss_gradient.py", [], 5), ("part3_conv.py", [], 5),
             ("study line", ["--workers=1"], 5)]
 STAMP = ".build-inputs"
@@ -77,7 +78,7 @@ def run_all(data_dir, out_dir, large=False, shown_as=None):
     """Start every program and wait for all; the first that fails stops the others at once. Returns the
     names of the programs that failed (not those stopped because of it). Their logs name the folder
     `out_dir` as `shown_as` (the staging folder as the one it becomes)."""
-    procs, failed = [], []
+    procs, failed, started = [], [], {}
     try:
         for program, extra, nice in PROGRAMS:
             log = tempfile.TemporaryFile(mode="w+")
@@ -85,9 +86,10 @@ def run_all(data_dir, out_dir, large=False, shown_as=None):
                                             out_dir), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, text=True,
                                     preexec_fn=processes.child_setup(nice))
             procs.append((program, proc, log))
+            started[program] = time.monotonic()
         running = list(procs)
         while running:
-            done = [entry for entry in running if entry[1].poll() is not None]
+            done = [entry for entry in running if ended(entry[1])]
             for program, proc, log in done:
                 running.remove((program, proc, log))
                 if proc.returncode != 0 and not failed:
@@ -95,12 +97,24 @@ def run_all(data_dir, out_dir, large=False, shown_as=None):
                     processes.stop([p for _, p, _ in running])    # one failure fails the build
                 log.seek(0)
                 text = log.read().rstrip("\n").replace(str(out_dir), str(shown_as or out_dir))
-                say(text + (f"\nFAILED: {program}" if program in failed else
-                            "\n(stopped)" if proc.returncode != 0 else ""))
+                say(text + (f"\nFAILED: {program}" if program in failed else "\n(stopped)" if proc.returncode != 0
+                            else f" ({time.monotonic() - started[program]:.0f} s, {proc.cpu_seconds:.0f} s of CPU)"))
             time.sleep(0.1 if running and not done else 0)
         return failed
     finally:
         processes.stop([p for _, p, _ in procs])
+
+
+def ended(proc):
+    """True once `proc` has ended; it then has its returncode and cpu_seconds (its own CPU time and that of
+    the workers it waited for)."""
+    if proc.returncode is None:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid == 0:
+            return False
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        proc.cpu_seconds = usage.ru_utime + usage.ru_stime
+    return True
 
 
 def main(argv=None):

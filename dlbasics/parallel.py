@@ -49,7 +49,7 @@ def map_jobs(fn, jobs, workers, threads=1, total_runs=0, desc="", progress=True)
     jobs = list(jobs)
     workers = worker_count(workers, len(jobs))
     ctx = multiprocessing.get_context("spawn")
-    counters = Counters(workers, ctx)
+    counters = Counters(workers, ctx if workers > 1 else None)
     with Bar(total_runs, desc, progress, counters):
         if workers == 1:
             _init_worker_here(threads, counters)

@@ -3,19 +3,28 @@
 The bar shows on a terminal only (tqdm's disable=None) and never with --no-progress. Worker
 processes report through two shared counters that the parent's bar reads.
 """
-import multiprocessing
 import threading
 
 from tqdm import tqdm
 
 
 class Counters:
-    """Shared between processes: jobs finished, and runs computing now (per worker)."""
+    """Jobs finished, and runs computing now (per worker): shared between processes when `ctx` (a
+    multiprocessing context) is given, else plain counters of this process (no semaphores to clean up)."""
 
     def __init__(self, workers, ctx=None):
-        ctx = ctx or multiprocessing.get_context("spawn")
-        self.finished = ctx.Value("q", 0)
-        self.active = ctx.Array("q", workers)
+        self.finished = ctx.Value("q", 0) if ctx else _Local()
+        self.active = ctx.Array("q", workers) if ctx else [0] * workers
+
+
+class _Local:
+    """The part of multiprocessing.Value that the counters use, for one process."""
+
+    def __init__(self):
+        self.value, self._lock = 0, threading.Lock()
+
+    def get_lock(self):
+        return self._lock
 
 
 class WorkerProgress:

@@ -3,7 +3,7 @@ over many seeds and both loss reductions, on the many-seed engine (the runs are 
 for count).
 
     python -m dlbasics.study line [--seeds 32] ...
-    python -m dlbasics.study detection [--seeds 16] ...
+    python -m dlbasics.study detection [--seeds 8] ...
 
 Writes, with fixed names: part3_<line|detection>_study.* (medians with 95 % intervals), _study_ecdf,
 _data, _study_numbers.tex and _study_summary.json.
@@ -81,21 +81,21 @@ def resolve_line(parser, args):
 
 def add_detection_arguments(p):
     p.add_argument("--seed", type=seed_int, default=0, help="seed of the recorded run (default: %(default)s)")
-    p.add_argument("--seeds", type=positive_int, default=None, help="seeds 0..N-1 per reduction (default: 16; 4 "
+    p.add_argument("--seeds", type=positive_int, default=None, help="seeds 0..N-1 per reduction (default: 8; 4 "
                    "with --quick)")
     p.add_argument("--lr-cls", type=positive_float, default=0.1, help="learning rate of the cross-entropy "
                    "(default: %(default)s)")
     p.add_argument("--lr-reg", type=positive_float, default=0.001, help="learning rate of the L2 (width) loss "
                    "(default: %(default)s)")
     p.add_argument("--max-iters", type=positive_int, default=None, help="update cap (default: 10000; 300 with --quick)")
-    add_twin_argument(p, 4)
-    add_control_argument(p, "the width head trained alone", "8", 8)
+    add_twin_argument(p, 2)
+    add_control_argument(p, "the width head trained alone", "6", 6)
     add_common_arguments(p, "detection")
     p.set_defaults(resolve=resolve_detection)
 
 
 def resolve_detection(parser, args):
-    args.seeds, args.max_iters = args.seeds or (4 if args.quick else 16), args.max_iters or (300 if args.quick else 10000)
+    args.seeds, args.max_iters = args.seeds or (4 if args.quick else 8), args.max_iters or (300 if args.quick else 10000)
     args.twin_seeds, args.control_seeds = twins_of(args), controls_of(args)
     return args
 
@@ -137,14 +137,21 @@ def line_controls(runs, data, args):
             for v, _ in variants]
 
 
-def detection_controls(runs, data, args):
-    """The width head trained alone against both heads, seed by seed; the regression's largest fall along
-    the runs of --seed with and without the classifier; each loss's step on the shared layers."""
-    both = [r for r in runs if r.reduction == "mean"]
-    variant = controls.Variant("detection", "width head alone", width_only=True)
-    found = train_jobs(partial(controls.experiment, lr_reg=args.lr_reg), data,
-                       controls.jobs([(variant, args.lr_reg)], range(args.control_seeds), record_seed=args.seed),
-                       args.max_iters, args.workers, BLOCK, not args.no_progress, "part 3.2 controls")
+WIDTH_ALONE = controls.Variant("detection", "width head alone", width_only=True)
+
+
+def detection_or_control(setting, data, lr_reg):
+    """The engine's experiment for a job of the detection study: the script's run, or the control."""
+    if setting == WIDTH_ALONE:
+        return controls.experiment(setting, data, lr_reg=lr_reg)
+    return experiments.detection(setting, data, lr_reg=lr_reg)
+
+
+def detection_controls(runs, found, data, args):
+    """The width head trained alone (the runs `found`) against both heads, seed by seed; the regression's
+    largest fall along the runs of --seed with and without the classifier; each loss's step on the shared
+    layers."""
+    both, variant = [r for r in runs if r.reduction == "mean"], WIDTH_ALONE
     seed_both = next((r for r in both if r.seed == args.seed and r.curves), None)
     seed_alone = next((r for r in found if r.seed == args.seed), None)
     start = part3_detection.init_weights(part3_detection.DetectionNet().double(), args.seed).state_dict()
@@ -217,9 +224,11 @@ def main_detection(args):
     check_study(2 * (args.seeds + 1), 2, args.max_iters, metrics=4)
     with Outputs(args.out_dir, figures=not args.no_figures) as out:
         seed_everything(args.seed, 1)
-        every = train_jobs(partial(experiments.detection, lr_reg=args.lr_reg), data.to(getattr(torch, args.dtype)),
-                           jobs("detection", args, args.lr_cls), args.max_iters, args.workers, BLOCK,
-                           not args.no_progress, "part 3.2 study")
+        alone = controls.jobs([(WIDTH_ALONE, args.lr_reg)], range(args.control_seeds), record_seed=args.seed)
+        found = train_jobs(partial(detection_or_control, lr_reg=args.lr_reg), data.to(getattr(torch, args.dtype)),
+                           jobs("detection", args, args.lr_cls) + alone, args.max_iters, args.workers, BLOCK,
+                           not args.no_progress, "part 3.2 study and control")
+        every, found = found[:len(found) - len(alone)], found[len(found) - len(alone):]
         runs = sensitivity.main_runs(every)
         stats, panels = {}, {}
         for red in REDUCTIONS:
@@ -250,7 +259,7 @@ def main_detection(args):
             groups=[{"setting": head, "lr": args.lr_cls, "reduction": red} | s
                     for red, by_head in stats.items() for head, s in by_head.items()], numbers=values,
             sensitivity=rounding(every, "detection", out))
-                 | {"controls": detection_controls(runs, data.to(getattr(torch, args.dtype)), args)})
+                 | {"controls": detection_controls(runs, found, data.to(getattr(torch, args.dtype)), args)})
     say("study detection: " + "; ".join(f"{red}: regression median {fmt_iters(s['regression']['median'], args.max_iters)}"
                                         for red, s in stats.items()),
         f"study detection: wrote {'' if args.no_figures else 'figures, '}tables and part3_detection_study_summary.json "

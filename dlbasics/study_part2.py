@@ -47,7 +47,7 @@ def add_arguments(p):
                    help="seeds per cell at the sweep's other learning rates (default: 50, at most --seeds)")
     p.add_argument("--twin-seeds", type=nonnegative_int, default=None,
                    help="seeds per cell rerun from a start moved by one ulp (every initial parameter times "
-                        "1 + 2^-52), to measure how much the count depends on rounding (default: 100; 4 with "
+                        "1 + 2^-52), to measure how much the count depends on rounding (default: 50; 4 with "
                         "--quick; at most the cell's seeds)")
     p.add_argument("--control-seeds", type=nonnegative_int, default=None,
                    help="seeds of each controlled experiment (dlbasics/controls.py), at most --seeds "
@@ -85,7 +85,7 @@ def resolve(parser, args):
             parser.error(f"argument --activations: unknown activation {act!r} (choose from sigmoid, relu)")
     args.seeds = args.seeds or (4 if args.quick else 1000)
     args.sweep_seeds = args.sweep_seeds or (args.seeds if args.quick else min(50, args.seeds))
-    args.twin_seeds = (4 if args.quick else 100) if args.twin_seeds is None else args.twin_seeds
+    args.twin_seeds = (4 if args.quick else 50) if args.twin_seeds is None else args.twin_seeds
     args.control_seeds = min(args.seeds, (4 if args.quick else 200) if args.control_seeds is None else args.control_seeds)
     args.lrs = sorted(set(args.lrs or ([0.1, 1.0] if args.quick else [0.1, 0.3, 1.0, 3.0])) | {args.lr})
     return args
