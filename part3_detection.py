@@ -414,9 +414,9 @@ def train(seed, data, args):
 # ================================ Figures ======================================================
 # ---- shared block "pictures": what a trained conv net learned ----
 def plot_filters(out, net, title, stem):
-    """The 16 first-layer 7x7 filters on one colour scale centred on 0 (half the text width)."""
+    """The 16 first-layer 7x7 filters on one colour scale centred on 0 (two rows of eight, full width)."""
     w = net.conv1.weight.detach()[:, 0].double().numpy()                     # (16, 7, 7)
-    fig, axes = plt.subplots(4, 4, figsize=(HALF, 3.3))
+    fig, axes = plt.subplots(2, 8, figsize=(FULL, 1.9))
     for i, ax in enumerate(axes.flat):
         im = ax.imshow(w[i], cmap="RdBu_r", vmin=-abs(w).max(), vmax=abs(w).max())
         ax.set(xticks=[], yticks=[])
@@ -435,7 +435,7 @@ def plot_feature_maps(out, net, data, row_label, title, stem):
     firsts = [(c, int(np.flatnonzero(labels == c)[0])) for c in (0, 1) if (labels == c).any()]
     rows = [(row_label(c, i), data.images[i].double().numpy(), maps[i]) for c, i in firsts]
     rows += [(f"mean of the\n{(labels == c).sum()} label-{c}\nimages", None, maps[labels == c].mean(0)) for c, _ in firsts]
-    fig, axes = plt.subplots(len(rows), 9, figsize=(FULL, 0.78 * len(rows) + 0.55), squeeze=False)
+    fig, axes = plt.subplots(len(rows), 9, figsize=(FULL, 0.66 * len(rows) + 0.55), squeeze=False)
     for r, (label, image, fmap) in enumerate(rows):
         if image is not None:
             axes[r, 0].imshow(image, cmap="gray_r", vmin=0, vmax=1)

@@ -17,7 +17,7 @@ from .cli import Parser, UserError, folder, run_main
 from .data import origin
 from .outputs import Outputs, clean, tex_macros, tex_table
 from .paths import ROOT
-from .stats import SIGNIFICANT
+from .stats import SIGNIFICANT, fmt_pct
 
 LABEL = inputs.LABEL
 
@@ -123,7 +123,7 @@ def mechanism(p2):
             parts.append(f"{LABEL[a]} against {LABEL[b]}: the ratio cannot be measured (medians beyond the cap)")
             continue
         parts.append(f"{LABEL[a]} against {LABEL[b]}: {kind} {factor:.2f}, ratio of medians {words}"
-                     + (f", and {beyond:.0f}\\,\\% of the seeds need more than {factor:.2f} times as many" if ratios else ""))
+                     + (f", and {fmt_pct(beyond)}\\,\\% of the seeds need more than {factor:.2f} times as many" if ratios else ""))
     return "; ".join(parts), facts
 
 
@@ -210,9 +210,9 @@ def sum_effect(p2):
     parts = []
     for s in failed:
         g = p2.g[(s, "sum")]
-        why = [f"{g['stuck_pct']:.0f}\\,\\% dead" if g["stuck_pct"] else "",
-               f"{g['diverged_pct']:.0f}\\,\\% diverged" if g["diverged_pct"] else ""]
-        parts.append(f"{LABEL[s]} ({g['reached_pct']:.0f}\\,\\% reach 100\\,\\%" +
+        why = [f"{fmt_pct(g['stuck_pct'])}\\,\\% dead" if g["stuck_pct"] else "",
+               f"{fmt_pct(g['diverged_pct'])}\\,\\% diverged" if g["diverged_pct"] else ""]
+        parts.append(f"{LABEL[s]} ({fmt_pct(g['reached_pct'])}\\,\\% reach 100\\,\\%" +
                      "".join(", " + w for w in why if w) + ")")
     text = ("every setting still reaches 100\\,\\% in most seeds" if not failed else
             "the median of " + " and ".join(parts) + " lies beyond the cap")
@@ -258,8 +258,8 @@ def lr_scaling(p2):
                      f"; {LABEL[s]} has an exponent of {k:.2f} from two learning rates only")
             continue
         text += (f"; {LABEL[s]} breaks the rule (exponent {k:.2f}"
-                 + (f": at lr {top:g}, {g['stuck_pct']:.0f}\\,\\% of its seeds die" if g["stuck_pct"] else "")
-                 + (f", {g['diverged_pct']:.0f}\\,\\% diverge" if g["diverged_pct"] else "") + ")")
+                 + (f": at lr {top:g}, {fmt_pct(g['stuck_pct'])}\\,\\% of its seeds die" if g["stuck_pct"] else "")
+                 + (f", {fmt_pct(g['diverged_pct'])}\\,\\% diverge" if g["diverged_pct"] else "") + ")")
     return text.replace(", ; ", ": "), {"lrs": lrs, "fits": fits, "follow_1_over_lr": good}
 
 
@@ -294,9 +294,9 @@ def plateau(p2):
     lengths = {s: int(n[f"p2 plateau {LABEL[s]}"]) for s in p2.settings}
     none = float(n["p2 plateau predicts 1"]) == (0.0 if majority == 0 else 1.0)
     waiting = [s for s in p2.settings if lengths[s] > 0]
-    text = ("every accuracy curve of seed " if len(waiting) == len(p2.settings) else
-            ("the accuracy curves of " + ", ".join(LABEL[s] for s in waiting) + " (not the others) of seed " if waiting
-             else "no accuracy curve of seed "))
+    text = ("Every accuracy curve of seed " if len(waiting) == len(p2.settings) else         # starts a sentence
+            ("The accuracy curves of " + ", ".join(LABEL[s] for s in waiting) + " (not the others) of seed " if waiting
+             else "No accuracy curve of seed "))
     text += (f"{p2.s['settings']['seed']} sits at {n['p2 majority pct']}\\,\\%, the share of the majority label, for "
              "a while" if waiting else f"{p2.s['settings']['seed']} stops at the majority share")
     return (text, f"predict label {majority} for every image" if none else
@@ -339,7 +339,7 @@ def mechanism_table(p2, dest):
         ratios = per_seed_ratios(p2, a, b)
         control = controls.get((a, b), {})
         rows.append([f"{LABEL[a]} / {LABEL[b]}".replace("sigmoid", "sig."), what, f"{factor:.2f}", cell(slower(p2.median(a), p2.median(b), p2.cap)),
-                     f"{100 * sum(r > factor for r in ratios) / len(ratios):.0f}\\,\\%" if ratios else "--",
+                     f"{fmt_pct(100 * sum(r > factor for r in ratios) / len(ratios))}\\,\\%" if ratios else "--",
                      f"{control['ratio']:.2f}" if control and math.isfinite(control["ratio"]) else "--"])
     if dest is not None:
         dest.write("claims_mechanism.tex", tex_table(["ratio", "factor", "seed " + str(p2.s["settings"]["seed"]),
@@ -370,12 +370,12 @@ def line_vs_part2(line, p2):
 
 def endings(g):
     """How the runs of a group that did not reach 100 % ended."""
-    parts = [f"{g['stuck_pct']:.0f}\\,\\% die" if g["stuck_pct"] else "",
-             f"{g['diverged_pct']:.0f}\\,\\% diverge" if g["diverged_pct"] else "",
-             f"{g['reached_pct']:.0f}\\,\\% reach 100\\,\\%"]
-    other = 100 - g["stuck_pct"] - g["diverged_pct"] - g["reached_pct"]
+    parts = [f"{fmt_pct(g['stuck_pct'])}\\,\\% die" if g["stuck_pct"] else "",
+             f"{fmt_pct(g['diverged_pct'])}\\,\\% diverge" if g["diverged_pct"] else "",
+             f"{fmt_pct(g['reached_pct'])}\\,\\% reach 100\\,\\%"]
+    other = round(100 - g["stuck_pct"] - g["diverged_pct"] - g["reached_pct"], 6)
     if other > 0:
-        parts.append(f"{other:.0f}\\,\\% are still short of it at the cap")
+        parts.append(f"{fmt_pct(other)}\\,\\% are still short of it at the cap")
     return ", ".join(p for p in parts if p)
 
 
@@ -407,7 +407,7 @@ def comparison_table(p2, line, det, dest):
                     [[name, g["seeds"], fmt_iters(g["median"], cap, True),
                       f"{fmt_iters(g['ci_low'], cap, True)}--{fmt_iters(g['ci_high'], cap, True)}",
                       fmt_iters(g["q1"], cap, True), fmt_iters(g["q3"], cap, True),
-                      f"{g['reached_pct']:.0f}\\,\\%"] for name, g in rows], align="lrrrrrr"))
+                      f"{fmt_pct(g['reached_pct'])}\\,\\%"] for name, g in rows], align="lrrrrrr"))
 
 
 def datasets(study2, line, det):

@@ -4,7 +4,7 @@ table, from the studies' "controls" sections. Every sentence says what the contr
 import math
 
 from .outputs import tex_table
-from .stats import fmt_iters
+from .stats import SIGNIFICANT, fmt_iters, fmt_pct
 
 NAMES = {"sigmoid-l2": "sigmoid + L2", "sigmoid-ce": "sigmoid + CE", "relu-l2": "ReLU + L2", "relu-ce": "ReLU + CE"}
 CLOSE = 1.15            # two medians within this factor of each other: about as fast
@@ -15,7 +15,7 @@ def times(x):
 
 
 def pct(x):
-    return f"{x:.0f}\\,\\%" if x == int(x) else f"{x:.1f}\\,\\%"
+    return f"{fmt_pct(x)}\\,\\%"
 
 
 def p_text(p):
@@ -43,7 +43,9 @@ def versus(c, cap):
     """'median a against b, faster on k of n seeds (sign test p)' for a control against its reference."""
     return (f"median {fmt_iters(c['control']['median'], cap, tex=True)} against "
             f"{fmt_iters(c['reference']['median'], cap, tex=True)}, fewer iterations on {c['fewer']} and more on "
-            f"{c['more']} of {c['seeds']} seeds, sign test {p_text(c['p_value'])}")
+            f"{c['more']} of {c['seeds']} seeds, sign test {p_text(c['p_value'])}"
+            + (f", which on {c['seeds']} seeds cannot tell the difference from chance at $p < {SIGNIFICANT:g}$"
+               if c["p_value"] >= SIGNIFICANT else ""))
 
 
 def part2(controls, cap):
@@ -109,7 +111,7 @@ def architecture(controls, cap):
     return "; ".join(parts) + f"; {verdict}", {"ratios": facts, "slower": [c["change"] for c in slower]}
 
 
-def shared(control, cap, lr_cls, lr_reg):
+def shared(control, cap, lr_cls, lr_reg, seed=0):
     """The width head alone against both heads, the regression's fall along the run, and each loss's step
     on the shared layers."""
     texts, facts = {}, {}
@@ -124,17 +126,37 @@ def shared(control, cap, lr_cls, lr_reg):
     texts["steps"] = (f"at the start the width's step on the shared layers is {start['cls'] / start['reg']:.1f} times "
                       f"smaller than the classifier's, not {lr_cls / lr_reg:g} times: its gradient there is "
                       f"{(start['reg'] / lr_reg) / (start['cls'] / lr_cls):.0f} times larger")
+    if "reg_slope" in start:
+        texts["steps"] += (f". Per image, the size of the L2 loss's derivative in the width, $|2(\\hat r - r)|$, "
+                           f"averages {start['reg_slope']:.2f} there (the widths are off by {start['reg_error']:.2f} "
+                           f"pixels on average), against {start['cls_slope']:.2f} for the cross-entropy's in the logit, "
+                           f"$|\\sigma(z) - y|$")
+        facts["slope_ratio_at_start"] = start["reg_slope"] / start["cls_slope"]
     facts["step_ratio_at_start"] = start["cls"] / start["reg"]
     if "largest_drop_both" in control:
         drop, alone = control["largest_drop_both"], control.get("largest_drop_alone")
-        texts["spike"] = (f"along the run of the single seed, the regression accuracy falls by up to "
+        late_both, late_alone = control.get("late_fall_both"), control.get("late_fall_alone")
+        texts["spike"] = (f"along the run of seed {seed}, the regression accuracy falls by up to "
                           f"{100 * drop:.0f} points (at iteration {control['drop_at']})" +
-                          (f", against {100 * alone:.0f} points with the width head alone" if alone is not None else ""))
+                          (f", and with the width head alone by at most {100 * alone:.0f}" if alone is not None else ""))
+        if late_both is not None:
+            texts["spike"] += (f"; after first reaching 80\\,\\% (iteration {control['first_at'].get('0.8')}) it still "
+                               "falls " + fall_text(late_both) +
+                               (", while the width head alone, after reaching 80\\,\\%, falls " + fall_text(late_alone)
+                                if late_alone is not None else ""))
+        facts |= {"late_fall_both": late_both, "late_fall_alone": late_alone}
         reach = control["first_at"]
         texts["last images"] = ", ".join(f"{100 * float(k):.0f}\\,\\% of the widths are right by iteration {v}"
                                          for k, v in reach.items() if v is not None and float(k) >= 0.8)
         facts |= {"drop_both": drop, "drop_alone": alone, "first_at": reach}
     return texts, facts
+
+
+def fall_text(fall):
+    """'from 83 % to 44 % (iteration 375)' or 'by at most 2 points' for a largest_fall record."""
+    if fall["fall"] < 0.05:
+        return f"by at most {100 * fall['fall']:.0f} points"
+    return f"from {100 * fall['from']:.0f}\\,\\% to {100 * fall['to']:.0f}\\,\\% (iteration {fall['at']})"
 
 
 def table(study2, line, det, dest):
@@ -162,7 +184,8 @@ def build(study2, line, det, dest=None):
     if line.get("controls"):
         texts["control architecture"], facts["architecture"] = architecture(line["controls"], line["settings"]["max_iters"])
     if det.get("controls"):
-        t, f = shared(det["controls"][0], det["settings"]["max_iters"], det["settings"]["lr_cls"], det["settings"]["lr_reg"])
+        t, f = shared(det["controls"][0], det["settings"]["max_iters"], det["settings"]["lr_cls"], det["settings"]["lr_reg"],
+                      det["settings"]["seed"])
         texts, facts = texts | t, facts | {"shared": f}
     if dest is not None:
         table(study2, line, det, dest)

@@ -102,6 +102,18 @@ def largest_drop(curve):
     return float(np.max(np.maximum.accumulate(curve) - curve)) if len(curve) else 0.0
 
 
+def largest_fall(curve, after=0):
+    """The largest fall of an accuracy curve below its best value so far, looking from iteration `after`
+    on: {"fall", "at", "from", "to"} (shares of images, and the iteration where it is lowest); None if the
+    curve ends before `after`."""
+    curve = np.asarray(curve, dtype=float)[after:]
+    if not len(curve):
+        return None
+    best = np.maximum.accumulate(curve)
+    i = int(np.argmax(best - curve))
+    return {"fall": float(best[i] - curve[i]), "at": after + i, "from": float(best[i]), "to": float(curve[i])}
+
+
 def first_at(curve, share):
     """The first iteration at which an accuracy curve reaches `share` (None if never)."""
     hit = np.flatnonzero(np.asarray(curve) >= share - 1e-12)
@@ -111,14 +123,18 @@ def first_at(curve, share):
 def head_steps(params, data, lr_cls, lr_reg):
     """At the detection net's parameters `params` (a state dict): the norm of each loss's step on the
     shared conv layers, lr x ||d loss / d shared parameters|| (mean losses), for the classifier's
-    cross-entropy and the width's L2."""
+    cross-entropy ("cls") and the width's L2 ("reg"); and, averaged over the images, the size of each
+    per-image loss's derivative in its own output ("cls_slope": |sigmoid(z) - y|, "reg_slope": the L2's
+    2 |r_hat - r|) and the width's error |r_hat - r| in pixels ("reg_error")."""
     net = part3_detection.DetectionNet().to(data.images.dtype)
     net.load_state_dict({k: v.to(data.images.dtype) for k, v in params.items()})
     logits, widths, _ = net(data.images)
     shared = [p for n, p in net.named_parameters() if n.startswith("conv")]
-    steps = {}
-    for name, loss, lr in (("cls", part3_detection.cross_entropy(logits, data.labels).mean(), lr_cls),
-                           ("reg", part3_detection.width_l2(widths, data.widths).mean(), lr_reg)):
-        grads = torch.autograd.grad(loss, shared, retain_graph=True)
+    steps = {"reg_error": float((widths.detach() - data.widths).abs().mean())}
+    for name, per_image, output, lr in (("cls", part3_detection.cross_entropy(logits, data.labels), logits, lr_cls),
+                                        ("reg", part3_detection.width_l2(widths, data.widths), widths, lr_reg)):
+        grads = torch.autograd.grad(per_image.mean(), shared, retain_graph=True)
         steps[name] = lr * float(torch.sqrt(sum((g * g).sum() for g in grads)))
+        slope, = torch.autograd.grad(per_image.sum(), output, retain_graph=True)     # each image's own derivative
+        steps[f"{name}_slope"] = float(slope.abs().mean())
     return steps

@@ -9,6 +9,8 @@ import numpy as np
 
 from part2_fc import FULL, HALF  # noqa: F401  (HALF: re-exported)
 
+from .stats import fmt_pct
+
 MIN_FONT = 8
 
 
@@ -43,8 +45,8 @@ def plot_ecdf(panels, cap, out, stem, title):
     """Share of seeds that reached 100 % by iteration t, one panel per group of settings (full width).
 
     panels: {panel title: {label: (values, statuses)}}, values = iterations, +inf where the run did
-    not get there. A curve that ends below 1 at the cap is the share that did not; the legend gives
-    the reached / diverged / dead percentages. cap: one number, or {panel title: its cap}.
+    not get there. A curve that ends below 1 at the cap ends in a x at the share that did get there;
+    the legend gives the reached / diverged / dead percentages. cap: one number, or {panel title: its cap}.
     """
     caps = cap if isinstance(cap, dict) else {panel: cap for panel in panels}
     rows = max(len(groups) for groups in panels.values())
@@ -70,16 +72,19 @@ def plot_ecdf(panels, cap, out, stem, title):
         ax.set_xlabel("iterations to 100 % (log scale)")
         ax.set_title(panel)
         ax.grid(alpha=0.3)
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), handlelength=1.2, frameon=False)
     axes[0, 0].set_ylabel("share of seeds at 100 %")
     fig.suptitle(title)
     fig.tight_layout(pad=0.3)
+    fig.canvas.draw()                    # each legend goes just below its panel's x label, wherever that is
+    for ax in axes[0]:
+        below = ax.transAxes.inverted().transform((0, ax.xaxis.label.get_window_extent().y0))[1]
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, below - 0.03), handlelength=1.2, frameon=False)
     out.figure(fig, stem, tight=True)
 
 
 def share(pct):
-    """A percentage as the tables print it: whole when it is, else one decimal (99.9 %, never 100 %)."""
-    return f"{pct:.0f}%" if round(pct, 1) == int(round(pct, 1)) else f"{pct:.1f}%"
+    """A percentage as the tables print it (stats.fmt_pct: 99.9 %, never 100 % for a share short of it)."""
+    return f"{fmt_pct(pct)}%"
 
 
 def plot_heatmaps(panels, row_labels, col_labels, cap, out, stem, title, xlabel="learning rate"):
@@ -169,18 +174,22 @@ def plot_samples(images, captions, out, stem, title, columns=4):
 def plot_twins(traces, out, stem, title):
     """A stable and a sensitive traced run (full width): left, the distance between the run and its twin
     relative to ||theta||, log scale; right, lr x sharpness along the run, with the stability limit 2.
-    The sensitive one is the trace whose twins end farthest apart, the stable one the first trace."""
-    stable, sensitive = traces[0], max(traces, key=lambda tr: tr["final_distance"])
+    The stable one is the first trace; the sensitive one comes from the cell where the largest share of
+    twins moved (trace["cell_sensitive_pct"]), the one whose twins end farthest apart among those."""
+    stable = traces[0]
+    sensitive = max(traces, key=lambda tr: (tr.get("cell_sensitive_pct") or 0, tr["final_distance"]))
     fig, axes = plt.subplots(1, 2, figsize=(FULL, 2.6))
     for tr, color in ((stable, "C0"), (sensitive, "C3")):
-        label = f"{tr['setting']}, {tr['reduction']}, lr {tr['lr']:g}, seed {tr['seed']}"
+        name = tr["setting"].replace("-", " + ").replace("relu", "ReLU").replace("l2", "L2").replace("ce", "CE")
+        label = f"{name}, {tr['reduction']} loss, lr {tr['lr']:g}, seed {tr['seed']}"
         axes[0].semilogy(np.arange(len(tr["distance"])), np.maximum(tr["distance"] / tr["norm"], 1e-18), color=color,
                          label=label)
-        axes[1].plot(tr["at"], tr["lr"] * tr["top"], color=color, label=label)
+        axes[1].plot(tr["at"], np.maximum(tr["lr"] * tr["top"], 1e-3), color=color, label=label)
     axes[0].set(xlabel="iteration", ylabel=r"$\|\theta_t - \theta'_t\| \,/\, \|\theta_0\|$",
                 title="distance to the one-ulp twin")
     axes[1].axhline(2, color="grey", lw=0.8, ls="--")
-    axes[1].set(xlabel="iteration", ylabel=r"lr $\times$ sharpness", title="the stability limit 2 (dashed)")
+    axes[1].set(xlabel="iteration", ylabel=r"lr $\times$ sharpness (log scale)", title="the stability limit 2 (dashed)",
+                yscale="log")
     for ax in axes:
         ax.set_xscale("symlog", linthresh=10)
         ax.set_xlim(left=0)

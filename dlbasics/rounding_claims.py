@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 from .outputs import tex_table
+from .stats import fmt_pct
 
 LABEL = {"sigmoid-l2": "sigmoid + L2", "sigmoid-ce": "sigmoid + CE", "relu-l2": "ReLU + L2", "relu-ce": "ReLU + CE",
          "line": "3.1: line", "detection": "3.2: detection"}
@@ -43,7 +44,7 @@ def median_shift(pairs):
 
 def table(found, dest):
     """claims_sensitivity.tex: one row per cell that has twins."""
-    rows = [[label, f"{lr:g}", red, c["twins"], f"{c['sensitive']}", f"{c['sensitive_pct']:.0f}\\,\\%",
+    rows = [[label, f"{lr:g}", red, c["twins"], f"{c['sensitive']}", f"{fmt_pct(c['sensitive_pct'])}\\,\\%",
              c["status_changed"], "--" if c["sensitive"] == 0 or math.isnan(c["median_abs_delta"]) else
              f"{c['median_abs_delta']:g}", c["max_abs_delta"] if c["sensitive"] else "--"]
             for label, lr, red, c, _ in found]
@@ -56,12 +57,20 @@ def stability_table(traces, dest):
     """claims_stability.tex: the traced runs of part 2."""
     rows = [[LABEL[t["setting"]], t["reduction"], f"{t['lr']:g}", t["seed"], t["iterations"],
              f"{math.exp(t['lyapunov']):.3f}" if math.isfinite(t["lyapunov"]) else "--",
-             f"{t['max_lr_sharpness']:.2f}", f"{t['beyond_two_pct']:.0f}\\,\\%",
-             f"{t['final_distance']:.0e}".replace("e-", "\\,$\\cdot10^{-").replace("e+", "\\,$\\cdot10^{") + "}$",
-             "--" if t["cell_sensitive_pct"] is None else f"{t['cell_sensitive_pct']:.0f}\\,\\%"] for t in traces]
+             f"{t['max_lr_sharpness']:.2f}", f"{fmt_pct(t['beyond_two_pct'])}\\,\\%",
+             tex_power(t["final_distance"]),
+             "--" if t["cell_sensitive_pct"] is None else f"{fmt_pct(t['cell_sensitive_pct'])}\\,\\%"] for t in traces]
     dest.write("claims_stability.tex", tex_table(["setting", "loss", "lr", "seed", "steps", "growth",
                                                   "max lr$\\cdot$S", "$>2$", "apart", "moved"], rows,
                                                  align="llrrrrrrrr"))
+
+
+def tex_power(x):
+    """x as m$\\cdot10^{e}$ with one digit of mantissa (0 as 0)."""
+    if x == 0 or not math.isfinite(x):
+        return f"{x:g}"
+    m, e = f"{x:.0e}".split("e")
+    return f"{m}\\,$\\cdot10^{{{int(e)}}}$" if int(e) else m
 
 
 def moved_text(found):

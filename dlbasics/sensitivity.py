@@ -132,7 +132,9 @@ def trace(setting, seed, lr, reduction, data, max_iters, points=120):
             break
         for sgd in sgds:
             sgd.step()
-    at = np.unique(np.linspace(0, len(thetas) - 1, min(points, len(thetas))).round().astype(int))
+    last = len(thetas) - 1                     # half the points evenly spaced, half on a log scale
+    at = np.unique(np.concatenate([np.linspace(0, last, points // 2), np.geomspace(1, max(last, 1), points // 2),
+                                   [0]]).round().astype(int))
     curvature = np.array([eigen_extremes(nets[0], thetas[t], data, per_image, reduce) for t in at])   # (P, 2)
     tr = {"setting": setting.name, "seed": seed, "lr": lr, "reduction": reduction, "iterations": len(thetas) - 1,
           "status": status, "distance": np.array(distance), "norm": float(thetas[0].norm()), "at": at,

@@ -68,7 +68,15 @@ def fmt_iters(value, cap, tex=False):
 
 
 def fmt_pct(value):
-    return f"{value:.0f}" if value == int(value) else f"{value:.1f}"
+    """A percentage as a table prints it: whole numbers bare, others with the fewest decimals (at least one)
+    that keep a share short of 100 % (or above 0 %) from reading as 100 (or 0)."""
+    if value == int(value):
+        return f"{value:.0f}"
+    for digits in (1, 2, 3):
+        text = f"{value:.{digits}f}"
+        if float(text) not in (0.0, 100.0):
+            return text
+    return f"{value:.3g}"
 
 
 def median_ci(values, seed=0, level=0.95, resamples=2000):

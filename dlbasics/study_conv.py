@@ -30,6 +30,7 @@ from .study_part2 import add_common_arguments
 from .tables import summarise_with_ci, write_study_table
 
 REDUCTIONS = ("mean", "sum")
+LATE = 0.8  # the regression's falls are also measured from the first iteration with this share right
 BLOCK = 8   # runs per engine batch: a block's per-seed matrices stay in cache, one thread per worker
 
 
@@ -166,6 +167,10 @@ def detection_controls(runs, found, data, args):
                    "first_at": {f"{share:g}": controls.first_at(curve, share) for share in (0.5, 0.8, 0.9, 0.95, 1.0)}}
     if seed_alone is not None and seed_alone.curves:
         result["largest_drop_alone"] = controls.largest_drop(seed_alone.curves["reg_acc"])
+    for key, run in (("both", seed_both), ("alone", seed_alone)):      # once 80 % of the widths were right
+        at = controls.first_at(run.curves["reg_acc"], LATE) if run is not None and run.curves else None
+        if at is not None:
+            result[f"late_fall_{key}"] = controls.largest_fall(run.curves["reg_acc"], at)
     return [result]
 
 
