@@ -17,6 +17,7 @@ import pytest
 import background
 from conftest import COURSE, ROOT
 from dlbasics import claims
+from dlbasics.stats import fmt_pct
 
 CAP = "--max-iters=4000"          # small, with a lower cap: the same claims, sooner
 COURSE_RUNS = [("part1_loss_gradient.py", "--points", "31"), ("part2_fc.py", CAP), ("part3_conv.py", CAP),
@@ -375,7 +376,8 @@ def test_mechanism_multiply_and_plateau_claims(outputs):
                   if r["status"] == "reached" and by[r["seed"]]["status"] == "reached" and by[r["seed"]]["iterations"] > 0]
         if ratios:
             share = 100 * np.mean([x > factor for x in ratios])
-            assert f"{share:.0f}\\,\\% of the seeds need more than {factor:.2f} times as many" in texts["mechanism"]
+            shown = f"{share:.0f}" if share == int(share) else fmt_pct(share)       # printed as the tables print it
+            assert f"{shown}\\,\\% of the seeds need more than {factor:.2f} times as many" in texts["mechanism"]
     curves = (outputs / "part2_curves.csv").read_text().splitlines()
     header, table = curves[0].split(","), [line.split(",") for line in curves[1:]]
     zeros, ones = load(outputs, "part2_summary.json")["data"]["class_counts"]
