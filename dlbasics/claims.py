@@ -299,9 +299,12 @@ def plateau(p2):
              else "No accuracy curve of seed "))
     text += (f"{p2.s['settings']['seed']} sits at {n['p2 majority pct']}\\,\\%, the share of the majority label, for "
              "a while" if waiting else f"{p2.s['settings']['seed']} stops at the majority share")
-    return (text, f"predict label {majority} for every image" if none else
-            "predict the majority label for most images, but not all"), {"majority_label": majority,
-                                                                          "all_majority": none, "waiting": waiting}
+    other = float(n["p2 plateau predicts 1"]) if majority == 0 else 1 - float(n["p2 plateau predicts 1"])
+    return (text, (f"predict label {majority} for every image, the best any constant prediction can do; only "
+                   "afterwards do they learn the rule") if none else
+            (f"predict label {majority} for all but at most {100 * other:.0f}\\,\\% of the images before they learn "
+             "the rule")), {"majority_label": majority, "all_majority": none, "waiting": waiting,
+                            "minority_share": other}
 
 
 def multiply(p2):

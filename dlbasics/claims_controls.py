@@ -22,9 +22,17 @@ def p_text(p):
     return "$p < 10^{-6}$" if p < 1e-6 else f"$p = {p:.2g}$"
 
 
-def gap_closed(before, after):
+def gap_closed(before, after, floor=math.nan):
     """How much of a gap (a ratio of medians above 1) a control closes, in words and as the share of the
-    gap's logarithm: 'closes it', 'more than closes it', 'narrows it by x %', 'does not narrow it'."""
+    gap's logarithm: 'closes it', 'more than closes it', 'narrows it by x %', 'does not narrow it'. A gap
+    whose slower median is beyond the cap is only known to exceed `floor` (cap / the faster median): the
+    share is then a lower bound, 'by at least x %'."""
+    if math.isinf(before) and math.isfinite(after) and math.isfinite(floor) and floor > 1:
+        if after <= CLOSE:
+            return ("more than closes it" if after < 1 / CLOSE else "closes it"), 1 - math.log(after) / math.log(floor)
+        share = 1 - math.log(after) / math.log(floor)
+        return (f"narrows it by at least {100 * share:.0f}\\,\\% (on a log scale)" if share > 0.1 else
+                "does not measurably narrow it"), share
     if not (math.isfinite(before) and math.isfinite(after)):
         return "cannot be judged, a median being beyond the cap", math.nan
     if before <= 1:
@@ -56,10 +64,14 @@ def part2(controls, cap):
         mine = [c for c in controls if key in c["change"]]
         parts = []
         for c in mine:
-            words, share = gap_closed(c["ratio_before"], c["ratio"])
-            facts[c["name"]] = {"before": c["ratio_before"], "after": c["ratio"], "closed_share": share}
+            floor = cap / c["reference"]["median"] if c["reference"]["median"] > 0 else math.nan
+            words, share = gap_closed(c["ratio_before"], c["ratio"], floor)
+            facts[c["name"]] = {"before": c["ratio_before"], "after": c["ratio"], "closed_share": share,
+                                "before_floor": floor}
             reference = NAMES[c["reference_setting"]]
-            change = (f"goes from {times(c['ratio_before'])} to {times(c['ratio'])}" if math.isfinite(share) else
+            before = (times(c["ratio_before"]) if math.isfinite(c["ratio_before"]) else
+                      f"more than {times(floor)} (a median beyond the cap)")
+            change = (f"goes from {before} to {times(c['ratio'])}" if math.isfinite(share) else
                       "is " + (times(c["ratio"]) if math.isfinite(c["ratio"]) else "not a number") + " after the change")
             parts.append(f"for {NAMES[c['setting']]} against {reference}, {what} {c['factor']:.2f} {words}: the ratio "
                          f"of medians {change} ({versus(c, cap)})")
@@ -78,15 +90,16 @@ def travel(numbers):
         if sig and relu:
             facts[loss] = sig / relu
             parts.append(f"{sig:.2f} against {relu:.2f} with {loss} ({times(sig / relu)})")
-    text = ("the sigmoid net's first layer travels a longer path than the ReLU net's (the sum of its steps' lengths: "
-            if all(f > 1 for f in facts.values()) else "the first layers' paths (the sum of their steps' lengths) are ")
-    text += "; ".join(parts)
+    longer = bool(facts) and all(f > CLOSE for f in facts.values())
+    text = ("The rest of the gap is not a step size: the sigmoid net's first layer travels a longer path than the "
+            "ReLU net's (the sum of its steps' lengths: " + "; ".join(parts) + ")" if longer else
+            "The first layers' paths (the sum of their steps' lengths: " + "; ".join(parts) + ") are not longer by "
+            "more than a factor " + f"{CLOSE:g} with sigmoid units, so path length does not explain the rest of the gap")
     if any(k.startswith("sigmoid") for k in mean) and any(k.startswith("ReLU") for k in mean):
-        text += ("); on the plateau the sigmoid hidden units sit near " + " and ".join(
+        text += ("; on the plateau the sigmoid hidden units sit near " + " and ".join(
             f"{v:.2f}" for k, v in mean.items() if k.startswith("sigmoid")) + ", the ReLU ones average " +
             " and ".join(f"{v:.2f}" for k, v in mean.items() if k.startswith("ReLU")))
-    closed = "on the plateau" in text
-    return text + ("" if closed else ")"), {"path_ratio": facts, "plateau_mean": mean}
+    return text, {"path_ratio": facts, "plateau_mean": mean, "longer": longer}
 
 
 def architecture(controls, cap):

@@ -386,6 +386,26 @@ def test_mechanism_multiply_and_plateau_claims(outputs):
     assert texts["plateau all"].startswith("Every accuracy curve") == all(waits)
 
 
+def test_travel_claim(outputs):
+    """The first layer's path along seed 0's runs: lr x the summed first-layer gradient norms, from the
+    study's curves; the sentence's lead-in follows the ratio."""
+    texts, _ = built_claims(outputs)
+    s = load(outputs, "part2_study_summary.json")
+    rows = (outputs / "part2_study_curves.csv").read_text().splitlines()
+    header, table = rows[0].split(","), [r.split(",") for r in rows[1:]]
+    path = {}
+    for name in ("sigmoid + L2", "sigmoid + CE", "ReLU + L2", "ReLU + CE"):
+        col = header.index(f"{name} (mean) grad_norm_W")
+        values = [float(r[col]) for r in table if r[col]]
+        path[name] = s["settings"]["lr"] * sum(values[:-1])
+    ratios = []
+    for loss in ("L2", "CE"):
+        sig, relu = path[f"sigmoid + {loss}"], path[f"ReLU + {loss}"]
+        assert f"{sig:.2f} against {relu:.2f} with {loss}" in texts["travel"]
+        ratios.append(sig / relu)
+    assert texts["travel"].startswith("The rest of the gap is not a step size") == all(r > 1.15 for r in ratios)
+
+
 def test_part1_gradient_descent_claim(outputs):
     """Question 1.6's measurement, recomputed with a loop of our own from the numbers' start and rate."""
     texts, _ = built_claims(outputs)
