@@ -27,7 +27,7 @@ def gap_closed(before, after, floor=math.nan):
     gap's logarithm: 'closes it', 'more than closes it', 'narrows it by x %', 'does not narrow it'. A gap
     whose slower median is beyond the cap is only known to exceed `floor` (cap / the faster median): the
     share is then a lower bound, 'by at least x %'."""
-    if math.isinf(before) and math.isfinite(after) and math.isfinite(floor) and floor > 1:
+    if not math.isfinite(before) and math.isfinite(after) and math.isfinite(floor) and floor > 1:
         if after <= CLOSE:
             return ("more than closes it" if after < 1 / CLOSE else "closes it"), 1 - math.log(after) / math.log(floor)
         share = 1 - math.log(after) / math.log(floor)
