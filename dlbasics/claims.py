@@ -496,6 +496,7 @@ def main(argv=None):
         raise UserError(f"DIR {args.out_dir}: expected the scripts' and studies' outputs, {missing[0]} is missing "
                         "(run make figures)")
     check_beyond(args.out_dir)
+    check_sections(args.out_dir)
     with Outputs(args.out_dir) as dest:
         write_inputs(args.out_dir, dest)
         dest.write("author.tex", buildinfo.author_macros())
@@ -506,6 +507,22 @@ def write_inputs(out, dest):
     inputs.write_all(out, dest)
     with inputs.about(f"{out}/*_study_summary.json"):
         build(out, dest)
+
+
+def check_sections(out_dir):
+    """The report argues from every study's controlled experiments and from part 2's traced runs: refuse, in
+    one line, outputs of studies run without them (--control-seeds 0, --traces 0)."""
+    for name, key, flag in (("part2_study_summary.json", "controls", "--control-seeds 0"),
+                            ("part2_study_summary.json", "stability", "--traces 0"),
+                            ("part3_line_study_summary.json", "controls", "--control-seeds 0"),
+                            ("part3_detection_study_summary.json", "controls", "--control-seeds 0")):
+        try:
+            present = bool(json.loads((out_dir / name).read_text()).get(key))
+        except (OSError, ValueError, AttributeError):
+            continue                          # unreadable: inputs.about names the file and the fault
+        if not present:
+            raise UserError(f"{out_dir / name}: no {'traced runs' if key == 'stability' else 'controlled experiments'}"
+                            f" in it (run with {flag}), and the report needs them: rerun make figures")
 
 
 def check_beyond(out_dir):

@@ -125,6 +125,8 @@ def data_samples(data, out, name, caption_of, title):
 
 def line_controls(runs, data, args):
     """Part 2's kind of net on the line images against the conv net, seed by seed (dlbasics/controls.py)."""
+    if not args.control_seeds:
+        return []
     conv = [r for r in runs if r.reduction == "mean"]
     params = sum(p.numel() for p in part3_conv.ConvNet().parameters())
     hidden = round((params - 1) / (data.images[0].numel() + 2))        # a P-H-1 net has (P + 2) H + 1 parameters
@@ -152,6 +154,8 @@ def detection_controls(runs, found, data, args):
     """The width head trained alone (the runs `found`) against both heads, seed by seed; the regression's
     largest fall along the runs of --seed with and without the classifier; each loss's step on the shared
     layers."""
+    if not found:                                  # --control-seeds 0
+        return []
     both, variant = [r for r in runs if r.reduction == "mean"], WIDTH_ALONE
     seed_both = next((r for r in both if r.seed == args.seed and r.curves), None)
     seed_alone = next((r for r in found if r.seed == args.seed), None)

@@ -52,6 +52,10 @@ def add_arguments(p):
     p.add_argument("--control-seeds", type=nonnegative_int, default=None,
                    help="seeds of each controlled experiment (dlbasics/controls.py), at most --seeds "
                         "(default: 200; 4 with --quick)")
+    p.add_argument("--traces", type=nonnegative_int, default=None,
+                   help="at most this many runs traced with their twins for the growth rate and lr x sharpness "
+                        "(default: every run the rule picks, at most 15; 0: none, for a rerun that only checks the "
+                        "counts, as make verify does)")
     p.add_argument("--activations", default="sigmoid,relu",
                    help="hidden activations, comma-separated, of sigmoid, relu (default: %(default)s)")
     p.add_argument("--max-iters", type=positive_int, default=None, help="update cap (default: 10000; 2000 with "
@@ -249,7 +253,7 @@ def numbers(stats, fits, mech, data, args):
 def control_outputs(runs, mech, data, args, out):
     """The controlled experiments of part 2 (dlbasics/controls.py) against the study's own runs of the same
     seeds: part2_controls.csv, and the summary's section."""
-    variants = controls.part2_variants(mech, args.activations, args.lr)
+    variants = controls.part2_variants(mech, args.activations, args.lr) if args.control_seeds else []
     found = train_jobs(partial(controls.experiment, **training_of(args)), data,
                        controls.jobs(variants, range(args.control_seeds)), args.max_iters, args.workers,
                        progress=not args.no_progress, desc="part 2 controls")
@@ -287,7 +291,8 @@ def rounding_outputs(every, data, args, out):
     figure part2_twins). Returns the cells and the traces' summaries."""
     cells = sensitivity.by_cell(every)
     sensitivity.write_csv(out, "part2_sensitivity.csv", {(s.label, lr, red): c for (s, lr, red), c in cells.items()})
-    traces = [sensitivity.trace(s, seed, lr, red, data, args.max_iters) for s, lr, red, seed in traced_runs(args, every)]
+    chosen = traced_runs(args, every)[:args.traces]                 # (--traces None: all)
+    traces = [sensitivity.trace(s, seed, lr, red, data, args.max_iters) for s, lr, red, seed in chosen]
     out.csv("part2_stability.csv", ["setting", "reduction", "lr", "seed", "iterations", "status", "growth per iteration",
                                     "fitted until", "median lr x sharpness", "largest lr x sharpness", "% beyond 2",
                                     "final distance / |theta|"],
@@ -298,7 +303,8 @@ def rounding_outputs(every, data, args, out):
     for tr in traces:
         cell = cells.get((experiments.SETTINGS[tr["setting"]], tr["lr"], tr["reduction"]))
         tr["cell_sensitive_pct"] = cell["sensitive_pct"] if cell else None
-    plots.plot_twins(traces, out, "part2_twins", "A run and its one-ulp twin")
+    if traces:
+        plots.plot_twins(traces, out, "part2_twins", "A run and its one-ulp twin")
     kept = ("setting", "lr", "reduction", "seed", "iterations", "status", "lyapunov", "fit_until", "median_lr_sharpness",
             "max_lr_sharpness", "beyond_two_pct", "max_lr_negative", "predicted_growth", "final_distance",
             "cell_sensitive_pct")
@@ -335,7 +341,8 @@ def main(args):
         settings = {k: v for k, v in vars(args).items() if k not in ("data_dir", "out_dir", "resolve", "study")}
         groups = [{"setting": s.name, "lr": lr, "reduction": red} | st for (s, lr, red), st in stats.items()]
         out.json("part2_study_summary.json", summary.build(
-            "study part2", rerun_argv(args, ["seed", "seeds", "twin_seeds", "control_seeds", "lr", "lrs", "sweep_seeds", "activations", "max_iters",
+            "study part2", rerun_argv(args, ["seed", "seeds", "twin_seeds", "control_seeds", "traces", "lr", "lrs", "sweep_seeds", "activations",
+                                             "max_iters",
                                              "init", "batch_size", "order", "optimizer", "momentum", "weight_decay",
                                              "dtype"]),
             settings, data, runs, groups=groups, numbers=values | {"pairs": pairs},

@@ -22,7 +22,7 @@ from dlbasics.stats import fmt_pct
 CAP = "--max-iters=4000"          # small, with a lower cap: the same claims, sooner
 COURSE_RUNS = [("part1_loss_gradient.py", "--points", "31"), ("part2_fc.py", CAP), ("part3_conv.py", CAP),
                ("part3_detection.py", CAP),
-               ("study part2", "--seeds", "24", "--sweep-seeds", "6", "--lrs", "0.1,0.3,1", CAP, "--workers", "1"),
+               ("study part2", "--seeds", "24", "--sweep-seeds", "6", "--lrs", "0.1,0.3,1", "--traces", "8", CAP, "--workers", "1"),
                ("study line", "--seeds", "4", CAP, "--workers", "1"), ("study detection", "--seeds", "2", CAP, "--workers", "1")]
 
 
@@ -422,3 +422,20 @@ def test_part1_gradient_descent_claim(outputs):
             w, b, k = w - n["gd_lr"] * g, b - n["gd_lr"] * g, k + 1
         steps[name] = k
     assert f"cross-entropy gets there in {steps['ce']} steps and L2 in {steps['l2']}" in texts["part one gd"]
+
+
+def test_outputs_without_controls_or_traces_are_refused_in_one_line(tmp_path):
+    """Studies run with --control-seeds 0 or --traces 0 (as make verify runs them) cannot make the report:
+    the claims step says which file lacks what, and which flag did it."""
+    from dlbasics.cli import UserError
+    for name, key, flag in (("part2_study_summary.json", "stability", "--traces 0"),
+                            ("part3_detection_study_summary.json", "controls", "--control-seeds 0")):
+        folder = tmp_path / key
+        folder.mkdir()
+        for other in ("part2_study_summary.json", "part3_line_study_summary.json", "part3_detection_study_summary.json"):
+            (folder / other).write_text(json.dumps({"controls": [{"name": "x"}], "stability": [{"seed": 0}]}))
+        (folder / name).write_text(json.dumps({"controls": [] if key == "controls" else [{"name": "x"}],
+                                               "stability": []}))
+        with pytest.raises(UserError, match=f"{name}: no .* in it \\(run with {flag}\\)"):
+            claims.check_sections(folder)
+    claims.check_sections(tmp_path / "controls" / ".." / "stability" / ".." / "missing")   # unreadable: left to inputs

@@ -111,7 +111,7 @@ def test_the_rule_accepts_rounding_and_refuses_the_implausible():
 
 def _course_study():
     out = background.scratch("course_rounding")
-    return [([sys.executable, "-m", "dlbasics.study", "part2", "--seeds", "8", "--lrs", "0.1", "--twin-seeds", "0",
+    return [([sys.executable, "-m", "dlbasics.study", "part2", "--seeds", "8", "--lrs", "0.1", "--twin-seeds", "0", "--control-seeds", "0", "--traces", "0",
               "--activations", "sigmoid", "--data-dir", str(COURSE), "--no-figures", "--no-progress", "--workers", "1",
               "--out-dir", str(out)], ROOT)]
 
