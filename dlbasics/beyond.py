@@ -33,7 +33,7 @@ from .parallel import train_jobs
 from .paths import DATA_DIR, FIGURES_DIR
 from .resources import check_study
 from .runtime import seed_everything
-from .stats import SIGNIFICANT, censored_values, fmt_iters, sign_test, sort_key
+from .stats import SIGNIFICANT, censored_values, fmt_iters, fmt_pct, sign_test, sort_key
 from .tables import summarise_with_ci
 
 LR, LINE_LR_2017, EPOCHS_2017, BATCH_2017 = 0.1, 0.01, 1000, 64
@@ -199,7 +199,7 @@ def cell_text(s, cap):
     median = fmt_iters(s["median"], cap)
     if median.startswith(">") and cap % 1000 == 0:
         median = f">{cap // 1000}k"
-    return median + f"\n{s['reached_pct']:.0f}%"
+    return median + f"\n{fmt_pct(s['reached_pct'])}%"
 
 
 def heatmap(stats, caps, rows, cols, key, out, stem, title, xlabel):
@@ -238,8 +238,8 @@ def outputs(runs, data, args, out):
         for init in INITS:
             key = name("init", "fc" if s != "line" else "line", s, init)
             st = stats[key]
-            rows.append([LABEL[s], init, st["seeds"], fmt_iters(st["median"], caps[key], True), f"{st['reached_pct']:.0f}",
-                         f"{st['stuck_pct']:.0f}", f"{st['diverged_pct']:.0f}"])
+            rows.append([LABEL[s], init, st["seeds"], fmt_iters(st["median"], caps[key], True), f"{fmt_pct(st['reached_pct'])}",
+                         f"{fmt_pct(st['stuck_pct'])}", f"{fmt_pct(st['diverged_pct'])}"])
     out.write("beyond_init.tex", tex_table(["setting", "init", "seeds", "median", "reached \\%", "dead \\%",
                                             "diverged \\%"], rows, align="llrrrrr"))
     spreads = {s: unit_spread(next(r for r in groups[name("init", "fc", s, "zero")] if r.seed == 0)) for s in fc}
@@ -277,7 +277,7 @@ def outputs(runs, data, args, out):
                         st["dead_end_sign_test"] = dead_sign_test(groups[key], groups[name(
                             "order", "fc", s, f"B={b} shuffled", lr)])
                     rows.append([f"{lr:g}", LABEL[s], b, o, fmt_iters(st["median"], cap, True),
-                                 f"{st['reached_pct']:.0f}", f"{st['stuck_pct']:.0f}", f"{dead1:.1f}",
+                                 f"{fmt_pct(st['reached_pct'])}", f"{fmt_pct(st['stuck_pct'])}", f"{dead1:.1f}",
                                  f"{st['dead_units_end_pct']:.1f}"])
     out.write("beyond_order.tex", tex_table(["lr", "setting", "$B$", "order", "median", "reached \\%",
                                              "nets dead \\%", "units dead, epoch 1 \\%", "end \\%"], rows,
@@ -293,7 +293,7 @@ def outputs(runs, data, args, out):
             st = stats[key]
             low, high = (fmt_iters(st[k], caps[key], True) for k in ("ci_low", "ci_high"))
             cells += [fmt_iters(st["median"], caps[key], True), high if low == high else f"{low}--{high}",
-                      f"{st['reached_pct']:.0f}"]
+                      f"{fmt_pct(st['reached_pct'])}"]
         rows.append([LABEL[s], *cells])
     for v in ("2019", "2017"):
         values[f"beyond order {v}"] = ranking({s: stats[name("edition", "fc", s, v)] for s in fc})

@@ -19,6 +19,8 @@ from .outputs import Outputs, clean, tex_macros, tex_table
 from .paths import ROOT
 from .stats import SIGNIFICANT, fmt_pct
 
+CLOSE = claims_controls.CLOSE   # two medians within this factor of each other: about as fast
+
 LABEL = inputs.LABEL
 
 
@@ -35,16 +37,16 @@ def ratio(a, b):
 
 
 def times(r):
-    return f"{r:.1f}\\,$\\times$"
+    return f"{r:.2f}\\,$\\times$"
 
 
 def slower(a, b, cap):
     """How many times slower median a is than median b, as words: 'x', or 'more than x' when a is
-    beyond the cap (then cap / b is a lower bound), or None when b is beyond it too."""
+    beyond the cap (then cap / b is a lower bound, rounded down), or None when b is beyond it too."""
     if not math.isfinite(b):
         return None, math.nan
     if not math.isfinite(a):
-        return f"more than {times(cap / b)}", cap / b
+        return f"more than {times(math.floor(100 * cap / b) / 100)}", cap / b
     return times(a / b), a / b
 
 
@@ -94,36 +96,66 @@ def activation_effect(p2):
     return text, {"sigmoid_over_relu": facts}
 
 
-def per_seed_ratios(p2, a, b):
-    """Iterations of setting a over setting b, seed by seed (mean loss, seeds where both reached 100 %)."""
+def beyond_factor(p2, a, b, factor):
+    """Seed by seed (mean loss), does setting a need more than `factor` times the iterations of setting b?
+    A run that never reached 100 % needs more than the cap (a dead or diverged one: forever), so some of
+    those seeds still decide and the rest cannot tell. Returns (shares in %: more, cannot tell; seeds)."""
     runs = {}
     for row in p2.s["runs"]["rows"]:
-        if row[1] == p2.lr and row[2] == "mean" and row[5] == "reached":
-            runs.setdefault(row[0], {})[row[3]] = row[4]
-    both = sorted(set(runs.get(a, {})) & set(runs.get(b, {})))
-    return [runs[a][s] / runs[b][s] for s in both if runs[b][s] > 0]
+        if row[1] == p2.lr and row[2] == "mean":
+            runs.setdefault(row[0], {})[row[3]] = (row[4], row[5])
+    seeds = sorted(set(runs.get(a, {})) & set(runs.get(b, {})))
+    more = unknown = 0
+    for seed in seeds:
+        (ia, sa), (ib, sb) = runs[a][seed], runs[b][seed]
+        if sa == "reached" and sb == "reached":
+            more += ib > 0 and ia / ib > factor
+        elif sb == "reached":                 # a: beyond the cap (or never), so its ratio is above cap / ib
+            capped = sa == "censored" and ib > 0 and p2.cap / ib <= factor
+            more, unknown = more + (not capped), unknown + capped
+        elif sa == "reached":                 # b beyond the cap: a's ratio is below ia / cap
+            unknown += ia / p2.cap > factor
+        else:
+            unknown += 1
+    n = len(seeds)
+    return (100 * more / n, 100 * unknown / n, n) if n else (math.nan, math.nan, 0)
+
+
+def beyond_words(more, unknown, factor):
+    if unknown:
+        return (f"between {fmt_pct(more)}\\,\\% and {fmt_pct(more + unknown)}\\,\\% of the seeds need more than "
+                f"{factor:.2f} times as many (on {fmt_pct(unknown)}\\,\\% the cap comes first)")
+    return f"{fmt_pct(more)}\\,\\% of the seeds need more than {factor:.2f} times as many"
+
+
+def exact_mechanism(summary):
+    """The factors measured along the recorded runs at full precision (the summary's "mechanism" section,
+    which the controls were scaled by); the numbers' two-decimal strings for a summary without it."""
+    if summary.get("mechanism"):
+        return summary["mechanism"]
+    return {k[len("p2 "):]: float(v) for k, v in summary["numbers"].items()
+            if k.startswith(("p2 l2 factor ", "p2 slope "))}
 
 
 def mechanism(p2):
     """The measured ratios of medians against the factors measured along the recorded runs: 1 / (L2's step
     factor) for L2 against CE, the ReLU/sigmoid slope factor for sigmoid against ReLU; and per seed, the
     share of seeds whose ratio is larger than the factor."""
-    n = p2.s["numbers"]
+    n = exact_mechanism(p2.s)
     parts, facts = [], {}
-    comparisons = [(f"{a}-l2", f"{a}-ce", 1 / float(n[f"p2 l2 factor {LABEL[a + '-l2']}"]), "1 / step factor")
+    comparisons = [(f"{a}-l2", f"{a}-ce", 1 / n[f"l2 factor {LABEL[a + '-l2']}"], "1 / step factor")
                    for a in ("sigmoid", "relu")]
-    comparisons += [(f"sigmoid-{k}", f"relu-{k}", float(n[f"p2 slope {LABEL['relu-' + k]}"]) /
-                     float(n[f"p2 slope {LABEL['sigmoid-' + k]}"]), "slope factor") for k in ("l2", "ce")]
+    comparisons += [(f"sigmoid-{k}", f"relu-{k}", n[f"slope {LABEL['relu-' + k]}"] / n[f"slope {LABEL['sigmoid-' + k]}"],
+                     "slope factor") for k in ("l2", "ce")]
     for a, b, factor, kind in comparisons:
         words, measured = slower(p2.median(a), p2.median(b), p2.cap)
-        ratios = per_seed_ratios(p2, a, b)
-        beyond = 100 * sum(r > factor for r in ratios) / len(ratios) if ratios else math.nan
-        facts[f"{a}/{b}"] = {"factor": factor, "measured": measured, "beyond_pct": beyond}
+        beyond, unknown, seeds = beyond_factor(p2, a, b, factor)
+        facts[f"{a}/{b}"] = {"factor": factor, "measured": measured, "beyond_pct": beyond, "unknown_pct": unknown}
         if not words:
             parts.append(f"{LABEL[a]} against {LABEL[b]}: the ratio cannot be measured (medians beyond the cap)")
             continue
         parts.append(f"{LABEL[a]} against {LABEL[b]}: {kind} {factor:.2f}, ratio of medians {words}"
-                     + (f", and {fmt_pct(beyond)}\\,\\% of the seeds need more than {factor:.2f} times as many" if ratios else ""))
+                     + (", and " + beyond_words(beyond, unknown, factor) if seeds else ""))
     return "; ".join(parts), facts
 
 
@@ -219,69 +251,83 @@ def sum_effect(p2):
     if any(p2.g[(s, "sum")]["stuck_pct"] for s in failed):
         text += ("; a dead net, whose hidden ReLUs are all off for every image, never gets a gradient into its "
                  "first layer again (Appendix~\\ref{app:choices})")
-    mean_r, sum_r = ratio(p2.median("sigmoid-l2"), p2.median("sigmoid-ce")), \
-        ratio(p2.median("sigmoid-l2", "sum"), p2.median("sigmoid-ce", "sum"))
-    if math.isfinite(mean_r) and math.isfinite(sum_r):
-        verb = "shrinks" if sum_r < mean_r else "grows"
-        if sum_r < 1:
-            verb = "reverses"
+    (mean_w, mean_r), (sum_w, sum_r) = (slower(p2.median("sigmoid-l2", red), p2.median("sigmoid-ce", red), p2.cap)
+                                        for red in ("mean", "sum"))
+    if mean_w is None or sum_w is None:
+        adv = ("With sigmoid units, the two losses cannot be compared under both reductions (cross-entropy's median "
+               "is beyond the cap)")
+    elif mean_w.startswith("more") or sum_w.startswith("more"):
+        adv = (f"With sigmoid units, L2 takes {mean_w} as many iterations as cross-entropy under the mean and "
+               f"{sum_w} under the sum (``more than'': L2's median is beyond the cap)")
+    else:
+        verb = "reverses" if sum_r < 1 else "shrinks" if sum_r < mean_r else "grows"
         adv = (f"With sigmoid units, cross-entropy's lead over L2 {verb} from {times(mean_r)} (mean) to "
                f"{times(sum_r)} (sum)")
-    else:
-        adv = "With sigmoid units, the two losses cannot be compared under the sum (a median beyond the cap)"
     return (text, adv), {"failed_under_sum": failed, "sigmoid_l2_over_ce": {"mean": mean_r, "sum": sum_r}}
 
 
 def lr_scaling(p2):
-    """Under the mean loss: exponent k of median ~ lr^-k per setting, over the lrs where the median is finite."""
+    """Under the mean loss: exponent k of median ~ lr^-k per setting, over the lrs where its median is finite
+    (named per setting when that is not the whole sweep)."""
     from .stats import power_law
     lrs = sorted({g["lr"] for g in p2.s["groups"]})
     med = {(g["setting"], g["lr"]): g for g in p2.s["groups"] if g["reduction"] == "mean"}
     fits = {s: power_law(lrs, [med[(s, lr)]["median"] for lr in lrs]) for s in p2.settings}
     good = [s for s, (k, used) in fits.items() if len(used) >= 3 and abs(k - 1) <= 0.1]
     bad = [s for s in p2.settings if s not in good]
+    facts = {"lrs": lrs, "fits": fits, "follow_1_over_lr": good}
     if len(lrs) < 2:
-        return "the sweep has a single learning rate", {"lrs": lrs, "fits": fits, "follow_1_over_lr": good}
+        return "the sweep has a single learning rate", facts
     if not any(len(used) >= 2 for _, used in fits.values()):
         return (f"over learning rates {lrs[0]:g} to {lrs[-1]:g} no setting has a median that is a number at two "
-                "learning rates or more, so no exponent can be fitted", {"lrs": lrs, "fits": fits, "follow_1_over_lr": good})
+                "learning rates or more, so no exponent can be fitted", facts)
+
+    def span(s):
+        used = fits[s][1]
+        return "" if used == lrs else f", fitted over lr {used[0]:g} to {used[-1]:g} where its median is a number"
+
     text = f"over learning rates {lrs[0]:g} to {lrs[-1]:g}, "
     if good:
         text += ("the fitted exponent $k$ in iterations $\\propto \\mathrm{lr}^{-k}$ is " +
-                 ", ".join(f"{fits[s][0]:.2f} for {LABEL[s]}" for s in good) + ": iterations scale as 1/lr")
+                 ", ".join(f"{fits[s][0]:.2f} for {LABEL[s]}" + (f" ({span(s)[2:]})" if span(s) else "") for s in good) + ": iterations scale as 1/lr")
     for s in bad:
         k, used = fits[s]
-        top = max(lrs)
-        g = med[(s, top)]
         if len(used) < 3:
             text += (f"; {LABEL[s]} has too few medians that are numbers for a fit" if len(used) < 2 else
                      f"; {LABEL[s]} has an exponent of {k:.2f} from two learning rates only")
             continue
-        text += (f"; {LABEL[s]} breaks the rule (exponent {k:.2f}"
-                 + (f": at lr {top:g}, {fmt_pct(g['stuck_pct'])}\\,\\% of its seeds die" if g["stuck_pct"] else "")
-                 + (f", {fmt_pct(g['diverged_pct'])}\\,\\% diverge" if g["diverged_pct"] else "") + ")")
-    return text.replace(", ; ", ": "), {"lrs": lrs, "fits": fits, "follow_1_over_lr": good}
+        last = used[-2:]
+        text += (f"; {LABEL[s]} breaks the rule (exponent {k:.2f}{span(s)}"
+                 f"; its median is {num(med[(s, last[0])]['median'])} at lr {last[0]:g} and "
+                 f"{num(med[(s, last[1])]['median'])} at lr {last[1]:g})")
+    return text.replace(", ; ", ": "), facts
 
 
 def pairs(p2):
-    """Neighbours in each ranking, seed by seed: distinguishable when the sign test gives p < SIGNIFICANT."""
+    """Neighbours in each ranking, seed by seed: distinguishable when the sign test's p, multiplied by the
+    number of neighbours compared under that reduction (Bonferroni), is below SIGNIFICANT."""
     rows = p2.s["numbers"]["pairs"]
     texts, facts = {}, {}
     for red in ("mean", "sum"):
         mine = [r for r in rows if r["reduction"] == red]
-        close = [r for r in mine if r["p_value"] >= SIGNIFICANT]
-        facts[red] = [(r["a"], r["b"], r["a_faster_pct"], r["p_value"]) for r in mine]
+        m = len(mine)
+        close = [r for r in mine if r["p_value"] * m >= SIGNIFICANT]
+        facts[red] = [(r["a"], r["b"], r["a_faster_pct"], r["p_value"], min(1.0, r["p_value"] * m)) for r in mine]
+        test = (f"sign test, Bonferroni-corrected for the {m} comparisons: ${m}p < {SIGNIFICANT:g}$" if m > 1 else
+                f"sign test $p < {SIGNIFICANT:g}$")
         if not mine:
             texts[red] = "there is nothing to compare"
         elif not close:
             worst = min(r["a_faster_pct"] for r in mine)
-            share = "every seed" if worst == 100 else f"at least {worst:.1f}\\,\\% of the seeds"
+            share = "every seed" if worst == 100 else f"at least {fmt_pct(worst)}\\,\\% of the seeds"
             texts[red] = (f"every setting beats the next one in the ranking on {share}, and every such gap is "
-                          f"distinguishable (sign test $p < {SIGNIFICANT:g}$)")
+                          f"distinguishable ({test})")
         else:
             texts[red] = ("the seeds cannot tell apart " + "; ".join(
-                f"{r['a']} and {r['b']} ({r['a_faster_pct']:.1f}\\,\\% against {r['b_faster_pct']:.1f}\\,\\%, "
-                f"$p = {r['p_value']:.2f}$)" for r in close) + "; every other neighbour is distinguishable")
+                f"{r['a']} and {r['b']} ({fmt_pct(r['a_faster_pct'])}\\,\\% against "
+                f"{fmt_pct(r['b_faster_pct'])}\\,\\%, corrected $p = {min(1.0, r['p_value'] * m):.2g}$)"
+                for r in close) + (f"; every other neighbour is distinguishable ({test})" if len(close) < m else
+                                   f" (sign test, Bonferroni-corrected for the {m} comparisons)" if m > 1 else ""))
     return texts, facts
 
 
@@ -318,31 +364,32 @@ def multiply(p2):
             f"({times(act['l2'])}, {times(act['ce'])}) and the loss's under either activation "
             f"({times(loss['sigmoid'])}, {times(loss['relu'])}), so the slowest setting pays both and the fastest "
             "neither" if alike else
-            "the two effects do not simply multiply" + (f": the activation's ratio is {times(act['l2'])} under L2 "
-                                                        f"and {times(act['ce'])} under cross-entropy" if known else
-                                                        " measurably (a median is beyond the cap)"))
+            (f"the two effects do not simply multiply: the activation's ratio is {times(act['l2'])} under L2 "
+             f"and {times(act['ce'])} under cross-entropy" if known else
+             "whether the two effects multiply cannot be measured (a median is beyond the cap)"))
     return text, {"activation": act, "loss": loss, "multiply": alike}
 
 
 def cell(words):
     text, r = words
-    return "--" if text is None else (f"$>${r:.2f}" if text.startswith("more") else f"{r:.2f}")
+    return "--" if text is None else (f"$>${math.floor(100 * r) / 100:.2f}" if text.startswith("more") else f"{r:.2f}")
 
 
 def mechanism_table(p2, dest):
     """The factors measured along seed --seed's runs against the ratios of medians, the share of seeds whose
     own ratio is larger than the factor, and the ratio once the control has scaled the step (a table)."""
-    n = p2.s["numbers"]
-    f = {s: float(n[f"p2 l2 factor {LABEL[s]}"]) for s in p2.settings}
-    slope = {s: float(n[f"p2 slope {LABEL[s]}"]) for s in p2.settings}
+    n = exact_mechanism(p2.s)
+    f = {s: n[f"l2 factor {LABEL[s]}"] for s in p2.settings}
+    slope = {s: n[f"slope {LABEL[s]}"] for s in p2.settings}
     controls = {(c["setting"], c["reference_setting"]): c for c in p2.s.get("controls", [])}
     rows = []
     for a, b, factor, what in [(f"{x}-l2", f"{x}-ce", 1 / f[f"{x}-l2"], "1 / step factor") for x in ("sigmoid", "relu")] + \
             [(f"sigmoid-{k}", f"relu-{k}", slope[f"relu-{k}"] / slope[f"sigmoid-{k}"], "slope factor") for k in ("l2", "ce")]:
-        ratios = per_seed_ratios(p2, a, b)
+        more, unknown, seeds = beyond_factor(p2, a, b, factor)
         control = controls.get((a, b), {})
         rows.append([f"{LABEL[a]} / {LABEL[b]}".replace("sigmoid", "sig."), what, f"{factor:.2f}", cell(slower(p2.median(a), p2.median(b), p2.cap)),
-                     f"{fmt_pct(100 * sum(r > factor for r in ratios) / len(ratios))}\\,\\%" if ratios else "--",
+                     "--" if not seeds else f"{fmt_pct(more)}\\,\\%" if not unknown else
+                     f"{fmt_pct(more)}--{fmt_pct(more + unknown)}\\,\\%",
                      f"{control['ratio']:.2f}" if control and math.isfinite(control["ratio"]) else "--"])
     if dest is not None:
         dest.write("claims_mechanism.tex", tex_table(["ratio", "factor", "seed " + str(p2.s["settings"]["seed"]),
@@ -388,7 +435,8 @@ def detection(det, line):
     c = cls["median"]
     if math.isfinite(c) and math.isfinite(ln):
         r = c / ln
-        speed = "about as fast as" if 0.8 <= r <= 1.25 else ("faster than" if r < 1 else "slower than")
+        speed = ("about as fast as" if 1 / CLOSE <= r <= CLOSE else
+                 f"{times(1 / r)} faster than" if r < 1 else f"{times(r)} slower than")
         vs = f"is {speed} the line task (median {num(c)} against {num(ln)} updates)"
     else:
         vs = "cannot be compared with the line task (a median beyond the cap)"
@@ -517,10 +565,12 @@ def check_sections(out_dir):
                             ("part3_line_study_summary.json", "controls", "--control-seeds 0"),
                             ("part3_detection_study_summary.json", "controls", "--control-seeds 0")):
         try:
-            present = bool(json.loads((out_dir / name).read_text()).get(key))
-        except (OSError, ValueError, AttributeError):
+            summary = json.loads((out_dir / name).read_text())
+        except (OSError, ValueError):
             continue                          # unreadable: inputs.about names the file and the fault
-        if not present:
+        if not isinstance(summary, dict) or "script" not in summary:
+            continue                          # not a study's summary at all: the loader says so
+        if not summary.get(key):
             raise UserError(f"{out_dir / name}: no {'traced runs' if key == 'stability' else 'controlled experiments'}"
                             f" in it (run with {flag}), and the report needs them: rerun make figures")
 

@@ -22,6 +22,9 @@ def p_text(p):
     return "$p < 10^{-6}$" if p < 1e-6 else f"$p = {p:.2g}$"
 
 
+OVER = "more than closes it (the factor over-corrects: the changed setting is now the faster)"
+
+
 def gap_closed(before, after, floor=math.nan):
     """How much of a gap (a ratio of medians above 1) a control closes, in words and as the share of the
     gap's logarithm: 'closes it', 'more than closes it', 'narrows it by x %', 'does not narrow it'. A gap
@@ -29,7 +32,7 @@ def gap_closed(before, after, floor=math.nan):
     share is then a lower bound, 'by at least x %'."""
     if not math.isfinite(before) and math.isfinite(after) and math.isfinite(floor) and floor > 1:
         if after <= CLOSE:
-            return ("more than closes it" if after < 1 / CLOSE else "closes it"), 1 - math.log(after) / math.log(floor)
+            return (OVER if after < 1 / CLOSE else "closes it"), 1 - math.log(after) / math.log(floor)
         share = 1 - math.log(after) / math.log(floor)
         return (f"narrows it by at least {100 * share:.0f}\\,\\% (on a log scale)" if share > 0.1 else
                 "does not measurably narrow it"), share
@@ -39,7 +42,7 @@ def gap_closed(before, after, floor=math.nan):
         return "has no gap to close", math.nan
     share = 1 - math.log(after) / math.log(before)
     if after < 1 / CLOSE:
-        return "more than closes it", share
+        return OVER, share
     if after <= CLOSE:
         return "closes it", share
     if share > 0.1:
@@ -70,7 +73,7 @@ def part2(controls, cap):
                                 "before_floor": floor}
             reference = NAMES[c["reference_setting"]]
             before = (times(c["ratio_before"]) if math.isfinite(c["ratio_before"]) else
-                      f"more than {times(floor)} (a median beyond the cap)")
+                      f"more than {times(math.floor(100 * floor) / 100)} (a median beyond the cap)")
             change = (f"goes from {before} to {times(c['ratio'])}" if math.isfinite(share) else
                       "is " + (times(c["ratio"]) if math.isfinite(c["ratio"]) else "not a number") + " after the change")
             parts.append(f"for {NAMES[c['setting']]} against {reference}, {what} {c['factor']:.2f} {words}: the ratio "
@@ -79,11 +82,9 @@ def part2(controls, cap):
     return texts, facts
 
 
-def travel(numbers):
-    """How far the first layer travels along seed --seed's runs, and where the hidden units sit on the plateau."""
+def travel(numbers, seed):
+    """How far the first layer travels along seed --seed's runs: an observation on one seed, worded as one."""
     path = {k[len("p2 path "):]: float(v) for k, v in numbers.items() if k.startswith("p2 path ")}
-    mean = {k[len("p2 plateau hidden mean "):]: float(v) for k, v in numbers.items()
-            if k.startswith("p2 plateau hidden mean ") and math.isfinite(float(v))}
     parts, facts = [], {}
     for loss in ("L2", "CE"):
         sig, relu = path.get(f"sigmoid + {loss}"), path.get(f"ReLU + {loss}")
@@ -91,19 +92,21 @@ def travel(numbers):
             facts[loss] = sig / relu
             parts.append(f"{sig:.2f} against {relu:.2f} with {loss} ({times(sig / relu)})")
     longer = bool(facts) and all(f > CLOSE for f in facts.values())
-    text = ("The rest of the gap is not a step size: the sigmoid net's first layer travels a longer path than the "
-            "ReLU net's (the sum of its steps' lengths: " + "; ".join(parts) + ")" if longer else
-            "The first layers' paths (the sum of their steps' lengths: " + "; ".join(parts) + ") are not longer by "
-            "more than a factor " + f"{CLOSE:g} with sigmoid units, so path length does not explain the rest of the gap")
-    if any(k.startswith("sigmoid") for k in mean) and any(k.startswith("ReLU") for k in mean):
-        text += ("; on the plateau the sigmoid hidden units sit near " + " and ".join(
-            f"{v:.2f}" for k, v in mean.items() if k.startswith("sigmoid")) + ", the ReLU ones average " +
-            " and ".join(f"{v:.2f}" for k, v in mean.items() if k.startswith("ReLU")))
-    return text, {"path_ratio": facts, "plateau_mean": mean, "longer": longer}
+    text = f"An observation on seed {seed} alone, not a controlled experiment: "
+    text += ("the sigmoid net's first layer travels a longer path than the ReLU net's (the sum of its steps' "
+             "lengths: " + "; ".join(parts) + "), which fits the rest of the gap but does not show that it causes it"
+             if longer else
+             "the first layers' paths (the sum of their steps' lengths: " + "; ".join(parts) + ") are not longer by "
+             f"more than a factor {CLOSE:g} with sigmoid units, so path length does not account for the rest of "
+             "the gap")
+    return text, {"path_ratio": facts, "longer": longer}
 
 
-def architecture(controls, cap):
-    """Part 2's kind of net on the line images against the conv net."""
+def architecture(controls, cap, part2_median=math.nan):
+    """Part 2's kind of net on the line images against the conv net, and (when the part 2 study ran ReLU + CE
+    at the line's learning rate: `part2_median`, its median under the mean loss) the same net on part 2's data.
+    The two factors split the conv net's lead over part 2: part2_median / fc = the images and labels,
+    fc / conv = the net; their shares are taken on a log scale, where the factors add."""
     parts, facts = [], {}
     for c in controls:
         r = c["ratio"]
@@ -115,13 +118,27 @@ def architecture(controls, cap):
         parts.append(f"the {c['change'].replace('fully connected ', '')} net ({c['parameters']:,} parameters"
                      .replace(",", "\\,") + f") {speed} ({versus(c, cap)}; {pct(c['control']['reached_pct'])} reach "
                      "100\\,\\%)")
-    slower = [c for c in controls if not (math.isfinite(c["ratio"]) and c["ratio"] <= CLOSE)]
-    verdict = ("so the line data are easy for a fully connected net too: the conv net's speed comes with the task, not "
-               "with the convolution" if not slower else
-               "so the data alone do not explain the conv net's speed: with the same kind of net as part~2, the line "
-               "task is slower" if len(slower) == len(controls) else
-               "so the data explain part of the conv net's speed, and the net's size matters")
-    return "; ".join(parts) + f"; {verdict}", {"ratios": facts, "slower": [c["change"] for c in slower]}
+    own = next((c for c in controls if c.get("hidden") == 4), None)            # part 2's own net, 256-4-1
+    fc = own["control"]["median"] if own else math.nan
+    conv = controls[0]["reference"]["median"] if controls else math.nan
+    facts |= {"part2_median": part2_median, "own_net_median": fc, "conv_median": conv}
+    if not all(math.isfinite(x) and x > 0 for x in (part2_median, fc, conv)):
+        verdict = ("part~2's study has no median of its own net to set against it at this learning rate, so the "
+                   "images and the net cannot be told apart here" if own else "")
+        return "; ".join(parts) + (f"; {verdict}" if verdict else ""), facts
+    data, net = part2_median / fc, fc / conv
+    facts |= {"data_factor": data, "net_factor": net}
+    verdict = (f"the same 256-4-1 net has a median of {fmt_iters(part2_median, cap, tex=True)} on part~2's data at "
+               f"the same learning rate (Table~\\ref{{tab:p2study}}), so the line images and their labels alone make it "
+               + (f"{times(data)} faster" if data >= 1 else f"{times(1 / data)} slower")
+               + ", and the convolution " + (f"another {times(net)} faster" if net >= 1 else
+                                              f"{times(1 / net)} slower again"))
+    if data > 1 and net > 1:
+        share = math.log(data) / math.log(data * net)
+        facts["data_share_log"] = share
+        verdict += (f": of the conv net's {times(data * net)} lead over part~2's ReLU + CE, the data account for "
+                    f"{100 * share:.0f}\\,\\% and the net for {100 - round(100 * share)}\\,\\% on a log scale")
+    return "; ".join(parts) + f"; {verdict}", facts
 
 
 def shared(control, cap, lr_cls, lr_reg, seed=0):
@@ -193,9 +210,12 @@ def build(study2, line, det, dest=None):
     texts, facts = {}, {}
     t, f = part2(study2.get("controls", []), study2["settings"]["max_iters"])
     texts, facts = texts | t, facts | f
-    texts["travel"], facts["travel"] = travel(study2["numbers"])
+    texts["travel"], facts["travel"] = travel(study2["numbers"], study2["settings"]["seed"])
     if line.get("controls"):
-        texts["control architecture"], facts["architecture"] = architecture(line["controls"], line["settings"]["max_iters"])
+        lr, cap = line["settings"]["lr"], line["settings"]["max_iters"]
+        same = [g["median"] for g in study2["groups"] if (g["setting"], g["lr"], g["reduction"]) == ("relu-ce", lr, "mean")]
+        same = [float(x) for x in same] + [math.nan]
+        texts["control architecture"], facts["architecture"] = architecture(line["controls"], cap, same[0])
     if det.get("controls"):
         t, f = shared(det["controls"][0], det["settings"]["max_iters"], det["settings"]["lr_cls"], det["settings"]["lr_reg"],
                       det["settings"]["seed"])

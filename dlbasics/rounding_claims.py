@@ -87,7 +87,7 @@ def moved_text(found):
                      + (f", by up to {c['max_abs_delta']} iteration{'s' if c['max_abs_delta'] > 1 else ''}"
                         if c["max_abs_delta"] else "")
                      + (f", {c['status_changed']} changing status" if c["status_changed"] else "")
-                     + ("; the median of the twins moved by " + f"{shift:g}" if shift is not None else "") + ")")
+                     + ("; the median over its twinned seeds moved by " + f"{shift:g}" if shift is not None else "") + ")")
     text = head + (f"the count moved in {len(moved)}: " + "; ".join(parts) +
                    f". In the other {len(found) - len(moved)} cells no seed moved")
     return text, {"moved_cells": [(m[0], m[1], m[2]) for m in moved], "twins": total}
@@ -111,22 +111,21 @@ def mechanism_text(traces):
         text += f"; along the others by {rate(calm)}"
     outside = [t for t in moved if t not in at_edge]
     quiet = [t for t in at_edge if not t["cell_sensitive_pct"]]
-    far = (f"{max(t['final_distance'] for t in quiet):.0e}".replace("e-", "$\\cdot10^{-").replace("e+", "$\\cdot10^{")
-           + "}$ of $\\|\\theta_0\\|$") if quiet else ""
+    far = tex_power(max(t["final_distance"] for t in quiet)) + " of $\\|\\theta_0\\|$" if quiet else ""
     stop = max((t["iterations"] for t in quiet), default=0)
     if moved and not outside:
         text += ". Every traced cell whose counts moved runs at the edge"
     elif outside:
         text += ". Counts moved also where the run stays below the edge: " + ", ".join(name(t) for t in outside)
     if not moved and quiet:
-        text += (f". No count moved in any traced cell: the runs at the edge stop within {stop} iterations, before "
-                 f"their twins drift more than {far} apart")
+        text += (f". No count moved in any traced cell; the runs at the edge stop within {stop} iterations, with "
+                 f"their twins at most {far} apart there")
     elif not moved:
         text += ". No count moved in any traced cell"
     elif quiet:
         text += (f"; but passing the edge is not enough: in {len(quiet)} traced cell{'s' if len(quiet) > 1 else ''} at "
-                 f"the edge no count moved, because those runs stop within {stop} iterations, with the twins at most "
-                 f"{far} apart")
+                 f"the edge no count moved; those runs stop within {stop} iterations, with the twins at most "
+                 f"{far} apart there")
     facts = {"at_edge": [name(t) for t in at_edge], "moved": [name(t) for t in moved],
              "moved_outside_edge": [name(t) for t in outside], "quiet_at_edge": [name(t) for t in quiet]}
     return text, facts

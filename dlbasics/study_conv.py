@@ -25,7 +25,7 @@ from .outputs import Outputs, fmt_int, tex_macros
 from .parallel import train_jobs
 from .resources import check_study
 from .runtime import seed_everything
-from .stats import censored_values, fmt_iters, group_runs, milestone_values
+from .stats import censored_values, fmt_iters, fmt_pct, group_runs, milestone_values
 from .study_part2 import add_common_arguments
 from .tables import summarise_with_ci, write_study_table
 
@@ -213,7 +213,7 @@ def main_line(args):
                   "p3 line conv two change pct": f"{100 * relative_change(single.params, single.seed, 'conv2.weight', args.init):.0f}"}
         for red, s in stats.items():
             values |= {f"p3 line {q} {red}": fmt_iters(s[q], args.max_iters, tex=True) for q in ("median", "q1", "q3")}
-            values[f"p3 line reached {red}"] = f"{s['reached_pct']:.0f}"
+            values[f"p3 line reached {red}"] = f"{fmt_pct(s['reached_pct'])}"
         out.write("part3_line_study_numbers.tex", tex_macros(values))
         out.json("part3_line_study_summary.json", summary.build(
             "study line", rerun_argv(args, ["seed", "seeds", "twin_seeds", "control_seeds", "lr", "max_iters", "init", "batch_size", "order",
@@ -259,7 +259,7 @@ def main_detection(args):
             for head, tag in (("regression", "reg"), ("classification", "cls")):
                 s = stats[red][head]
                 values |= {f"p3 det {tag} {q} {red}": fmt_iters(s[q], args.max_iters, tex=True) for q in ("median", "q1", "q3")}
-                values[f"p3 det {tag} reached {red}"] = f"{s['reached_pct']:.0f}"
+                values[f"p3 det {tag} reached {red}"] = f"{fmt_pct(s['reached_pct'])}"
         out.write("part3_detection_study_numbers.tex", tex_macros(values))
         out.json("part3_detection_study_summary.json", summary.build(
             "study detection", rerun_argv(args, ["seed", "seeds", "twin_seeds", "control_seeds", "lr_cls", "lr_reg", "max_iters",

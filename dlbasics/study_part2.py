@@ -28,7 +28,7 @@ from .parallel import train_jobs
 from .paths import DATA_DIR, FIGURES_DIR
 from .resources import check_study
 from .runtime import seed_everything
-from .stats import censored_values, fmt_iters, group_runs, power_law, sort_key, summarise
+from .stats import censored_values, fmt_iters, fmt_pct, group_runs, power_law, sort_key, summarise
 from .sums import sum_samples
 from .tables import summarise_with_ci, write_curves_csv, write_paired_table, write_study_table
 
@@ -194,7 +194,7 @@ def study_outputs(runs, args, out):
         cells = [[stats[(s, lr, red)] for lr in args.lrs] for s in settings]
         panels[f"{red} loss"] = (np.array([[c["median"] for c in row] for row in cells]),
                                  [[fmt_iters(c["median"], args.max_iters).replace(">10000", ">10k") +
-                                   f"\n{c['reached_pct']:.0f}%" for c in row] for row in cells])
+                                   f"\n{fmt_pct(c['reached_pct'])}%" for c in row] for row in cells])
         rows += [[s.label, red, f"{lr:g}", c["seeds"]] + [fmt_iters(c[q], args.max_iters) for q in ("median", "q1", "q3")]
                  + [f"{c['reached_pct']:.1f}", f"{c['diverged_pct']:.1f}", f"{c['stuck_pct']:.1f}"]
                  for s, row in zip(settings, cells) for lr, c in zip(args.lrs, row)]
@@ -238,10 +238,12 @@ def numbers(stats, fits, mech, data, args):
             for q in ("median", "q1", "q3", "ci_low", "ci_high"):
                 values[f"p2 {q} {red} {TAG[setting.name]}"] = fmt_iters(s[q], cap, tex=True)
             for k in ("reached", "stuck", "diverged"):
-                values[f"p2 {k} {red} {TAG[setting.name]}"] = f"{s[k + '_pct']:.0f}"
+                values[f"p2 {k} {red} {TAG[setting.name]}"] = fmt_pct(s[k + '_pct'])
     for red in REDUCTIONS:
         ranked = sorted([k for k in stats if k[1] == lr and k[2] == red], key=lambda k: sort_key(stats[k]))
-        values[f"p2 study order {red}"] = " $<$ ".join(label(k[0]) for k in ranked if np.isfinite(stats[k]["median"]))
+        values[f"p2 study order {red}"] = " $<$ ".join(
+            label(k[0]) + ("" if np.isfinite(stats[k]["median"]) else f" (median {fmt_iters(stats[k]['median'], cap, tex=True)})")
+            for k in ranked)
     for setting, (k, used) in fits.items():
         values[f"p2 lr exponent {TAG[setting.name]}"] = f"{k:.2f}"
         values[f"p2 lr fit range {TAG[setting.name]}"] = f"{min(used):g}--{max(used):g}" if used else "none"
@@ -282,7 +284,7 @@ def traced_runs(args, every, most=3):
     traced += [(s, max(args.lrs), "mean", args.seed) for s in settings] if max(args.lrs) > args.lr else []
     moved = sorted(((cell, [r.seed for r, t in ps if sensitivity.moved(r, t)]) for cell, ps in sensitivity.pairs(every).items()),
                    key=lambda cs: -len(cs[1]))
-    return traced + [(*cell, seeds[0]) for cell, seeds in moved[:most] if seeds]
+    return list(dict.fromkeys(traced + [(*cell, seeds[0]) for cell, seeds in moved[:most] if seeds]))   # once each
 
 
 def rounding_outputs(every, data, args, out):
@@ -299,7 +301,7 @@ def rounding_outputs(every, data, args, out):
             [[tr["setting"], tr["reduction"], f"{tr['lr']:g}", tr["seed"], tr["iterations"], tr["status"],
               f"{tr['lyapunov']:.4f}",
               tr["fit_until"], f"{tr['median_lr_sharpness']:.3f}", f"{tr['max_lr_sharpness']:.3f}",
-              f"{tr['beyond_two_pct']:.0f}", f"{tr['final_distance']:.2e}"] for tr in traces])
+              fmt_pct(tr['beyond_two_pct']), f"{tr['final_distance']:.2e}"] for tr in traces])
     for tr in traces:
         cell = cells.get((experiments.SETTINGS[tr["setting"]], tr["lr"], tr["reduction"]))
         tr["cell_sensitive_pct"] = cell["sensitive_pct"] if cell else None
@@ -346,6 +348,7 @@ def main(args):
                                              "init", "batch_size", "order", "optimizer", "momentum", "weight_decay",
                                              "dtype"]),
             settings, data, runs, groups=groups, numbers=values | {"pairs": pairs},
-            sensitivity=sensitivity.record(every, cells), stability=traces) | {"controls": found})
+            sensitivity=sensitivity.record(every, cells), stability=traces)
+            | {"controls": found, "mechanism": {k: v for k, v in mech.items() if isinstance(v, float)}})
     say(f"study part2: wrote {'' if args.no_figures else 'figures, '}tables and part2_study_summary.json to "
         f"{args.out_dir}")

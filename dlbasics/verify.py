@@ -238,7 +238,7 @@ def compare_summary(writer, theirs, ours):
     def strip(s):
         return {"settings": {k: v for k, v in s["settings"].items() if k not in IGNORED_SETTINGS},
                 "data": {k: v for k, v in s["data"].items() if k != "sha256"},
-                **{k: v for k, v in s.items() if k in ("groups", "numbers", "controls", *ROUNDING)}}
+                **{k: v for k, v in s.items() if k in ("groups", "numbers", "controls", "mechanism", *ROUNDING)}}
     found = differences(strip(theirs), strip(ours), writer)
     if theirs.get("kernels") == ours.get("kernels"):
         return found, []
