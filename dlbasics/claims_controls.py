@@ -99,7 +99,19 @@ def travel(numbers, seed):
              "the first layers' paths (the sum of their steps' lengths: " + "; ".join(parts) + ") are not longer by "
              f"more than a factor {CLOSE:g} with sigmoid units, so path length does not account for the rest of "
              "the gap")
-    return text, {"path_ratio": facts, "longer": longer}
+    mean = {k[len("p2 plateau hidden mean sigmoid + "):]: float(v) for k, v in numbers.items()
+            if k.startswith("p2 plateau hidden mean sigmoid + ")}
+    slope = {k[len("p2 slope sigmoid + "):]: float(v) for k, v in numbers.items() if k.startswith("p2 slope sigmoid + ")}
+    if mean and slope:
+        loose = all(v >= 0.2 for v in slope.values())               # within a fifth of sigma's largest slope, 1/4
+        text += (". On the plateau the sigmoid hidden units average " + " and ".join(
+            f"{mean[k]:.2f} ({k})" for k in ("L2", "CE") if k in mean) + ", and their $\\sigma'$ along the run " +
+            " and ".join(f"{slope[k]:.2f} ({k})" for k in ("L2", "CE") if k in slope) + ", against the largest possible 1/4: " +
+            ("they are not saturated (the sigmoid's side of the slope factor is the 1/4 bound of $\\sigma'$ itself, not "
+             "units stuck at 0 or 1)"
+             if loose else "some units are saturated, which shrinks the slope below the 1/4 of $\\sigma'$"))
+    return text, {"path_ratio": facts, "longer": longer, "plateau_mean": mean, "sigmoid_slope": slope,
+                  "saturated": bool(slope) and not all(v >= 0.2 for v in slope.values())}
 
 
 def architecture(controls, cap, part2_median=math.nan):
@@ -128,16 +140,18 @@ def architecture(controls, cap, part2_median=math.nan):
         return "; ".join(parts) + (f"; {verdict}" if verdict else ""), facts
     data, net = part2_median / fc, fc / conv
     facts |= {"data_factor": data, "net_factor": net}
-    verdict = (f"the same 256-4-1 net has a median of {fmt_iters(part2_median, cap, tex=True)} on part~2's data at "
-               f"the same learning rate (Table~\\ref{{tab:p2study}}), so the line images and their labels alone make it "
+    verdict = (f"part~2's net, the same kind with one input per pixel of its smaller images, has a median of "
+               f"{fmt_iters(part2_median, cap, tex=True)} on part~2's data at the same learning rate "
+               f"(Table~\\ref{{tab:p2study}}), so moving to the line images and their labels makes this kind of net "
                + (f"{times(data)} faster" if data >= 1 else f"{times(1 / data)} slower")
-               + ", and the convolution " + (f"another {times(net)} faster" if net >= 1 else
-                                              f"{times(1 / net)} slower again"))
+               + ", and the convolution makes it " + (f"another {times(net)} faster" if net >= 1 else
+                                                        f"{times(1 / net)} slower again"))
     if data > 1 and net > 1:
         share = math.log(data) / math.log(data * net)
         facts["data_share_log"] = share
-        verdict += (f": of the conv net's {times(data * net)} lead over part~2's ReLU + CE, the data account for "
-                    f"{100 * share:.0f}\\,\\% and the net for {100 - round(100 * share)}\\,\\% on a log scale")
+        verdict += (f": of the conv net's {times(data * net)} lead over part~2's ReLU + CE, the change of data "
+                    f"accounts for {100 * share:.0f}\\,\\% and the change of net for {100 - round(100 * share)}\\,\\% "
+                    "on a log scale")
     return "; ".join(parts) + f"; {verdict}", facts
 
 

@@ -332,7 +332,7 @@ def test_part3_control_claims(outputs):
                 f"{1 / data:.2f}\\,$\\times$ slower") in texts["control architecture"]
         if data > 1 and net > 1:
             share = math.log(data) / math.log(data * net)
-            assert f"the data account for {100 * share:.0f}\\,\\%" in texts["control architecture"]
+            assert f"the change of data accounts for {100 * share:.0f}\\,\\%" in texts["control architecture"]
     det = load(outputs, "part3_detection_study_summary.json")
     c = det["controls"][0]
     both = [r for r in runs(det) if r["reduction"] == "mean"]
@@ -443,6 +443,12 @@ def test_travel_claim(outputs):
     assert texts["travel"].startswith(f"An observation on seed {s['settings']['seed']} alone, not a controlled")
     assert ("does not show that it causes it" in texts["travel"]) == all(r > 1.15 for r in ratios)
     assert "cause" not in texts["travel"].replace("does not show that it causes it", "")
+    n = s["numbers"]
+    for loss in ("L2", "CE"):
+        assert f"{float(n[f'p2 plateau hidden mean sigmoid + {loss}']):.2f} ({loss})" in texts["travel"]
+        assert f"{float(n[f'p2 slope sigmoid + {loss}']):.2f} ({loss})" in texts["travel"]
+    loose = all(float(n[f"p2 slope sigmoid + {loss}"]) >= 0.2 for loss in ("L2", "CE"))
+    assert ("they are not saturated" in texts["travel"]) == loose
 
 
 def test_part1_gradient_descent_claim(outputs):
