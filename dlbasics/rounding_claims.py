@@ -87,7 +87,8 @@ def moved_text(found):
                      + (f", by up to {c['max_abs_delta']} iteration{'s' if c['max_abs_delta'] > 1 else ''}"
                         if c["max_abs_delta"] else "")
                      + (f", {c['status_changed']} changing status" if c["status_changed"] else "")
-                     + ("; the median over its twinned seeds moved by " + f"{shift:g}" if shift is not None else "") + ")")
+                     + ("" if shift is None else "; the median over its twinned seeds did not move" if shift == 0 else
+                        f"; the median over its twinned seeds moved by {shift:g}") + ")")
     text = head + (f"the count moved in {len(moved)}: " + "; ".join(parts) +
                    f". In the other {len(found) - len(moved)} cells no seed moved")
     return text, {"moved_cells": [(m[0], m[1], m[2]) for m in moved], "twins": total}
@@ -112,20 +113,21 @@ def mechanism_text(traces):
     outside = [t for t in moved if t not in at_edge]
     quiet = [t for t in at_edge if not t["cell_sensitive_pct"]]
     far = tex_power(max(t["final_distance"] for t in quiet)) + " of $\\|\\theta_0\\|$" if quiet else ""
-    stop = max((t["iterations"] for t in quiet), default=0)
+    ending = {"reached": "reaches 100\\,\\% at iteration {}", "stuck": "dies at iteration {}",
+              "censored": "runs to the cap", "diverged": "diverges at iteration {}"}
+    ends = "; ".join(f"{name(t)} {ending[t['status']].format(t['iterations'])}" for t in quiet)
     if moved and not outside:
         text += ". Every traced cell whose counts moved runs at the edge"
     elif outside:
         text += ". Counts moved also where the run stays below the edge: " + ", ".join(name(t) for t in outside)
     if not moved and quiet:
-        text += (f". No count moved in any traced cell; the runs at the edge stop within {stop} iterations, with "
-                 f"their twins at most {far} apart there")
+        text += (f". No count moved in any traced cell. How the runs at the edge end: {ends}; their twins end at "
+                 f"most {far} apart")
     elif not moved:
         text += ". No count moved in any traced cell"
     elif quiet:
         text += (f"; but passing the edge is not enough: in {len(quiet)} traced cell{'s' if len(quiet) > 1 else ''} at "
-                 f"the edge no count moved; those runs stop within {stop} iterations, with the twins at most "
-                 f"{far} apart there")
+                 f"the edge no count moved. How those runs end: {ends}; their twins end at most {far} apart")
     facts = {"at_edge": [name(t) for t in at_edge], "moved": [name(t) for t in moved],
              "moved_outside_edge": [name(t) for t in outside], "quiet_at_edge": [name(t) for t in quiet]}
     return text, facts

@@ -277,6 +277,12 @@ def test_rounding_claims(outputs):
     moved_traced = [t for t in traces if t["cell_sensitive_pct"]]
     if moved_traced and all(t in edge for t in moved_traced):
         assert "Every traced cell whose counts moved runs at the edge" in texts["rounding mechanism"]
+    for t in edge:                                           # a quiet run at the edge: how it ends, never why
+        if not t["cell_sensitive_pct"]:
+            end = {"reached": f"reaches 100\\,\\% at iteration {t['iterations']}", "censored": "runs to the cap",
+                   "stuck": f"dies at iteration {t['iterations']}", "diverged": f"diverges at iteration {t['iterations']}"}
+            assert f"seed {t['seed']}) {end[t['status']]}" in texts["rounding mechanism"]
+    assert "because" not in texts["rounding mechanism"]
 
 
 # ---- the causes: each control's sentence, recomputed from its runs --------------------------------------
