@@ -203,6 +203,15 @@ def fall_text(fall):
     return f"from {100 * fall['from']:.0f}\\,\\% to {100 * fall['to']:.0f}\\,\\% (iteration {fall['at']})"
 
 
+def ratio_cell(r, c, cap):
+    """A ratio of medians for the controls' table: '>x' (cap / the reference's median, rounded down) when the
+    slower median is beyond the cap, '--' when there is no ratio."""
+    if math.isfinite(r):
+        return f"{r:.2f}"
+    ref = float(c["reference"]["median"])
+    return f"$>${math.floor(100 * cap / ref) / 100:.2f}" if 0 < ref < math.inf else "--"   # the slower one: beyond
+
+
 def table(study2, line, det, dest):
     """claims_controls.tex: every control against its reference on the same seeds."""
     rows = []
@@ -213,8 +222,7 @@ def table(study2, line, det, dest):
                 " (the slope factor)", "").replace("fully connected", "FC").replace("first layer's", "layer 1"),
                 NAMES.get(c["setting"], c["setting"]), c["seeds"],
                 fmt_iters(c["control"]["median"], cap, tex=True), fmt_iters(c["reference"]["median"], cap, tex=True),
-                f"{c['ratio']:.2f}" if math.isfinite(c["ratio"]) else "--",
-                f"{c['ratio_before']:.2f}" if math.isfinite(c.get("ratio_before", math.nan)) else "--",
+                ratio_cell(c["ratio"], c, cap), ratio_cell(c["ratio_before"], c, cap) if "ratio_before" in c else "--",
                 f"{c['fewer']}/{c['more']}"])
     dest.write("claims_controls.tex", tex_table(["part", "change", "setting", "seeds", "median", "reference",
                                                  "ratio", "before", "fewer/more"], rows, align="lllrrrrrr"))

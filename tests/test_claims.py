@@ -298,6 +298,19 @@ def paired_counts(mine, reference):
     return int(np.sum(a < b)), int(np.sum(a > b)), median(mine), median([by_seed[r["seed"]] for r in mine])
 
 
+def controls_table(out):
+    """The controls' table as the report step writes it, captured."""
+    files = {}
+
+    class Capture:
+        def write(self, name, text):
+            files[name] = text
+    from dlbasics import claims_controls
+    claims_controls.table(*(load(out, n) for n in ("part2_study_summary.json", "part3_line_study_summary.json",
+                                                   "part3_detection_study_summary.json")), Capture())
+    return files["claims_controls.tex"]
+
+
 def test_part2_control_claims(outputs):
     texts, _ = built_claims(outputs)
     s, g = part2_runs(outputs)
@@ -314,7 +327,9 @@ def test_part2_control_claims(outputs):
         if math.isfinite(before) and math.isfinite(ref) and math.isfinite(m):
             assert f"goes from {before / ref:.2f}" in text
         elif math.isinf(before) and math.isfinite(ref) and math.isfinite(m):   # only a lower bound is known
-            assert f"goes from more than {math.floor(100 * s['settings']['max_iters'] / ref) / 100:.2f}" in text
+            bound = f"{math.floor(100 * s['settings']['max_iters'] / ref) / 100:.2f}"
+            assert f"goes from more than {bound}" in text
+            assert f"& {m / ref:.2f} & $>${bound} &" in controls_table(outputs)
 
 
 def test_part3_control_claims(outputs):
@@ -416,10 +431,12 @@ def test_mechanism_multiply_and_plateau_claims(outputs):
                 unknown += 1
         n = len(g[(a, "mean")])
         share, open_share = 100 * more / n, 100 * unknown / n
-        if unknown:
+        if not math.isfinite(med[(b, "mean")]):                  # no ratio of medians: the shares are not given
+            assert f"{claims.LABEL[a]} against {claims.LABEL[b]}: the ratio cannot be measured" in texts["mechanism"]
+        elif unknown:
             assert (f"between {fmt_pct(share)}\\,\\% and {fmt_pct(share + open_share)}\\,\\% of the seeds need more "
                     f"than {factor:.2f} times as many") in texts["mechanism"]
-        elif math.isfinite(med[(b, "mean")]):
+        else:
             assert f"{fmt_pct(share)}\\,\\% of the seeds need more than {factor:.2f} times as many" in texts["mechanism"]
     curves = (outputs / "part2_curves.csv").read_text().splitlines()
     header, table = curves[0].split(","), [line.split(",") for line in curves[1:]]
