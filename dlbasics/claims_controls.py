@@ -99,9 +99,10 @@ def travel(numbers, seed):
              "the first layers' paths (the sum of their steps' lengths: " + "; ".join(parts) + ") are not longer by "
              f"more than a factor {CLOSE:g} with sigmoid units, so path length does not account for the rest of "
              "the gap")
-    mean = {k[len("p2 plateau hidden mean sigmoid + "):]: float(v) for k, v in numbers.items()
-            if k.startswith("p2 plateau hidden mean sigmoid + ")}
-    slope = {k[len("p2 slope sigmoid + "):]: float(v) for k, v in numbers.items() if k.startswith("p2 slope sigmoid + ")}
+    mean = {k[len("p2 plateau hidden mean sigmoid + "):]: float(v) for k, v in numbers.items()   # no plateau: nan
+            if k.startswith("p2 plateau hidden mean sigmoid + ") and math.isfinite(float(v))}
+    slope = {k[len("p2 slope sigmoid + "):]: float(v) for k, v in numbers.items()
+             if k.startswith("p2 slope sigmoid + ") and math.isfinite(float(v))}
     if mean and slope:
         loose = all(v >= 0.2 for v in slope.values())               # within a fifth of sigma's largest slope, 1/4
         text += (". On the plateau the sigmoid hidden units average " + " and ".join(
