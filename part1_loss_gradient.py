@@ -303,7 +303,7 @@ def plot_surface(out, w, b, z, title, zlabel, stem, extent):
 
 def plot_gradient_slices(out, axis, y, extent):
     """|dL/dw| along w at three fixed biases, log scale, one panel each (full width)."""
-    fig, axes = plt.subplots(1, 3, figsize=(FULL, 2.4), sharey=True)
+    fig, axes = plt.subplots(1, 3, figsize=(FULL, 2.65), sharey=True)
     for ax, bias in zip(axes, (-extent / 2, 0.0, extent / 2)):
         for values, label, style in ((grad_l2_sigmoid(axis, bias, y), r"$L_2$ (sigmoid)", "-"),
                                      (grad_ce_sigmoid(axis, bias, y), "cross-entropy (sigmoid)", "--")):
@@ -312,9 +312,9 @@ def plot_gradient_slices(out, axis, y, extent):
         ax.set(xlim=(-extent, extent), ylim=(1e-7, 2), xlabel="weight $w$", title=f"bias $b = {bias:g}$")
         ax.grid(alpha=0.3)
     axes[0].set_ylabel(r"$|\partial L / \partial w|$")
-    axes[0].legend(loc="lower left")
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncol=2, frameon=False)   # off the curves
     fig.suptitle("Gradient magnitude along three slices of the grid (grey line: $10^{-3}$)")
-    fig.tight_layout(pad=0.3)
+    fig.tight_layout(pad=0.3, rect=(0, 0.09, 1, 1))
     out.figure(fig, "part1_gradient_slices")
 
 
@@ -468,6 +468,7 @@ def plot_curve(out, values, title, ylabel, stem, note="", logy=False, ylim=None)
     fig, ax = plt.subplots(figsize=(HALF, 2.35))
     ax.plot(np.arange(len(values)), values)
     ax.set(xlabel="iteration", ylabel=ylabel, title=title, yscale="log" if logy else "linear")
+    ax.xaxis.get_major_locator().set_params(integer=True)          # iterations are whole: no 2.5 ticks
     ax.set_ylim(*(ylim or ax.get_ylim()))
     if note:
         ax.text(0.97, 0.93 if logy else 0.05, note, transform=ax.transAxes, ha="right", va="top" if logy else "bottom",

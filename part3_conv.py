@@ -618,6 +618,7 @@ def plot_curve(out, values, title, ylabel, stem, note="", logy=False, ylim=None)
     fig, ax = plt.subplots(figsize=(HALF, 2.35))
     ax.plot(np.arange(len(values)), values)
     ax.set(xlabel="iteration", ylabel=ylabel, title=title, yscale="log" if logy else "linear")
+    ax.xaxis.get_major_locator().set_params(integer=True)          # iterations are whole: no 2.5 ticks
     ax.set_ylim(*(ylim or ax.get_ylim()))
     if note:
         ax.text(0.97, 0.93 if logy else 0.05, note, transform=ax.transAxes, ha="right", va="top" if logy else "bottom",

@@ -571,6 +571,7 @@ def plot_curve(out, values, title, ylabel, stem, note="", logy=False, ylim=None)
     fig, ax = plt.subplots(figsize=(HALF, 2.35))
     ax.plot(np.arange(len(values)), values)
     ax.set(xlabel="iteration", ylabel=ylabel, title=title, yscale="log" if logy else "linear")
+    ax.xaxis.get_major_locator().set_params(integer=True)          # iterations are whole: no 2.5 ticks
     ax.set_ylim(*(ylim or ax.get_ylim()))
     if note:
         ax.text(0.97, 0.93 if logy else 0.05, note, transform=ax.transAxes, ha="right", va="top" if logy else "bottom",
@@ -630,18 +631,20 @@ def main(argv=None):
         run = next(r for r in runs if r.seed == args.seed)
         note = f"regression 100 % after {run.iterations} updates" if run.status == "reached" else \
             f"{run.status} after {run.iterations} updates"
+        first = run.milestones["classification"]            # the classification's own event, on its panels
+        cls_note = (f"classification 100 % first after {first} updates\n" if first is not None else
+                    "classification never at 100 %\n") + note
         for key, (title, ylabel, logy) in CURVES.items():
-            plot_curve(out, run.curves[key], f"{title}, seed {run.seed}", ylabel, f"part3_detection_{key}", note,
-                       logy=logy, ylim=None if logy else (0, 1.03))
+            plot_curve(out, run.curves[key], f"{title}, seed {run.seed}", ylabel, f"part3_detection_{key}",
+                       cls_note if key.startswith("cls") else note, logy=logy, ylim=None if logy else (0, 1.03))
         out.csv("part3_detection_curves.csv", ["iteration", *CURVES],
                 [[t, *(f"{run.curves[k][t]:.10g}" for k in CURVES)] for t in range(run.iterations + 1)])
         plot_filters(out, run.net, f"Detection net, seed {run.seed}: 7×7 filters", "part3_detection_filters")
         silent, shown = plot_feature_maps(out, run.net, data, lambda c, i: f"label {c} ({'square' if c else 'diamond'})\n"
-                                   f"width {data.widths[i]:g}", f"Detection net, seed {run.seed}: second-layer maps "
+                                   f"half-width r = {data.widths[i]:g}", f"Detection net, seed {run.seed}: second-layer maps "
                                    "(8×4×4)", "part3_detection_feature_maps")
         out.json("part3_detection_summary.json", summary(args, data, runs, ("seed", "seeds", "lr_cls", "lr_reg",
                  "reduction", "max_iters", "dtype"), milestones=("classification",), numbers={"silent maps": silent, "pictured images": shown}))
-    first = run.milestones["classification"]
     say(f"part 3.2: seed {run.seed}: {note}; classification first at 100 % after "
         f"{first if first is not None else 'never'}", *(f"  seed {r.seed}: {r.status} after {r.iterations} updates"
                                                         for r in runs if len(runs) > 1))

@@ -25,14 +25,16 @@ def p_text(p):
 OVER = "more than closes it (the factor over-corrects: the changed setting is now the faster)"
 
 
-def gap_closed(before, after, floor=math.nan):
+def gap_closed(before, after, floor=math.nan, faster=None):
     """How much of a gap (a ratio of medians above 1) a control closes, in words and as the share of the
     gap's logarithm: 'closes it', 'more than closes it', 'narrows it by x %', 'does not narrow it'. A gap
     whose slower median is beyond the cap is only known to exceed `floor` (cap / the faster median): the
-    share is then a lower bound, 'by at least x %'."""
+    share is then a lower bound, 'by at least x %'. `faster`: True or False when the sign test tells the
+    control from its reference (p < SIGNIFICANT), True when the control is the faster; then a ratio within
+    CLOSE of 1 is judged by that test, not by the band."""
     if not math.isfinite(before) and math.isfinite(after) and math.isfinite(floor) and floor > 1:
-        if after <= CLOSE:
-            return (OVER if after < 1 / CLOSE else "closes it"), 1 - math.log(after) / math.log(floor)
+        if after <= CLOSE and faster is not False:
+            return (OVER if after < 1 / CLOSE or faster else "closes it"), 1 - math.log(after) / math.log(floor)
         share = 1 - math.log(after) / math.log(floor)
         return (f"narrows it by at least {100 * share:.0f}\\,\\% (on a log scale)" if share > 0.1 else
                 "does not measurably narrow it"), share
@@ -41,9 +43,9 @@ def gap_closed(before, after, floor=math.nan):
     if before <= 1:
         return "has no gap to close", math.nan
     share = 1 - math.log(after) / math.log(before)
-    if after < 1 / CLOSE:
+    if after < 1 / CLOSE or (after < 1 and faster):
         return OVER, share
-    if after <= CLOSE:
+    if after <= CLOSE and faster is not False:
         return "closes it", share
     if share > 0.1:
         return f"narrows it by {100 * share:.0f}\\,\\% (on a log scale)", share
@@ -55,8 +57,10 @@ def versus(c, cap):
     return (f"median {fmt_iters(c['control']['median'], cap, tex=True)} against "
             f"{fmt_iters(c['reference']['median'], cap, tex=True)}, fewer iterations on {c['fewer']} and more on "
             f"{c['more']} of {c['seeds']} seeds, sign test {p_text(c['p_value'])}"
-            + (f", which on {c['seeds']} seeds cannot tell the difference from chance at $p < {SIGNIFICANT:g}$"
-               if c["p_value"] >= SIGNIFICANT else ""))
+            + ("" if c["p_value"] < SIGNIFICANT else
+               f", as one-sided as {c['seeds']} seeds can be, yet with so few seeds no result can reach "
+               f"$p < {SIGNIFICANT:g}$" if min(c["fewer"], c["more"]) == 0 and c["fewer"] + c["more"] == c["seeds"] else
+               f", which on {c['seeds']} seeds cannot tell the difference from chance at $p < {SIGNIFICANT:g}$"))
 
 
 def part2(controls, cap):
@@ -68,13 +72,15 @@ def part2(controls, cap):
         parts = []
         for c in mine:
             floor = cap / c["reference"]["median"] if c["reference"]["median"] > 0 else math.nan
-            words, share = gap_closed(c["ratio_before"], c["ratio"], floor)
+            tested = c["p_value"] < SIGNIFICANT
+            words, share = gap_closed(c["ratio_before"], c["ratio"], floor,
+                                      faster=(c["fewer"] > c["more"]) if tested else None)
             facts[c["name"]] = {"before": c["ratio_before"], "after": c["ratio"], "closed_share": share,
                                 "before_floor": floor}
             reference = NAMES[c["reference_setting"]]
             before = (times(c["ratio_before"]) if math.isfinite(c["ratio_before"]) else
                       f"more than {times(math.floor(100 * floor) / 100)} (a median beyond the cap)")
-            change = (f"goes from {before} to {times(c['ratio'])}" if math.isfinite(share) else
+            change = (f"goes from {before} to {times(c['ratio'])} on these {c['seeds']} seeds" if math.isfinite(share) else
                       "is " + (times(c["ratio"]) if math.isfinite(c["ratio"]) else "not a number") + " after the change")
             parts.append(f"for {NAMES[c['setting']]} against {reference}, {what} {c['factor']:.2f} {words}: the ratio "
                          f"of medians {change} ({versus(c, cap)})")
@@ -97,8 +103,8 @@ def travel(numbers, seed):
              "lengths: " + "; ".join(parts) + "), which fits the rest of the gap but does not show that it causes it"
              if longer else
              "the first layers' paths (the sum of their steps' lengths: " + "; ".join(parts) + ") are not longer by "
-             f"more than a factor {CLOSE:g} with sigmoid units, so path length does not account for the rest of "
-             "the gap")
+             f"more than a factor {CLOSE:g} with sigmoid units, so this seed gives no sign that path length accounts "
+             "for the rest of the gap")
     mean = {k[len("p2 plateau hidden mean sigmoid + "):]: float(v) for k, v in numbers.items()   # no plateau: nan
             if k.startswith("p2 plateau hidden mean sigmoid + ") and math.isfinite(float(v))}
     slope = {k[len("p2 slope sigmoid + "):]: float(v) for k, v in numbers.items()
@@ -141,18 +147,31 @@ def architecture(controls, cap, part2_median=math.nan):
         return "; ".join(parts) + (f"; {verdict}" if verdict else ""), facts
     data, net = part2_median / fc, fc / conv
     facts |= {"data_factor": data, "net_factor": net}
+    size = controls[0].get("conv_parameters", 0)
+    matched = next((c for c in controls if c is not own and abs(c["parameters"] - size) <= 0.1 * size
+                    and math.isfinite(c["control"]["median"])), None)        # a fully connected net of its size
     verdict = (f"part~2's net, the same kind with one input per pixel of its smaller images, has a median of "
                f"{fmt_iters(part2_median, cap, tex=True)} on part~2's data at the same learning rate "
                f"(Table~\\ref{{tab:p2study}}), so moving to the line images and their labels makes this kind of net "
-               + (f"{times(data)} faster" if data >= 1 else f"{times(1 / data)} slower")
-               + ", and the convolution makes it " + (f"another {times(net)} faster" if net >= 1 else
-                                                        f"{times(1 / net)} slower again"))
-    if data > 1 and net > 1:
-        share = math.log(data) / math.log(data * net)
-        facts["data_share_log"] = share
-        verdict += (f": of the conv net's {times(data * net)} lead over part~2's ReLU + CE, the change of data "
-                    f"accounts for {100 * share:.0f}\\,\\% and the change of net for {100 - round(100 * share)}\\,\\% "
-                    "on a log scale")
+               + (f"{times(data)} faster" if data >= 1 else f"{times(1 / data)} slower"))
+    if not (data > 1 and net > 1):
+        verdict += (", and the conv net is " + (f"another {times(net)} faster" if net >= 1 else
+                                                f"{times(1 / net)} slower again") + " than it")
+        return "; ".join(parts) + f"; {verdict}", facts
+    log_total = math.log(data * net)
+    facts["data_share_log"] = math.log(data) / log_total
+    verdict += (f": of the conv net's {times(data * net)} lead over part~2's ReLU + CE, on a log scale the change of "
+                f"data accounts for {100 * math.log(data) / log_total:.0f}\\,\\%")
+    wide, rest = (fc / matched["control"]["median"], matched["control"]["median"] / conv) if matched else (0, 0)
+    if wide > 1 and rest > 1:
+        facts |= {"size_share_log": math.log(wide) / log_total, "rest_share_log": math.log(rest) / log_total}
+        verdict += (f", widening the fully connected net to about the conv net's size "
+                    f"({matched['change'].replace('fully connected ', '')}) for {100 * math.log(wide) / log_total:.0f}\\,\\% "
+                    f"and the rest of the conv architecture (its depth and shared weights) for "
+                    f"{100 * math.log(rest) / log_total:.0f}\\,\\%")
+    else:
+        verdict += (f" and the conv architecture (its depth, shared weights and size together) for "
+                    f"{100 * math.log(net) / log_total:.0f}\\,\\%")
     return "; ".join(parts) + f"; {verdict}", facts
 
 
@@ -181,12 +200,12 @@ def shared(control, cap, lr_cls, lr_reg, seed=0):
     if "largest_drop_both" in control:
         drop, alone = control["largest_drop_both"], control.get("largest_drop_alone")
         late_both, late_alone = control.get("late_fall_both"), control.get("late_fall_alone")
-        texts["spike"] = (f"along the run of seed {seed}, the regression accuracy falls by up to "
-                          f"{100 * drop:.0f} points (at iteration {control['drop_at']})" +
-                          (f", and with the width head alone by at most {100 * alone:.0f}" if alone is not None else ""))
+        texts["spike"] = (f"An observation on seed {seed} alone, not a controlled experiment: along its run the regression "
+                          f"accuracy falls by up to {points(drop)} points (at iteration {control['drop_at']})" +
+                          (f", and with the width head alone by at most {points(alone)}" if alone is not None else ""))
         if late_both is not None:
-            texts["spike"] += (f"; after first reaching 80\\,\\% (iteration {control['first_at'].get('0.8')}) it still "
-                               "falls " + fall_text(late_both) +
+            texts["spike"] += (f"; after first reaching 80\\,\\% (iteration {control['first_at'].get('0.8')}) it "
+                               "falls again " + fall_text(late_both) +
                                (", while the width head alone, after reaching 80\\,\\%, falls " + fall_text(late_alone)
                                 if late_alone is not None else ""))
         facts |= {"late_fall_both": late_both, "late_fall_alone": late_alone}
@@ -197,10 +216,16 @@ def shared(control, cap, lr_cls, lr_reg, seed=0):
     return texts, facts
 
 
+def points(share):
+    """A share (0..1) as percentage points for a largest value: to two decimals, rounded up, so that a
+    maximum is never printed below itself (4/64 is 6.25, never 6)."""
+    return f"{math.ceil(round(10000 * share, 6)) / 100:g}"
+
+
 def fall_text(fall):
     """'from 83 % to 44 % (iteration 375)' or 'by at most 2 points' for a largest_fall record."""
     if fall["fall"] < 0.05:
-        return f"by at most {100 * fall['fall']:.0f} points"
+        return f"by at most {points(fall['fall'])} points"
     return f"from {100 * fall['from']:.0f}\\,\\% to {100 * fall['to']:.0f}\\,\\% (iteration {fall['at']})"
 
 

@@ -80,8 +80,11 @@ def part2(out, dest):
     other = "sum" if red == "mean" else "mean"
     single = {(r["setting"], r["reduction"]): r for r in s["single_runs"]}
     order = sorted(LABEL, key=lambda k: (single[(k, red)]["status"] != "reached", single[(k, red)]["iterations"]))
-    values = {"p2 seed": seed, "p2 order": " $<$ ".join(
-        LABEL[k] + ("" if single[(k, red)]["status"] == "reached" else f" ({cell(single[(k, red)], cap)})") for k in order)}
+    done = [k for k in order if single[(k, red)]["status"] == "reached"]
+    ended = {"censored": "still short of 100\\,\\% at the cap", "stuck": "dead", "diverged": "diverged"}
+    values = {"p2 seed": seed, "p2 order": " $<$ ".join(LABEL[k] for k in done) + "".join(
+        f"{', then' if done and i == 0 else ' and'} {LABEL[k]}, {ended[single[(k, red)]['status']]}"
+        for i, k in enumerate(k for k in order if k not in done))}
     values |= {f"p2 seed {r} {TAG[k]}": cell(single[(k, r)], cap) for k in LABEL for r in ("mean", "sum")}
     dest.write("part2_numbers.tex", tex_macros(values))
     final = {k: single[(k, red)]["curve_points"]["loss"][str(single[(k, red)]["iterations"])] for k in LABEL}

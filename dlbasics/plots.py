@@ -21,7 +21,8 @@ def plot_panels(runs, panels, out, stem, title, legend_panel=0, height=2.5, cols
     """
     cols = min(len(panels), cols)
     rows = (len(panels) + cols - 1) // cols
-    fig, axes = plt.subplots(rows, cols, figsize=(FULL, height * rows), squeeze=False)
+    below = 0.3                                   # inches under the panels for one legend, off every curve
+    fig, axes = plt.subplots(rows, cols, figsize=(FULL, height * rows + below), squeeze=False)
     for ax, (key, ylabel, logy, only) in zip(axes.flat, panels):
         for i, (label, curves) in enumerate(runs.items()):
             if key in curves and (only is None or label in only):
@@ -32,12 +33,14 @@ def plot_panels(runs, panels, out, stem, title, legend_panel=0, height=2.5, cols
         ax.set_xlabel("iteration (symlog scale)")
         ax.set_ylabel(ylabel)
         ax.grid(alpha=0.3)
-        if ax is axes.flat[legend_panel] or only is not None:
+        if only is not None:
             ax.legend(loc="best")
     for ax in list(axes.flat)[len(panels):]:
         ax.set_visible(False)
+    handles, labels = axes.flat[legend_panel].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), frameon=False)
     fig.suptitle(title)
-    fig.tight_layout(pad=0.3)
+    fig.tight_layout(pad=0.3, rect=(0, below / (height * rows + below), 1, 1))
     out.figure(fig, stem)
 
 

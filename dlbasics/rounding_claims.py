@@ -46,23 +46,29 @@ def table(found, dest):
     """claims_sensitivity.tex: one row per cell that has twins."""
     rows = [[label, f"{lr:g}", red, c["twins"], f"{c['sensitive']}", f"{fmt_pct(c['sensitive_pct'])}\\,\\%",
              c["status_changed"], "--" if c["sensitive"] == 0 or math.isnan(c["median_abs_delta"]) else
-             f"{c['median_abs_delta']:g}", c["max_abs_delta"] if c["sensitive"] else "--"]
+             f"{c['median_abs_delta']:g}",
+             "--" if c["sensitive"] == 0 or math.isnan(c["median_abs_delta"]) else c["max_abs_delta"]]
             for label, lr, red, c, _ in found]
     dest.write("claims_sensitivity.tex", tex_table(["setting", "lr", "loss", "twins", "moved", "share",
                                                     "status changed", "median $|\\Delta|$", "largest $|\\Delta|$"],
                                                    rows, align="lrlrrrrrr"))
 
 
-def stability_table(traces, dest):
-    """claims_stability.tex: the traced runs of part 2."""
+def stability_table(traces, dest, study=None):
+    """claims_stability.tex: the traced runs of part 2, each beside the same seed's count in the study
+    (`study`, part 2's study summary), which its engine got in another summation order."""
+    counts = {tuple(r[:4]): (r[4] if r[5] == "reached" else {"censored": "$>$", "stuck": "dead ",
+                                                              "diverged": "div. "}[r[5]] + str(r[4]))
+              for r in (study or {}).get("runs", {}).get("rows", [])}
     rows = [[LABEL[t["setting"]], t["reduction"], f"{t['lr']:g}", t["seed"], t["iterations"],
+             counts.get((t["setting"], t["lr"], t["reduction"], t["seed"]), "--"),
              f"{math.exp(t['lyapunov']):.3f}" if math.isfinite(t["lyapunov"]) else "--",
              f"{t['max_lr_sharpness']:.2f}", f"{fmt_pct(t['beyond_two_pct'])}\\,\\%",
              tex_power(t["final_distance"]),
              "--" if t["cell_sensitive_pct"] is None else f"{fmt_pct(t['cell_sensitive_pct'])}\\,\\%"] for t in traces]
-    dest.write("claims_stability.tex", tex_table(["setting", "loss", "lr", "seed", "steps", "growth",
+    dest.write("claims_stability.tex", tex_table(["setting", "loss", "lr", "seed", "steps", "study", "growth",
                                                   "max lr$\\cdot$S", "$>2$", "apart", "moved"], rows,
-                                                 align="llrrrrrrrr"))
+                                                 align="llrrrrrrrrr"))
 
 
 def tex_power(x):
@@ -89,7 +95,7 @@ def moved_text(found):
                      + (f", {c['status_changed']} changing status" if c["status_changed"] else "")
                      + ("" if shift is None else "; the median over its twinned seeds did not move" if shift == 0 else
                         f"; the median over its twinned seeds moved by {shift:g}") + ")")
-    text = head + (f"the count moved in {len(moved)}: " + "; ".join(parts) +
+    text = head + (f"the count or status moved in {len(moved)}: " + "; ".join(parts) +
                    f". In the other {len(found) - len(moved)} cells no seed moved")
     return text, {"moved_cells": [(m[0], m[1], m[2]) for m in moved], "twins": total}
 
@@ -141,5 +147,5 @@ def build(summaries, traces, dest=None):
     texts["rounding mechanism"], facts["rounding mechanism"] = mechanism_text(traces)
     if dest is not None:
         table(found, dest)
-        stability_table(traces, dest)
+        stability_table(traces, dest, summaries[0])
     return texts, facts

@@ -241,9 +241,10 @@ def numbers(stats, fits, mech, data, args):
                 values[f"p2 {k} {red} {TAG[setting.name]}"] = fmt_pct(s[k + '_pct'])
     for red in REDUCTIONS:
         ranked = sorted([k for k in stats if k[1] == lr and k[2] == red], key=lambda k: sort_key(stats[k]))
-        values[f"p2 study order {red}"] = " $<$ ".join(
-            label(k[0]) + ("" if np.isfinite(stats[k]["median"]) else f" (median {fmt_iters(stats[k]['median'], cap, tex=True)})")
-            for k in ranked)
+        beyond = [label(k[0]) for k in ranked if not np.isfinite(stats[k]["median"])]
+        values[f"p2 study order {red}"] = " $<$ ".join(label(k[0]) for k in ranked if np.isfinite(stats[k]["median"])) + (
+            (", then " if len(beyond) < len(ranked) else "") + " and ".join(beyond) + " with a median beyond the cap"
+            if beyond else "")
     for setting, (k, used) in fits.items():
         values[f"p2 lr exponent {TAG[setting.name]}"] = f"{k:.2f}"
         values[f"p2 lr fit range {TAG[setting.name]}"] = f"{min(used):g}--{max(used):g}" if used else "none"
