@@ -271,10 +271,12 @@ def grid_numbers(w, b, y, extent):
             "relu_flat_pct": pct(np.abs(g_relu) < FLAT), "far_pct": pct(far),
             # None where no grid point is that far off (a narrow --extent)
             "l2_flat_among_far_pct": pct(np.abs(g_l2[far]) < FLAT) if far.any() else None,
-            "ce_min_abs_grad_far": round(float(np.abs(g_ce[far]).min()), 3) if far.any() else None,
+            # a smallest value rounded down, a largest one rounded up: the bounds stay bounds
+            "ce_min_abs_grad_far": math.floor(1e4 * float(np.abs(g_ce[far]).min())) / 1e4 if far.any() else None,
             "l2_concave_pct": pct(curvature_l2_sigmoid(w, b, y) < 0),
             "ce_concave_pct": pct(curvature_ce_sigmoid(w, b, y) < 0),
-            "l2_max_abs_grad": round(float(np.abs(g_l2).max()), 3), "ce_max_abs_grad": round(float(np.abs(g_ce).max()), 3),
+            "l2_max_abs_grad": math.ceil(1e4 * float(np.abs(g_l2).max())) / 1e4,
+            "ce_max_abs_grad": math.ceil(1e4 * float(np.abs(g_ce).max())) / 1e4,
             "l2_grad_at_corner": float(f"{abs(g_l2[-1, -1]):.2e}"), "ce_grad_at_corner": round(float(abs(g_ce[-1, -1])), 4),
             "l2_convex_outputs": [round(v, 3) for v in concave_outputs(y)],
             "l2_convex_logits": [round(math.log(v / (1 - v)), 3) if 0 < v < 1 else None for v in concave_outputs(y)]}

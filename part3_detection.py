@@ -632,8 +632,8 @@ def main(argv=None):
         note = f"regression 100 % after {run.iterations} updates" if run.status == "reached" else \
             f"{run.status} after {run.iterations} updates"
         first = run.milestones["classification"]            # the classification's own event, on its panels
-        cls_note = (f"classification 100 % first after {first} updates\n" if first is not None else
-                    "classification never at 100 %\n") + note
+        cls_note = (f"classification: 100 % at {first}" if first is not None else "classification: never 100 %") + (
+            f"\nregression: 100 % at {run.iterations}" if run.status == "reached" else f"\nregression: {note}")
         for key, (title, ylabel, logy) in CURVES.items():
             plot_curve(out, run.curves[key], f"{title}, seed {run.seed}", ylabel, f"part3_detection_{key}",
                        cls_note if key.startswith("cls") else note, logy=logy, ylim=None if logy else (0, 1.03))

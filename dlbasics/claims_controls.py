@@ -48,7 +48,8 @@ def gap_closed(before, after, floor=math.nan, faster=None):
     if after <= CLOSE and faster is not False:
         return "closes it", share
     if share > 0.1:
-        return f"narrows it by {100 * share:.0f}\\,\\% (on a log scale)", share
+        return (f"narrows it by {100 * share:.0f}\\,\\% (on a log scale)" +
+                (", leaving most of it unexplained" if share < 0.5 else "")), share
     return "does not narrow it", share
 
 
@@ -58,7 +59,7 @@ def versus(c, cap):
             f"{fmt_iters(c['reference']['median'], cap, tex=True)}, fewer iterations on {c['fewer']} and more on "
             f"{c['more']} of {c['seeds']} seeds, sign test {p_text(c['p_value'])}"
             + ("" if c["p_value"] < SIGNIFICANT else
-               f", as one-sided as {c['seeds']} seeds can be, yet with so few seeds no result can reach "
+               f", the smallest two-sided $p$ that {c['seeds']} seeds allow, so no result of so few seeds can reach "
                f"$p < {SIGNIFICANT:g}$" if min(c["fewer"], c["more"]) == 0 and c["fewer"] + c["more"] == c["seeds"] else
                f", which on {c['seeds']} seeds cannot tell the difference from chance at $p < {SIGNIFICANT:g}$"))
 
@@ -100,11 +101,12 @@ def travel(numbers, seed):
     longer = bool(facts) and all(f > CLOSE for f in facts.values())
     text = f"An observation on seed {seed} alone, not a controlled experiment: "
     text += ("the sigmoid net's first layer travels a longer path than the ReLU net's (the sum of its steps' "
-             "lengths: " + "; ".join(parts) + "), which fits the rest of the gap but does not show that it causes it"
+             "lengths: " + "; ".join(parts) + "); one seed cannot show whether that longer path explains the part of "
+             "the gap the slope control leaves"
              if longer else
-             "the first layers' paths (the sum of their steps' lengths: " + "; ".join(parts) + ") are not longer by "
-             f"more than a factor {CLOSE:g} with sigmoid units, so this seed gives no sign that path length accounts "
-             "for the rest of the gap")
+             "the first layers' paths (the sum of their steps' lengths: " + "; ".join(parts) + ") are not clearly "
+             "longer with sigmoid units under both losses, so this seed gives no sign that path length explains the "
+             "part of the gap the slope control leaves")
     mean = {k[len("p2 plateau hidden mean sigmoid + "):]: float(v) for k, v in numbers.items()   # no plateau: nan
             if k.startswith("p2 plateau hidden mean sigmoid + ") and math.isfinite(float(v))}
     slope = {k[len("p2 slope sigmoid + "):]: float(v) for k, v in numbers.items()
@@ -160,18 +162,19 @@ def architecture(controls, cap, part2_median=math.nan):
         return "; ".join(parts) + f"; {verdict}", facts
     log_total = math.log(data * net)
     facts["data_share_log"] = math.log(data) / log_total
-    verdict += (f": of the conv net's {times(data * net)} lead over part~2's ReLU + CE, on a log scale the change of "
-                f"data accounts for {100 * math.log(data) / log_total:.0f}\\,\\%")
+    first = (f"{100 * math.log(data) / log_total:.0f}\\,\\% from part~2's net to the 256-4-1 net on the line images "
+             "(data, task and input size change together, so this step describes, it does not test)")
+    verdict += f": on a log scale, the conv net's {times(data * net)} lead over part~2's ReLU + CE splits into {first}"
     wide, rest = (fc / matched["control"]["median"], matched["control"]["median"] / conv) if matched else (0, 0)
+    name = matched["change"].replace("fully connected ", "") if matched else ""
     if wide > 1 and rest > 1:
         facts |= {"size_share_log": math.log(wide) / log_total, "rest_share_log": math.log(rest) / log_total}
-        verdict += (f", widening the fully connected net to about the conv net's size "
-                    f"({matched['change'].replace('fully connected ', '')}) for {100 * math.log(wide) / log_total:.0f}\\,\\% "
-                    f"and the rest of the conv architecture (its depth and shared weights) for "
-                    f"{100 * math.log(rest) / log_total:.0f}\\,\\%")
+        verdict += (f", {100 * math.log(wide) / log_total:.0f}\\,\\% from the 256-4-1 to the {name} net of about the "
+                    f"conv net's size and {100 * math.log(rest) / log_total:.0f}\\,\\% from the {name} net to the conv "
+                    "net (these two are controls on the same images)")
     else:
-        verdict += (f" and the conv architecture (its depth, shared weights and size together) for "
-                    f"{100 * math.log(net) / log_total:.0f}\\,\\%")
+        verdict += (f" and {100 * math.log(net) / log_total:.0f}\\,\\% from the 256-4-1 net to the conv net (a control "
+                    "on the same images)")
     return "; ".join(parts) + f"; {verdict}", facts
 
 

@@ -57,10 +57,11 @@ def table(found, dest):
 def stability_table(traces, dest, study=None):
     """claims_stability.tex: the traced runs of part 2, each beside the same seed's count in the study
     (`study`, part 2's study summary), which its engine got in another summation order."""
-    counts = {tuple(r[:4]): (r[4] if r[5] == "reached" else {"censored": "$>$", "stuck": "dead ",
-                                                              "diverged": "div. "}[r[5]] + str(r[4]))
-              for r in (study or {}).get("runs", {}).get("rows", [])}
-    rows = [[LABEL[t["setting"]], t["reduction"], f"{t['lr']:g}", t["seed"], t["iterations"],
+    def ended(iterations, status):                 # as the other tables: a censored run is never a number
+        return iterations if status == "reached" else {"censored": "$>$", "stuck": "dead ",
+                                                       "diverged": "div. "}[status] + f"{iterations:,}".replace(",", "\\,")
+    counts = {tuple(r[:4]): ended(r[4], r[5]) for r in (study or {}).get("runs", {}).get("rows", [])}
+    rows = [[LABEL[t["setting"]], t["reduction"], f"{t['lr']:g}", t["seed"], ended(t["iterations"], t["status"]),
              counts.get((t["setting"], t["lr"], t["reduction"], t["seed"]), "--"),
              f"{math.exp(t['lyapunov']):.3f}" if math.isfinite(t["lyapunov"]) else "--",
              f"{t['max_lr_sharpness']:.2f}", f"{fmt_pct(t['beyond_two_pct'])}\\,\\%",

@@ -28,7 +28,7 @@ from .parallel import train_jobs
 from .paths import DATA_DIR, FIGURES_DIR
 from .resources import check_study
 from .runtime import seed_everything
-from .stats import censored_values, fmt_iters, fmt_pct, group_runs, power_law, sort_key, summarise
+from .stats import SIGNIFICANT, censored_values, fmt_iters, fmt_pct, group_runs, power_law, sort_key, summarise
 from .sums import sum_samples
 from .tables import summarise_with_ci, write_curves_csv, write_paired_table, write_study_table
 
@@ -184,8 +184,10 @@ def study_outputs(runs, args, out):
     settings = list(dict.fromkeys(r.setting for r in runs))
     at_lr = {red: {s.label: groups[(s, args.lr, red)] for s in settings} for red in REDUCTIONS}
     summaries = {red: {s.label: stats[(s, args.lr, red)] for s in settings} for red in REDUCTIONS}
-    write_study_table(out, "part2_study", summaries, args.max_iters)
     pairs = write_paired_table(out, "part2_paired", at_lr, summaries)
+    tests = {red: sum(1 for r in pairs if r["reduction"] == red) for red in REDUCTIONS}     # Bonferroni, per reduction
+    write_study_table(out, "part2_study", summaries, args.max_iters,
+                      ties={(r["reduction"], r["a"], r["b"]) for r in pairs if r["p_value"] * tests[r["reduction"]] >= SIGNIFICANT})
     plots.plot_ecdf({f"{red} reduction, lr {args.lr:g}": {lab: (censored_values(rs), [r.status for r in rs])
                                                           for lab, rs in at_lr[red].items()} for red in REDUCTIONS},
                     args.max_iters, out, "part2_study_ecdf", f"Part 2: iterations to 100 % over {args.seeds} seeds")

@@ -30,16 +30,23 @@ def fmt_ci(s, cap, tex=False):
     return f"{lo}--{hi}" if tex else f"{lo}-{hi}"
 
 
-def write_study_table(out, stem, by_reduction, cap, rank=True):
+def write_study_table(out, stem, by_reduction, cap, rank=True, ties=()):
     """by_reduction: {reduction: {label: summary (with CI)}} -> <stem>.csv and <stem>.tex.
 
     Ranks go only to settings whose median is a number (two medians beyond the cap cannot be ordered),
     and only with `rank` (not for rows that measure different things, like part 3.2's two heads).
+    ties: {(reduction, label, next label)} of neighbours the seeds cannot tell apart; they share a rank,
+    printed with "=".
     """
     csv_rows, tex_rows = [], []
     for red, groups in by_reduction.items():
-        for i, (lab, s) in enumerate(ranked(groups) if rank else groups.items(), 1):
-            rank_text = str(i) if rank and np.isfinite(s["median"]) else "--"
+        items = list(ranked(groups) if rank else groups.items())
+        ranks = []
+        for i, (lab, s) in enumerate(items, 1):
+            tied = i > 1 and ranks[-1] is not None and (red, items[i - 2][0], lab) in ties
+            ranks.append(None if not (rank and np.isfinite(s["median"])) else ranks[-1] if tied else i)
+        for i, ((lab, s), r) in enumerate(zip(items, ranks), 1):
+            rank_text = "--" if r is None else f"{r}=" if ranks.count(r) > 1 else str(r)
             pct = [fmt_pct(s["reached_pct"]), fmt_pct(s["diverged_pct"]), fmt_pct(s["stuck_pct"])]
             csv_rows.append([red, rank_text, lab, s["seeds"], fmt_iters(s["median"], cap), fmt_ci(s, cap),
                              fmt_iters(s["q1"], cap), fmt_iters(s["q3"], cap)] + pct)
