@@ -146,6 +146,12 @@ def build(summaries, traces, dest=None):
     texts, facts = {}, {}
     texts["rounding moved"], facts["rounding moved"] = moved_text(found)
     texts["rounding mechanism"], facts["rounding mechanism"] = mechanism_text(traces)
+    largest = max((c["max_abs_delta"] for *_, c, _ in found if c["sensitive"]), default=0)
+    statuses = sum(c["status_changed"] for *_, c, _ in found)
+    texts["rounding largest"] = (
+        (f"moves it by up to {largest} updates in some cells" if largest else "moves no count in the cells measured")
+        + (f" and changes how {statuses} run{'s' if statuses > 1 else ''} end" if statuses else ""))
+    facts["rounding largest"] = {"largest_delta": largest, "status_changed": statuses}
     if dest is not None:
         table(found, dest)
         stability_table(traces, dest, summaries[0])

@@ -283,6 +283,10 @@ def test_rounding_claims(outputs):
         assert "not one count or status moved" in texts["rounding moved"]
     for (setting, lr, red), k, n in moved:
         assert f"at lr {lr:g} under the {red} loss ({k} of {n} seeds" in texts["rounding moved"]
+    every = [c for n in ("part2_study_summary.json", "part3_line_study_summary.json",
+                         "part3_detection_study_summary.json") for c in load(outputs, n)["sensitivity"]["cells"]]
+    largest = max((c["max_abs_delta"] for c in every if c["sensitive"]), default=0)
+    assert (f"by up to {largest} updates" in texts["rounding largest"]) == (largest > 0)
     traces = load(outputs, "part2_study_summary.json")["stability"]
     edge = [t for t in traces if t["max_lr_sharpness"] > 2]
     assert texts["rounding mechanism"].startswith(f"{len(edge)} of the {len(traces)} traced runs pass the edge")
