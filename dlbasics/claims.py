@@ -479,7 +479,7 @@ def detection(det, line):
         speed = ("about as fast as" if 1 / CLOSE <= r <= CLOSE else
                  f"{times(1 / r)} faster than" if r < 1 else f"{times(r)} slower than")
         vs = f"is {speed} the line task (median {num(c)} against {num(ln)} updates"
-        vs += (f", Mann--Whitney $p = {p:.2g}$)" if p >= 1e-6 else ", Mann--Whitney $p < 10^{-6}$)")
+        vs += f", Mann--Whitney {claims_controls.p_text(p)})"
         if p >= SIGNIFICANT and speed != "about as fast as":
             vs = (f"cannot be told apart from the line task (median {num(c)} against {num(ln)} updates, two-sided "
                   f"Mann--Whitney $p = {p:.2g}$, not below {SIGNIFICANT:g})")

@@ -19,7 +19,13 @@ def pct(x):
 
 
 def p_text(p):
-    return "$p < 10^{-6}$" if p < 1e-6 else f"$p = {p:.2g}$"
+    """A p-value for the prose: '$p = 0.031$', '$p = 1.6\\cdot 10^{-5}$', or '$p < 10^{-6}$'."""
+    if p < 1e-6:
+        return "$p < 10^{-6}$"
+    if p >= 1e-4:
+        return f"$p = {p:.2g}$"
+    mantissa, exponent = f"{p:.1e}".split("e")
+    return f"$p = {mantissa}\\cdot 10^{{{int(exponent)}}}$"
 
 
 OVER = "more than closes it (the factor over-corrects: the changed setting is now the faster)"
