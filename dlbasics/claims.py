@@ -46,7 +46,7 @@ def slower(a, b, cap):
     if not math.isfinite(b):
         return None, math.nan
     if not math.isfinite(a):
-        return f"more than {times(math.floor(100 * cap / b) / 100)}", cap / b
+        return f"more than {times(claims_controls.down(cap / b))}", cap / b
     return times(a / b), a / b
 
 
@@ -400,7 +400,7 @@ def multiply(p2):
 
 def cell(words):
     text, r = words
-    return "--" if text is None else (f"$>${math.floor(100 * r) / 100:.2f}" if text.startswith("more") else f"{r:.2f}")
+    return "--" if text is None else (f"$>${claims_controls.down(r):.2f}" if text.startswith("more") else f"{r:.2f}")
 
 
 def mechanism_table(p2, dest):

@@ -14,6 +14,11 @@ def times(x):
     return f"{x:.2f}\\,$\\times$"
 
 
+def down(x):
+    """A lower bound to two decimals, rounded down so that it stays a bound (2.1749 is 'more than 2.17')."""
+    return math.floor(100 * x) / 100
+
+
 def pct(x):
     return f"{fmt_pct(x)}\\,\\%"
 
@@ -86,7 +91,7 @@ def part2(controls, cap):
                                 "before_floor": floor}
             reference = NAMES[c["reference_setting"]]
             before = (times(c["ratio_before"]) if math.isfinite(c["ratio_before"]) else
-                      f"more than {times(math.floor(100 * floor) / 100)} (a median beyond the cap)")
+                      f"more than {times(down(floor))} (a median beyond the cap)")
             change = (f"goes from {before} to {times(c['ratio'])} on these {c['seeds']} seeds" if math.isfinite(share) else
                       "is " + (times(c["ratio"]) if math.isfinite(c["ratio"]) else "not a number") + " after the change")
             parts.append(f"for {NAMES[c['setting']]} against {reference}, {what} {c['factor']:.2f} {words}: the ratio "
@@ -117,8 +122,8 @@ def travel(numbers, seed):
             if k.startswith("p2 plateau hidden mean sigmoid + ") and math.isfinite(float(v))}
     slope = {k[len("p2 slope sigmoid + "):]: float(v) for k, v in numbers.items()
              if k.startswith("p2 slope sigmoid + ") and math.isfinite(float(v))}
+    loose = all(v >= 0.2 for v in slope.values())                   # within a fifth of sigma's largest slope, 1/4
     if mean and slope:
-        loose = all(v >= 0.2 for v in slope.values())               # within a fifth of sigma's largest slope, 1/4
         text += (". On the plateau the sigmoid hidden units average " + " and ".join(
             f"{mean[k]:.2f} ({k})" for k in ("L2", "CE") if k in mean) + ", and their $\\sigma'$ along the run " +
             " and ".join(f"{slope[k]:.2f} ({k})" for k in ("L2", "CE") if k in slope) + ", against the largest possible 1/4: " +
@@ -126,14 +131,15 @@ def travel(numbers, seed):
              "units stuck at 0 or 1)"
              if loose else "some units are saturated, which shrinks the slope below the 1/4 of $\\sigma'$"))
     return text, {"path_ratio": facts, "longer": longer, "plateau_mean": mean, "sigmoid_slope": slope,
-                  "saturated": bool(slope) and not all(v >= 0.2 for v in slope.values())}
+                  "saturated": bool(slope) and not loose}
 
 
 def architecture(controls, cap, part2_median=math.nan):
     """Part 2's kind of net on the line images against the conv net, and (when the part 2 study ran ReLU + CE
     at the line's learning rate: `part2_median`, its median under the mean loss) the same net on part 2's data.
-    The two factors split the conv net's lead over part 2: part2_median / fc = the images and labels,
-    fc / conv = the net; their shares are taken on a log scale, where the factors add."""
+    The conv net's lead over part 2 (part2_median / conv) is split on a log scale, where factors add, into
+    part2_median / fc (data, task and input size at once: a description) and, through a fully connected
+    net of the conv net's size when one was run, fc / matched and matched / conv (controls on the line images)."""
     parts, facts = [], {}
     for c in controls:
         r = c["ratio"]
@@ -244,7 +250,7 @@ def ratio_cell(r, c, cap):
     if math.isfinite(r):
         return f"{r:.2f}"
     ref = float(c["reference"]["median"])
-    return f"$>${math.floor(100 * cap / ref) / 100:.2f}" if 0 < ref < math.inf else "--"   # the slower one: beyond
+    return f"$>${down(cap / ref):.2f}" if 0 < ref < math.inf else "--"   # the slower one: beyond the cap
 
 
 def table(study2, line, det, dest):
