@@ -3,7 +3,7 @@
 The net: part 3.1's conv layers (conv 7x7 1 -> 16, ReLU, conv 7x7 16 -> 8, ReLU, 128 features) with
 two heads on the 128 features: fully connected 1 -> the logit z, cross-entropy on sigmoid(z) (diamond 0,
 square 1); and fully connected 1, linear -> the half-width w, L2 loss (prediction - w)^2. Initialised as in
-part 2 (truncated normal std 0.1, biases 0.1); plain full-batch gradient descent.
+part 2 (truncated normal std 0.1, biases 0.1, from numpy.random.RandomState(seed)); plain full-batch gradient descent.
 
 Two learning rates, as the handout sets them: the cross-entropy steps at --lr-cls and the L2 loss at
 --lr-reg. One step of torch.optim.SGD at lr-cls on CE + (lr-reg / lr-cls) L2 does exactly that: the
@@ -77,7 +77,8 @@ CURVES = {"cls_loss": ("Cross-entropy loss", "cross-entropy", True), "cls_acc": 
 def parse_args(argv=None):
     p = Parser(prog="part3_detection.py", description=__doc__)
     p.add_argument("--seed", type=bounded(int, 0, 2**32 - 1, "an integer in [0, 4294967295]"), default=0,
-                   help="seed of the run whose curves and pictures are drawn (default: %(default)s)")
+                   help="seed of the run whose curves and pictures are drawn; its starting weights are drawn from "
+                        "numpy.random.RandomState(seed), the same under any torch or NumPy (default: %(default)s)")
     p.add_argument("--seeds", type=bounded(int, 1, 10**6, "an integer in [1, 1000000]"), default=None,
                    help="also run seeds 0..N-1 and print their iterations (default: --seed only)")
     p.add_argument("--lr-cls", type=bounded(float, 1e-300, 1e300, "a positive number"), default=0.1,
@@ -334,26 +335,39 @@ class DetectionNet(nn.Module):
 INITS = {"handout": "weights ~ normal(0, 0.1) truncated at +-2 std (redrawn beyond), biases 0.1",
          "zero": "all weights 0, biases 0.1", "zero-all": "all weights and biases 0",
          "normal1": "weights ~ normal(0, 1) truncated at +-2 std, biases 0.1",
-         "default": "torch's own: weights and biases ~ uniform(+-1/sqrt(fan_in))"}
+         "default": "torch's default rule: weights and biases ~ uniform(+-1/sqrt(fan_in))"}
 
 
 def init_weights(net, seed, scheme="handout"):
-    """Initialise `net` in place from a generator of its own seeded with `seed`, parameter by parameter:
-    seed k starts every setting from the same weights, alone or in a many-seed study."""
-    gen = torch.Generator().manual_seed(int(seed))
+    """Initialise `net` in place from numpy.random.RandomState(seed), one parameter after the other in
+    named_parameters() order. NumPy has frozen that stream (NEP 19): seed k gives the same starting
+    weights under every torch and NumPy release, alone or in a many-seed study, for every setting.
+    torch's own generator and nn.init promise no such thing (torch 2.13 rewrote trunc_normal_)."""
+    rng = np.random.RandomState(int(seed))
     with torch.no_grad():
         for name, param in net.named_parameters():
-            if scheme == "default":
+            n = param.numel()
+            if scheme == "default":                # fan_in: the inputs of one output unit
                 bound = 1 / math.sqrt(net.get_parameter(name.rsplit(".", 1)[0] + ".weight")[0].numel())
-                nn.init.uniform_(param, -bound, bound, generator=gen)
+                values = rng.uniform(-bound, bound, n)
             elif scheme == "zero-all" or (scheme == "zero" and name.endswith("weight")):
-                param.zero_()
+                values = np.zeros(n)
             elif name.endswith("bias"):
-                param.fill_(0.1)
+                values = np.full(n, 0.1)
             else:
-                std = 0.1 if scheme == "handout" else 1.0
-                nn.init.trunc_normal_(param, 0.0, std, -2 * std, 2 * std, generator=gen)
+                values = (0.1 if scheme == "handout" else 1.0) * truncated_normal(rng, n)
+            param.copy_(torch.from_numpy(values).reshape(param.shape))
     return net
+
+
+def truncated_normal(rng, n):
+    """(n,) standard normal draws within [-2, 2]: the draws beyond are redrawn, in order, until none is."""
+    values = rng.standard_normal(n)
+    beyond = np.abs(values) > 2
+    while beyond.any():
+        values[beyond] = rng.standard_normal(int(beyond.sum()))
+        beyond = np.abs(values) > 2
+    return values
 # ---- end of shared block "init" ----
 
 def cross_entropy(logits, labels):
@@ -594,18 +608,18 @@ class Run:
     net: object = None           # the trained nn.Module
 
 
-def summary(args, data, runs, rerun, milestones=(), numbers=None):
-    """Enough to rerun and check every run: the flags, the data's SHA-256, each run's ending, and points
-    of every curve of the runs of --seed. The same arguments give the same bytes."""
+def summary(args, data, runs, rerun, weights, milestones=(), numbers=None):
+    """Enough to rerun and check every run: the flags, the data's SHA-256, what made the numbers (versions
+    and kernels), the starting weights' fingerprint (weights: {net: fingerprint}), each run's ending, and
+    points of every curve of the runs of --seed. The same arguments give the same bytes on one machine."""
     def points(curve):           # at t = 0, 1, 10, 100, 1000 and at the stop
         return {str(t): curve[t] if math.isfinite(curve[t]) else str(curve[t])
                 for t in sorted({0, 1, 10, 100, 1000, len(curve) - 1}) if t < len(curve)}
-    return {"schema": "dlbasics-summary/1", "script": Path(__file__).resolve().name,
+    return {"schema": "dlbasics-summary/2", "script": Path(__file__).resolve().name,
             "argv": [f"--{n.replace('_', '-')}={getattr(args, n)}" for n in rerun if getattr(args, n) is not None],
             "settings": {k: v for k, v in sorted(vars(args).items()) if k not in ("data_dir", "out_dir")},
             "data": {"name": data.name, "sha256": data.files, "class_counts": list(data.class_counts)},
-            "kernels": {"torch": torch.__version__.split("+")[0], "machine": platform.machine(),
-                        **{k: os.environ.get(k, "") for k in ("ATEN_CPU_CAPABILITY", "MKL_CBWR")}},
+            "versions": versions(), "weights": weights,
             "runs": {"columns": ["setting", "lr", "reduction", "seed", "iterations", "status", *milestones],
                      "rows": [[r.setting, r.lr, r.reduction, r.seed, r.iterations, r.status,
                                *(r.milestones[m] for m in milestones)] for r in runs]},
@@ -613,6 +627,29 @@ def summary(args, data, runs, rerun, milestones=(), numbers=None):
                              "iterations": r.iterations, "status": r.status, "milestones": r.milestones,
                              "curve_points": {k: points(v) for k, v in sorted(r.curves.items())}}
                             for r in runs if r.seed == args.seed], "numbers": numbers or {}}
+
+
+def fingerprint(net):
+    """SHA-256 of a net's parameters as float64 (little-endian, named_parameters() order). Of seed 0's
+    starting weights, it tells whether two machines started from the same weights, whatever made them."""
+    digest = hashlib.sha256()
+    for _, param in net.named_parameters():
+        digest.update(param.detach().to(torch.float64).numpy().astype("<f8").tobytes())
+    return digest.hexdigest()
+
+
+def versions():
+    """What made the numbers: Python, the libraries, the machine, and the kernels torch actually ran
+    (cpu_capability) beside the settings that ask for them."""
+    try:
+        from torch.backends import cpu   # torch 2.1 and later
+        capability = cpu.get_cpu_capability()
+    except ImportError:                  # before: the line of torch's build report that says it
+        capability = next((line.split(":", 1)[1].strip() for line in torch.__config__.show().splitlines()
+                           if "CPU capability usage" in line), "unknown")
+    return {"python": platform.python_version(), "torch": torch.__version__.split("+")[0], "numpy": np.__version__,
+            "scipy": scipy.__version__, "machine": platform.machine(), "system": platform.system(),
+            "cpu_capability": capability, **{k: os.environ.get(k, "") for k in ("ATEN_CPU_CAPABILITY", "MKL_CBWR")}}
 # ---- end of shared block "summary" ----
 
 # ================================ main ==========================================================
@@ -621,7 +658,6 @@ def main(argv=None):
     data = load_dataset("detection", args.data_dir)
     say(data.describe(), f"training: full-batch gradient descent, lr {args.lr_cls:g} (CE) and {args.lr_reg:g} (L2), "
                          f"at most {args.max_iters} updates")
-    torch.manual_seed(args.seed)                   # every draw has its own seeded generator; this is a guard
     torch.use_deterministic_algorithms(True)
     torch.set_num_threads(1)                       # the same bits whatever the machine's core count
     torch.set_flush_denormal(True)                 # as the many-seed engine: numbers below 1e-308 become 0
@@ -644,7 +680,8 @@ def main(argv=None):
                                    f"half-width r = {data.widths[i]:g}", f"Detection net, seed {run.seed}: second-layer maps "
                                    "(8×4×4)", "part3_detection_feature_maps")
         out.json("part3_detection_summary.json", summary(args, data, runs, ("seed", "seeds", "lr_cls", "lr_reg",
-                 "reduction", "max_iters", "dtype"), milestones=("classification",), numbers={"silent maps": silent, "pictured images": shown}))
+                 "reduction", "max_iters", "dtype"), {"DetectionNet": fingerprint(init_weights(DetectionNet().double(), 0))},
+                 milestones=("classification",), numbers={"silent maps": silent, "pictured images": shown}))
     say(f"part 3.2: seed {run.seed}: {note}; classification first at 100 % after "
         f"{first if first is not None else 'never'}", *(f"  seed {r.seed}: {r.status} after {r.iterations} updates"
                                                         for r in runs if len(runs) > 1))

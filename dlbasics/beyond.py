@@ -23,6 +23,7 @@ import numpy as np
 import torch
 
 import part2_fc
+import part3_conv
 
 from . import experiments, plots, summary
 from .cli import Parser, default_workers, folder, positive_int, rerun_argv, run_main, say
@@ -32,7 +33,7 @@ from .outputs import Outputs, fmt_int, tex_macros, tex_table
 from .parallel import train_jobs
 from .paths import DATA_DIR, FIGURES_DIR
 from .resources import check_study
-from .runtime import seed_everything
+from .runtime import configure_torch
 from .stats import SIGNIFICANT, censored_values, fmt_iters, fmt_pct, sign_test, sort_key
 from .tables import summarise_with_ci
 
@@ -414,7 +415,7 @@ def main(argv=None):
     data = {"fc": load_dataset("random", args.data_dir), "line": load_dataset("line", args.data_dir)}
     say(*(describe(d) for d in data.values()))
     with Outputs(args.out_dir) as out:
-        seed_everything(0, 1)
+        configure_torch(1)
         dtype = getattr(torch, args.dtype)
         runs = run_all(args, {k: d.to(dtype) for k, d in data.items()})
         stats, values = outputs(runs, data, args, out)
@@ -428,7 +429,7 @@ def main(argv=None):
         settings = {k: v for k, v in vars(args).items() if k not in ("data_dir", "out_dir")}
         out.json("beyond_summary.json", summary.build(
             "dlbasics.beyond", rerun_argv(args, ["seeds", "line_seeds", "max_iters", "line_max_iters", "dtype"]), settings, data["fc"], runs,
-            groups=groups, numbers=values))
+            summary.fingerprints(part2_fc.FCNet, part3_conv.ConvNet), groups=groups, numbers=values))
     say(f"beyond: wrote figures, tables and beyond_summary.json to {args.out_dir}")
 
 

@@ -1,4 +1,6 @@
-"""Process set-up shared by every script and worker: seeding, threads, and the memory allocator.
+"""Process set-up shared by every study and worker: deterministic kernels, threads, and the memory allocator.
+Nothing is seeded here: every random draw takes its own numpy.random.RandomState (the scripts' init_weights
+and epoch_order), and nothing uses torch's generator or NumPy's global one.
 
 The engine's steps allocate and free the same few large tensors (~2 MB each at 1000 seeds) every
 iteration. glibc hands blocks that large back to the kernel on free and maps fresh zeroed pages on
@@ -7,9 +9,6 @@ trim thresholds keeps those blocks in the heap, where they are simply reused. It
 """
 import ctypes
 import ctypes.util
-import random
-
-import numpy as np
 
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
 
@@ -34,13 +33,3 @@ def configure_torch(threads):
     torch.set_num_threads(threads)
     torch.use_deterministic_algorithms(True)
     torch.set_flush_denormal(True)
-
-
-def seed_everything(seed, threads):
-    """The one seeding block. Every random draw the project makes also takes its own seeded generator;
-    this only makes sure that nothing unseeded can slip in."""
-    import torch
-    configure_torch(threads)
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)

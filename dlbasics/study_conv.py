@@ -24,7 +24,7 @@ from .engine import Job
 from .outputs import Outputs, fmt_int, tex_macros
 from .parallel import train_jobs
 from .resources import check_study
-from .runtime import seed_everything
+from .runtime import configure_torch
 from .stats import censored_values, fmt_iters, fmt_pct, group_runs, milestone_values
 from .study_part2 import add_common_arguments
 from .tables import summarise_with_ci, write_study_table
@@ -192,7 +192,7 @@ def main_line(args):
     check_study(2 * (args.seeds + 1), 2, args.max_iters, metrics=2)
     training = {k: getattr(args, k) for k in ("init", "batch_size", "order", "momentum", "weight_decay")}
     with Outputs(args.out_dir, figures=not args.no_figures) as out:
-        seed_everything(args.seed, 1)
+        configure_torch(1)
         every = train_jobs(partial(experiments.line, **training), data.to(getattr(torch, args.dtype)),
                            jobs("line", args, args.lr), args.max_iters, args.workers, BLOCK, not args.no_progress,
                            "part 3.1 study")
@@ -218,7 +218,7 @@ def main_line(args):
         out.json("part3_line_study_summary.json", summary.build(
             "study line", rerun_argv(args, ["seed", "seeds", "twin_seeds", "control_seeds", "lr", "max_iters", "init", "batch_size", "order",
                                             "optimizer", "momentum", "weight_decay", "dtype"]),
-            settings_of(args), data, runs,
+            settings_of(args), data, runs, summary.fingerprints(part3_conv.ConvNet, init=args.init),
             groups=[{"setting": "line", "lr": args.lr, "reduction": red} | s for red, s in stats.items()],
             numbers=values, sensitivity=rounding(every, "line", out))
                  | {"controls": line_controls(runs, data.to(getattr(torch, args.dtype)), args)})
@@ -232,7 +232,7 @@ def main_detection(args):
     say(describe(data))
     check_study(2 * (args.seeds + 1), 2, args.max_iters, metrics=4)
     with Outputs(args.out_dir, figures=not args.no_figures) as out:
-        seed_everything(args.seed, 1)
+        configure_torch(1)
         alone = controls.jobs([(WIDTH_ALONE, args.lr_reg)], range(args.control_seeds), record_seed=args.seed)
         found = train_jobs(partial(detection_or_control, lr_reg=args.lr_reg), data.to(getattr(torch, args.dtype)),
                            jobs("detection", args, args.lr_cls) + alone, args.max_iters, args.workers, BLOCK,
@@ -264,7 +264,7 @@ def main_detection(args):
         out.json("part3_detection_study_summary.json", summary.build(
             "study detection", rerun_argv(args, ["seed", "seeds", "twin_seeds", "control_seeds", "lr_cls", "lr_reg", "max_iters",
                                                  "dtype"]),
-            settings_of(args), data, runs, milestones=["classification"],
+            settings_of(args), data, runs, summary.fingerprints(part3_detection.DetectionNet), milestones=["classification"],
             groups=[{"setting": head, "lr": args.lr_cls, "reduction": red} | s
                     for red, by_head in stats.items() for head, s in by_head.items()], numbers=values,
             sensitivity=rounding(every, "detection", out))

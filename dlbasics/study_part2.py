@@ -27,7 +27,7 @@ from .outputs import Outputs, fmt_int, tex_macros
 from .parallel import train_jobs
 from .paths import DATA_DIR, FIGURES_DIR
 from .resources import check_study
-from .runtime import seed_everything
+from .runtime import configure_torch
 from .stats import SIGNIFICANT, censored_values, fmt_iters, fmt_pct, group_runs, power_law, sort_key, summarise
 from .sums import sum_samples
 from .tables import summarise_with_ci, write_curves_csv, write_paired_table, write_study_table
@@ -326,7 +326,7 @@ def main(args):
     n_settings = len(args.activations) * 2 * len(REDUCTIONS)
     check_study(n_settings * (args.seeds + args.sweep_seeds * (len(args.lrs) - 1)), n_settings, args.max_iters, 5)
     with Outputs(args.out_dir, figures=not args.no_figures) as out:
-        seed_everything(args.seed, 1)
+        configure_torch(1)
         jobs = jobs_for(args)
         every = train_jobs(partial(experiment, **training_of(args)), data.to(getattr(torch, args.dtype)),
                            jobs + sensitivity.twin_jobs(jobs, args.twin_seeds), args.max_iters, args.workers,
@@ -350,7 +350,8 @@ def main(args):
                                              "max_iters",
                                              "init", "batch_size", "order", "optimizer", "momentum", "weight_decay",
                                              "dtype"]),
-            settings, data, runs, groups=groups, numbers=values | {"pairs": pairs},
+            settings, data, runs, summary.fingerprints(part2_fc.FCNet, init=args.init), groups=groups,
+            numbers=values | {"pairs": pairs},
             sensitivity=sensitivity.record(every, cells), stability=traces)
             | {"controls": found, "mechanism": {k: v for k, v in mech.items() if isinstance(v, float)}})
     say(f"study part2: wrote {'' if args.no_figures else 'figures, '}tables and part2_study_summary.json to "

@@ -1,10 +1,13 @@
 """The one schema of every *_summary.json (the scripts' and the studies'), and reading it back.
 
-    schema        "dlbasics-summary/1"
+    schema        "dlbasics-summary/2" (1: before versions and weights were recorded)
     script        who wrote it (part2_fc.py, ..., or "study part2", ...), and argv: the flags that rerun it
     settings      every resolved setting
     data          the dataset's name, each file's SHA-256 (by its path inside the data folder), class counts
-    kernels       the torch version and the pinned kernel paths
+    versions      what made the numbers: Python, torch, NumPy, SciPy, the machine, the kernels torch ran
+                  (cpu_capability) and the settings that pin them (ATEN_CPU_CAPABILITY, MKL_CBWR)
+    weights       each net's fingerprint: the SHA-256 of seed 0's starting weights (the same everywhere,
+                  since NumPy's RandomState draws them; a difference means other starting weights)
     runs          every run: columns + rows (setting, lr, reduction, seed, iterations, status, milestones)
     single_runs   the recorded runs, each with a few points of every curve
     groups        (studies) one censoring-aware summary per group of runs
@@ -12,21 +15,24 @@
     sensitivity   (studies) each twin's ending beside its run's (the twin starts one ulp away), per group
     stability     (study part2) the traced runs: growth rate of the twins' distance, lr x sharpness
 
-No timestamps and no absolute paths: the same arguments give the same bytes on every machine.
+No timestamps and no absolute paths: the same arguments give the same bytes on one machine (another
+machine differs in `versions` alone, or in its rounding-sensitive runs).
 The scripts write theirs with their own copy of the builder (the block "summary"); this module
 builds the studies' and reads both.
 """
 import json
-import os
-import platform
 from pathlib import Path
+
+import part2_fc
 
 from .cli import UserError
 from .outputs import clean
 from .stats import group_runs, summarise
 
-SCHEMA = "dlbasics-summary/1"
-REQUIRED = {"script": str, "argv": list, "settings": dict, "data": dict, "data.sha256": dict, "runs": dict,
+SCHEMA = "dlbasics-summary/2"
+OLD_SCHEMA = "dlbasics-summary/1"      # made before the weights came from RandomState: verify says so
+REQUIRED = {"script": str, "argv": list, "settings": dict, "data": dict, "data.sha256": dict, "versions": dict,
+            "weights": dict, "runs": dict,
             "runs.columns": list, "runs.rows": list, "single_runs": list}     # what every reader relies on
 RUN_COLUMNS = ["setting", "lr", "reduction", "seed", "iterations", "status"]
 
@@ -41,11 +47,17 @@ def data_record(data):
     return {"name": data.name, "sha256": dict(data.files), "class_counts": list(data.class_counts)}
 
 
-def build(script, argv, settings, data, runs, milestones=(), groups=None, numbers=None, sensitivity=None,
+def fingerprints(*nets, init="handout"):
+    """{net class name: SHA-256 of seed 0's starting weights} for the scripts' nn.Module classes `nets`,
+    by the scripts' own init_weights and fingerprint (the init block is the same in every script)."""
+    return {net.__name__: part2_fc.fingerprint(part2_fc.init_weights(net().double(), 0, init)) for net in nets}
+
+
+def build(script, argv, settings, data, runs, weights, milestones=(), groups=None, numbers=None, sensitivity=None,
           stability=None):
-    """A study's summary dict; `groups` defaults to one summary per (setting, lr, reduction). sensitivity:
-    the runs' one-ulp twins (dlbasics.sensitivity.record); stability: the traced runs' mechanism."""
-    import torch
+    """A study's summary dict; weights: fingerprints(...) of its nets; `groups` defaults to one summary per
+    (setting, lr, reduction). sensitivity: the runs' one-ulp twins (dlbasics.sensitivity.record);
+    stability: the traced runs' mechanism."""
     if groups is None:
         groups = [{"setting": getattr(s, "name", s), "lr": lr, "reduction": red} | summarise(rs)
                   for (s, lr, red), rs in group_runs(runs).items()]
@@ -55,8 +67,7 @@ def build(script, argv, settings, data, runs, milestones=(), groups=None, number
                for r in runs if r.curves]
     return clean({"schema": SCHEMA, "script": script, "argv": list(argv), "settings": settings,
                   "data": data_record(data),
-                  "kernels": {"torch": torch.__version__.split("+")[0], "machine": platform.machine(),
-                              **{k: os.environ.get(k, "") for k in ("ATEN_CPU_CAPABILITY", "MKL_CBWR")}},
+                  "versions": part2_fc.versions(), "weights": dict(weights),
                   "runs": {"columns": RUN_COLUMNS + list(milestones), "rows": [r.row() for r in runs]},
                   "single_runs": singles, "groups": groups, "numbers": numbers or {}}
                  | ({"sensitivity": sensitivity} if sensitivity is not None else {})
@@ -112,9 +123,10 @@ def problem(summary):
     return None
 
 
-def read(path, script=None):
+def read(path, script=None, old=False):
     """A summary written by `script` (any when None); UserError naming the file if it is not one, or not
-    one every reader can rely on."""
+    one every reader can rely on. old: also one of schema 1, its versions taken from what it recorded
+    (torch, the machine, the kernel settings) and no weights (for verify, which says so)."""
     path = Path(path)
     try:
         summary = json.loads(path.read_text())
@@ -123,6 +135,8 @@ def read(path, script=None):
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
         raise UserError(f"{path}: expected a summary written by the scripts (JSON), cannot read it "
                         f"({getattr(err, 'strerror', None) or err.__class__.__name__})") from None
+    if old and isinstance(summary, dict) and summary.get("schema") == OLD_SCHEMA:
+        summary = summary | {"schema": SCHEMA, "weights": {}, "versions": summary["kernels"] if isinstance(summary.get("kernels"), dict) else {}}
     if not isinstance(summary, dict) or summary.get("schema") != SCHEMA:
         raise UserError(f"{path}: expected a summary with schema {SCHEMA!r}; rerun the script that wrote it")
     if script and summary.get("script") != script:

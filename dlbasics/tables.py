@@ -1,13 +1,14 @@
 """The studies' tables: CSV for people, TeX for the report."""
+import math
+
 import numpy as np
 
 from .outputs import tex_table
 from .stats import censored_values, fmt_iters, fmt_pct, median_ci, paired, sort_key, summarise
 
-STUDY_HEADER = ["reduction", "rank", "setting", "seeds", "median", "95% CI", "Q1", "Q3", "reached %", "diverged %",
-                "dead %"]
-TEX_STUDY_HEADER = ["", "rank", "setting", "median", "95\\,\\% CI", "$Q_1$", "$Q_3$", "reached", "diverged",
-                    "dead"]
+STUDY_HEADER = ["reduction", "rank", "setting", "seeds", "median", "interval", "coverage %", "Q1", "Q3", "reached %",
+                "diverged %", "dead %"]
+TEX_STUDY_HEADER = ["", "rank", "setting", "median", "interval", "$Q_1$", "$Q_3$", "reached", "diverged", "dead"]
 
 
 def ranked(groups):
@@ -16,10 +17,11 @@ def ranked(groups):
     return sorted(groups.items(), key=lambda item: sort_key(item[1]))
 
 
-def summarise_with_ci(runs, values=None, seed=0):
-    """summarise() plus a bootstrap 95 % interval of the median (ci_low, ci_high)."""
+def summarise_with_ci(runs, values=None):
+    """summarise() plus the median's exact order-statistic interval (ci_low, ci_high) and its coverage
+    (ci_coverage, a fraction; stats.median_ci)."""
     s = summarise(runs, values)
-    s["ci_low"], s["ci_high"] = median_ci(censored_values(runs) if values is None else values, seed)
+    s["ci_low"], s["ci_high"], s["ci_coverage"] = median_ci(censored_values(runs) if values is None else values)
     return s
 
 
@@ -49,7 +51,7 @@ def write_study_table(out, stem, by_reduction, cap, rank=True, ties=()):
             rank_text = "--" if r is None else f"{r}=" if ranks.count(r) > 1 else str(r)
             pct = [fmt_pct(s["reached_pct"]), fmt_pct(s["diverged_pct"]), fmt_pct(s["stuck_pct"])]
             csv_rows.append([red, rank_text, lab, s["seeds"], fmt_iters(s["median"], cap), fmt_ci(s, cap),
-                             fmt_iters(s["q1"], cap), fmt_iters(s["q3"], cap)] + pct)
+                             fmt_coverage(s["ci_coverage"]), fmt_iters(s["q1"], cap), fmt_iters(s["q3"], cap)] + pct)
             tex_rows.append([red if i == 1 else "", rank_text, lab, fmt_iters(s["median"], cap, True), fmt_ci(s, cap, True)]
                             + [fmt_iters(s[k], cap, True) for k in ("q1", "q3")] + [p + "\\,\\%" for p in pct])
     header = TEX_STUDY_HEADER if rank else [h for h in TEX_STUDY_HEADER if h != "rank"]
@@ -81,6 +83,11 @@ def write_paired_table(out, stem, by_reduction, summaries):
     out.write(f"{stem}.tex", tex_table(["", "ahead", "behind", "seeds", "ahead faster", "behind faster", "tied",
                                          "sign test $p$"], tex, align="lllrrrrr"))
     return rows
+
+
+def fmt_coverage(fraction):
+    """An interval's coverage in per cent, rounded down (a bound never reads higher than it is): 99.2."""
+    return f"{math.floor(1000 * fraction) / 10:.1f}"
 
 
 def fmt_p(p):

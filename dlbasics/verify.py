@@ -99,7 +99,9 @@ def keyed_runs(summary):
 
 def compare(expected, got, data_dir):
     """(per-setting table rows, differences, notes on rounding-sensitive runs) between the runs of two
-    summaries of the same writer; a run that differs is checked against its one-ulp reruns."""
+    summaries of the same writer; a run that differs is checked against its one-ulp reruns, unless the two
+    started from other weights (then every difference is one: provenance() has said why)."""
+    twins = expected.get("weights") == got.get("weights")
     exp_runs, got_runs = keyed_runs(expected), keyed_runs(got)
     diffs, notes, groups, differing = [], [], {}, []
     for key, row in exp_runs.items():
@@ -112,24 +114,28 @@ def compare(expected, got, data_dir):
             diffs.append(f"{expected['script']} {key}: expected {row}, got none")
         else:
             differing.append((key, row, other))
-    for (key, row, other), twins in zip(differing, reruns(expected, [k for k, _, _ in differing], data_dir)):
-        spread = [(t.iterations, t.status) for t in twins]
+    for (key, row, other), reran in zip(differing, reruns(expected, [k for k, _, _ in differing], data_dir) if twins
+                                       else [[] for _ in differing]):
+        spread = [(t.iterations, t.status) for t in reran] or [(other["iterations"], other["status"])]
         verdict = judge(row, other, spread)
         shown = f"expected {row['iterations']} ({row['status']}), got {other['iterations']} ({other['status']})"
         if verdict == "sensitive":
             groups[key[:3]][1:] = [groups[key[:3]][1] + 1, groups[key[:3]][2] + 1]
-            notes.append(f"{expected['script']} {key}: {shown}; its one-ulp reruns ended at {spread_text(spread)}")
+            notes.append(f"ROUNDING-SENSITIVE: {expected['script']} {key}: {shown}; its one-ulp reruns ended at "
+                         f"{spread_text(spread)}")
         else:
             diffs.append(f"{expected['script']} {key}: {shown}" + ("" if verdict == "stable" else
                          f", implausible: its one-ulp reruns ended at {spread_text(spread)}"))
     diffs += [f"{expected['script']} {key}: not in the expected results" for key in got_runs.keys() - exp_runs.keys()]
     curves = compare_curves(expected, got, skip={k for k, _, _ in differing})
-    wobbly = sorted({key for key, _ in curves})
+    wobbly = sorted({key for key, _ in curves}) if twins else []
+    diffs += [] if twins else [text for _, text in curves]
     for key, twins in zip(wobbly, reruns(expected, wobbly, data_dir, record=True)):
         mine = [text for k, text in curves if k == key]
         ours = next(s for s in got["single_runs"] if (s["setting"], s["lr"], s["reduction"], s["seed"]) == key)
         if any(far(ours["curve_points"], twin.curves) for twin in twins):
-            notes.append(f"{expected['script']} {key}: its curves differ ({len(mine)} points, e.g. {mine[0]}) and so do "
+            groups[key[:3]][2] += 1                  # its count held, its curves moved: rounding-sensitive
+            notes.append(f"ROUNDING-SENSITIVE: {expected['script']} {key}: its curves differ ({len(mine)} points, e.g. {mine[0]}) and so do "
                          "those of its one-ulp reruns")
         else:
             diffs += mine
@@ -240,10 +246,10 @@ def compare_summary(writer, theirs, ours):
                 "data": {k: v for k, v in s["data"].items() if k != "sha256"},
                 **{k: v for k, v in s.items() if k in ("groups", "numbers", "controls", "mechanism", *ROUNDING)}}
     found = differences(strip(theirs), strip(ours), writer)
-    if theirs.get("kernels") == ours.get("kernels"):
+    if theirs.get("versions") == ours.get("versions"):
         return found, []
     rounding = [d for d in found if any(d.startswith(f"{writer}.{k}") for k in ROUNDING)]
-    return [d for d in found if d not in rounding], ([f"{writer}: its rounding measurements differ ({len(rounding)} "
+    return [d for d in found if d not in rounding], ([f"ROUNDING MEASUREMENTS: {writer}: they differ ({len(rounding)} "
                                                       "values), as they do between kernels"] if rounding else [])
 
 
@@ -253,9 +259,10 @@ REPORT_STEP = ("claims", "part1_numbers.tex", "part2_numbers.tex", "part2_seed_t
 
 def compare_files(folder_, rerun, other_kernels=False):
     """Every table, macro file and sentence file the rerun wrote, against the one in folder_ (the report
-    step's own only if folder_ has a report's inputs at all): (differences, notes, identical count). On other
-    kernels, a file of rounding measurements that differs is a note."""
-    diffs, notes, same = [], [], 0
+    step's own only if folder_ has a report's inputs at all): (differences, notes, identical count, compared
+    count). On other versions, a file of rounding measurements that differs is a note, and so is one whose
+    numbers differ only in their last digits."""
+    diffs, notes, same, compared = [], [], 0, 0
     built = (folder_ / "claims.tex").is_file()
     for path in sorted(rerun.iterdir()):
         if path.suffix not in (".csv", ".tex", ".json") or path.name in SUMMARIES or path.name in NOT_RERUN:
@@ -264,6 +271,7 @@ def compare_files(folder_, rerun, other_kernels=False):
             if built or not path.name.startswith(REPORT_STEP):
                 diffs.append(f"{path.name}: missing from the outputs (the rerun writes it)")
             continue
+        compared += 1
         a, b = (folder_ / path.name).read_text(errors="replace").splitlines(), path.read_text().splitlines()
         if a == b:
             same += 1
@@ -272,8 +280,27 @@ def compare_files(folder_, rerun, other_kernels=False):
         x, y = (lines[line] if line < len(lines) else "" for lines in (a, b))
         text = f"{path.name}, line {line + 1}: {excerpt(x, y)}"
         rounding = "sensitivity" in path.name or "stability" in path.name or "ClaimRounding" in x
-        (notes if other_kernels and rounding else diffs).append(text)
-    return diffs, notes, same
+        if other_kernels and not rounding and len(a) == len(b) and all(map(close, a, b)):
+            notes.append(f"LAST DIGITS: {path.name}: printed numbers differ in their last digits (within {CURVE_RTOL:g}), as "
+                         f"between versions; first at line {line + 1}")
+            continue
+        if other_kernels and rounding:
+            notes.append(f"ROUNDING MEASUREMENTS: {text}")
+        else:
+            diffs.append(text)
+    return diffs, notes, same, compared
+
+
+NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+
+
+def close(a, b):
+    """Two lines that say the same but for numbers within CURVE_RTOL of each other (a last digit printed
+    otherwise by another torch's kernels)."""
+    if NUMBER.split(a) != NUMBER.split(b):
+        return False
+    return all(x == y or abs(float(x) - float(y)) <= CURVE_RTOL * max(abs(float(x)), abs(float(y)))
+               for x, y in zip(NUMBER.findall(a), NUMBER.findall(b)))
 
 
 def excerpt(a, b, around=40):
@@ -283,19 +310,49 @@ def excerpt(a, b, around=40):
     return f"...{a[start:i + around]!r}... in the outputs, ...{b[start:i + around]!r}... in the rerun"
 
 
-def report(rows, diffs, notes=(), extra=""):
+def report(rows, diffs, notes=(), extra="", heading=()):
+    """Print the heading lines (where the starting weights or the versions differ), the table of runs,
+    the notes and the differences, and the verdict; returns the exit code."""
+    say(*heading)
     header = ["writer", "setting", "lr", "reduction", "runs", "reproduced", "of them rounding-sensitive"]
     table = [[str(c) for c in row] for row in rows]
     widths = [max(len(x) for x in col) for col in zip(header, *table)]
     say(*("  ".join(x.ljust(w) for x, w in zip(row, widths)) for row in [header, *table]))
     for n in notes:
-        say(f"ROUNDING-SENSITIVE: {n}")
+        say(n)
     for d in diffs:
         say(f"DIFFERENCE: {d}")
     total, same, sensitive = (sum(r[i] for r in rows) for i in (4, 5, 6))
     say(f"reproduced {same} of {total} ({sensitive} rounding-sensitive){extra}" +
         ("" if not diffs else f"; {len(diffs)} difference(s)"))
     return 0 if not diffs and same == total else 1
+
+
+SHOWN_VERSIONS = {"torch": "torch", "numpy": "NumPy", "scipy": "SciPy", "python": "Python", "machine": "machine",
+                  "cpu_capability": "kernels"}
+
+
+def provenance(pairs, there):
+    """The lines that say, before the table, why numbers may differ. pairs: [(writer, their summary, ours)];
+    there: where theirs come from ("in the outputs"). Other starting weights (seed 0's fingerprints differ, or
+    none was recorded) come first; else other versions, named field by field ("torch 2.13.0 there, 2.11.0 here")."""
+    def named(versions, keys):
+        return ", ".join(f"{SHOWN_VERSIONS[k]} {versions[k]}" for k in keys if versions.get(k)) or "unknown versions"
+    theirs, ours = pairs[0][1].get("versions", {}), pairs[0][2].get("versions", {})
+    other = [(w, t, o) for w, t, o in pairs if t.get("weights") != o.get("weights")]
+    if other:
+        def shas(summary):
+            return "; ".join(f"{net} {sha[:12]}" for net, sha in sorted(summary["weights"].items()))
+        _, t, o = other[0]
+        seen = ("record no fingerprint of their starting weights (made before the scripts drew them from NumPy's RandomState)" if not t.get("weights")
+                else f"have seed 0's SHA-256 {shas(t)}, against {shas(o)} here")
+        return [f"STARTING WEIGHTS DIFFER: the runs of {', '.join(w for w, _, _ in other)} {there} {seen}; made with "
+                f"{named(theirs, SHOWN_VERSIONS)} there, {named(ours, SHOWN_VERSIONS)} here. Every count may differ "
+                "for this reason alone"]
+    keys = [k for k in SHOWN_VERSIONS if theirs.get(k) != ours.get(k)]
+    if keys:
+        return [f"the same starting weights, other versions: {named(theirs, keys)} {there}; {named(ours, keys)} here"]
+    return []
 
 
 def verify_expected():
@@ -305,10 +362,11 @@ def verify_expected():
     rows, diffs, notes = [], [], []
     with tempfile.TemporaryDirectory(prefix=staging_prefix(SCRATCH)) as tmp:
         got = rerun_all({w: (argv, DATA_DIR) for w, argv in SMALL_STUDY.items()}, tmp)
+    heading = provenance([(w, expected[w], got[w]) for w in got], "in the expected results")
     for writer, summary in got.items():
         r, d, n = compare(expected[writer] | {"settings": summary["settings"]}, summary, DATA_DIR)
         rows, diffs, notes = rows + r, diffs + d, notes + n
-    return report(rows, diffs, notes)
+    return report(rows, diffs, notes, heading=heading)
 
 
 def data_dir_for(summary, given):
@@ -338,7 +396,7 @@ def verify_against(folder_, data_dir):
     found = {name: folder_ / name for name in SUMMARIES if (folder_ / name).is_file()}
     if not found:
         raise UserError(f"--against {folder_}: expected *_summary.json files written by the scripts, found none")
-    theirs = {SUMMARIES[name]: read(path, SUMMARIES[name]) for name, path in found.items()}
+    theirs = {SUMMARIES[name]: read(path, SUMMARIES[name], old=True) for name, path in found.items()}
     for name, path in found.items():
         bad = next((a for a in theirs[SUMMARIES[name]]["argv"] if not re.fullmatch(r"--[a-z][a-z0-9-]*(=.*)?", a)
                     or a.split("=")[0] in FORBIDDEN), None)
@@ -357,20 +415,22 @@ def verify_against(folder_, data_dir):
             if not n:                          # statistics of rounding-sensitive runs may differ as the runs do
                 d, n = compare_summary(writer, s, ours[writer])
                 diffs, notes = diffs + d, notes + n
-        other = any(s.get("kernels") != ours[w].get("kernels") for w, s in theirs.items())
+        other = any(s.get("versions") != ours[w].get("versions") for w, s in theirs.items())
         if len(plan) == len(SUMMARIES) + 1:                 # everything the report step reads: rebuild its inputs
             with Outputs(tmp) as dest:
                 claims.write_inputs(Path(tmp), dest)
-        file_diffs, file_notes, same = compare_files(folder_, Path(tmp), other) if not sensitive else ([], [], 0)
-    return report(rows, diffs + file_diffs, notes + file_notes, "; tables, macro and sentence files not compared: "
-                  "they rest on rounding-sensitive runs" if sensitive else f"; {same} of {same + len(file_diffs)} "
-                  "tables, macro and sentence files identical")
+        file_diffs, file_notes, same, compared = compare_files(folder_, Path(tmp), other) if not sensitive else ([], [], 0, 0)
+    heading = provenance([(w, s, ours[w]) for w, s in theirs.items()], "in the outputs")
+    near = sum(n.startswith("LAST DIGITS") for n in file_notes)
+    return report(rows, diffs + file_diffs, notes + file_notes, heading=heading, extra="; tables, macro and sentence files not compared: "
+                  "they rest on rounding-sensitive runs" if sensitive else f"; {same} of {compared} "
+                  "tables, macro and sentence files identical" + (f", {near} within their last digits" if near else ""))
 
 
 def write_expected():
     with tempfile.TemporaryDirectory(prefix=staging_prefix(SCRATCH)) as tmp:
         found = rerun_all({w: (argv, DATA_DIR) for w, argv in SMALL_STUDY.items()}, tmp)
-    kept = ("script", "argv", "data", "kernels", "runs", "single_runs")
+    kept = ("script", "argv", "data", "versions", "weights", "runs", "single_runs")
     found = {writer: {k: summary[k] for k in kept} for writer, summary in found.items()}
     EXPECTED.write_text(json.dumps(found, indent=1, sort_keys=True) + "\n")
     say(f"wrote {EXPECTED}")

@@ -38,3 +38,58 @@ def test_the_scripts_loops_reproduce_the_expected_seed0_counts(writer, row):
     loop (torch's losses, autograd and torch.optim.SGD, one seed at a time) gives the same counts."""
     loop = script_loop(row["setting"], 0, row["reduction"], lr=row["lr"])
     assert (loop.iterations, loop.status) == (row["iterations"], row["status"])
+
+
+def _verify_against(folder):
+    import subprocess
+    import sys
+    return subprocess.run([sys.executable, "-m", "dlbasics.verify", "--against", str(folder)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+
+
+def _edited(tmp_path, quick_outputs, edit):
+    summary = json.loads((quick_outputs[0] / "part3_line_summary.json").read_text())
+    edit(summary)
+    folder = tmp_path / edit.__name__
+    folder.mkdir()
+    (folder / "part3_line_summary.json").write_text(json.dumps(summary))
+    (folder / "part3_line_curves.csv").write_bytes((quick_outputs[0] / "part3_line_curves.csv").read_bytes())
+    return _verify_against(folder)
+
+
+def test_verify_says_first_when_the_starting_weights_differ(tmp_path, quick_outputs):
+    """A grader whose scripts drew other starting weights reads why before the table, with both versions."""
+    def other_weights(s):
+        s["weights"]["ConvNet"] = "0" * 64
+        s["versions"] |= {"torch": "2.11.0", "python": "3.12.3"}
+
+    def schema_1(s):
+        s["schema"] = "dlbasics-summary/1"
+        s["kernels"] = {"torch": "2.13.0", "machine": "x86_64", "ATEN_CPU_CAPABILITY": "avx2", "MKL_CBWR": "AVX2,STRICT"}
+        del s["weights"], s["versions"]
+
+    proc = _edited(tmp_path, quick_outputs, other_weights)
+    first = proc.stdout.splitlines()[0]
+    assert first.startswith("STARTING WEIGHTS DIFFER: the runs of part3_conv.py in the outputs have seed 0's "
+                            "SHA-256 ConvNet 000000000000, against ConvNet 6fbe9e530bb8 here"), proc.stdout
+    assert "torch 2.11.0" in first and "Python 3.12.3" in first and proc.stdout.splitlines()[1].startswith("writer")
+    proc = _edited(tmp_path, quick_outputs, schema_1)
+    assert proc.stdout.startswith("STARTING WEIGHTS DIFFER: the runs of part3_conv.py in the outputs record no "
+                                  "fingerprint of their starting weights"), proc.stdout + proc.stderr
+
+
+def test_verify_names_the_versions_that_differ_when_the_weights_agree(tmp_path, quick_outputs):
+    def other_torch(s):
+        s["versions"] |= {"torch": "2.11.0", "numpy": "2.5.2"}
+
+    proc = _edited(tmp_path, quick_outputs, other_torch)
+    here = json.loads((quick_outputs[0] / "part3_line_summary.json").read_text())["versions"]
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.splitlines()[0] == (f"the same starting weights, other versions: torch 2.11.0, NumPy 2.5.2 in the "
+                                           f"outputs; torch {here['torch']}, NumPy {here['numpy']} here")
+
+
+def test_last_digits_of_printed_numbers_are_told_apart_from_differences():
+    assert verify.close("566,0.002903587765,1,0.1371618412", "566,0.002903587764,1,0.1371618412")
+    assert not verify.close("566,0.0029035878,1", "566,0.0029035877,1")           # 3e-8 relative
+    assert not verify.close("ReLU + CE,227", "ReLU + L2,227") and not verify.close("1,2", "1,2,3")
