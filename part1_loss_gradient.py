@@ -284,23 +284,24 @@ def grid_numbers(w, b, y, extent):
 
 # ================================ Figures ======================================================
 def plot_surface(out, w, b, z, title, zlabel, stem, extent):
-    """A 3D surface over the (w, b) grid (half the text width), both axes fixed to [-extent, extent]."""
-    fig = plt.figure(figsize=(HALF, 2.75))
-    ax = fig.add_subplot(projection="3d")
+    """A 3D surface over the (w, b) grid (a third of the text width), both axes fixed to [-extent, extent]."""
+    fig = plt.figure(figsize=(FULL / 3, 2.0))      # printed three to a row
+    ax = fig.add_axes((-0.04, 0.02, 0.88, 0.86), projection="3d")    # room on the right for the z label
     ax.plot_surface(w, b, z, cmap="viridis", rcount=60, ccount=60, linewidth=0, antialiased=False, rasterized=True)
-    ticks = [-extent, -extent / 2, 0, extent / 2, extent]
-    ax.set(xlim=(-extent, extent), ylim=(-extent, extent), title=title)
+    ticks = [-extent, 0, extent]
+    ax.set(xlim=(-extent, extent), ylim=(-extent, extent))
+    fig.suptitle(title, y=0.97, fontsize=plt.rcParams["axes.titlesize"])      # centred on the figure, not the axes
     ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
-    ax.set_yticks(ticks[1:], [f"{t:g}" for t in ticks[1:]])
-    ax.set_xlabel("weight $w$", labelpad=-4)
-    ax.set_ylabel("bias $b$", labelpad=-4)
-    ax.set_zlabel(zlabel, labelpad=4)
-    for axis, pad in (("x", -3), ("y", -3), ("z", 1)):
+    ax.set_yticks(ticks[1:], [f"{t:g}" for t in ticks[1:]])      # -extent would meet the w axis's extent
+    ax.set_xlabel("weight $w$", labelpad=-6)
+    ax.set_ylabel("bias $b$", labelpad=-6)
+    ax.set_zlabel(zlabel, labelpad=3)
+    for axis, pad in (("x", -4), ("y", -4), ("z", -1)):
         ax.tick_params(axis=axis, pad=pad)
-    ax.zaxis.set_major_locator(plt.MaxNLocator(5))
+    ax.zaxis.set_major_locator(plt.MaxNLocator(4))
     ax.view_init(elev=25, azim=-60)
     ax.set_box_aspect(None, zoom=0.82)
-    out.figure(fig, stem, tight=True)
+    out.figure(fig, stem)
 
 
 def plot_gradient_slices(out, axis, y, extent):
@@ -467,7 +468,7 @@ def _alive(pid, since):
 
 def plot_curve(out, values, title, ylabel, stem, note="", logy=False, ylim=None):
     """One metric of one run against the iterations (half the text width)."""
-    fig, ax = plt.subplots(figsize=(HALF, 2.35))
+    fig, ax = plt.subplots(figsize=(HALF, 1.6), layout="constrained")   # keeps the y label whole
     ax.plot(np.arange(len(values)), values)
     ax.set(xlabel="iteration", ylabel=ylabel, title=title, yscale="log" if logy else "linear")
     ax.xaxis.get_major_locator().set_params(integer=True)          # iterations are whole: no 2.5 ticks
@@ -476,7 +477,6 @@ def plot_curve(out, values, title, ylabel, stem, note="", logy=False, ylim=None)
         ax.text(0.97, 0.93 if logy else 0.05, note, transform=ax.transAxes, ha="right", va="top" if logy else "bottom",
                 fontsize=8, bbox={"boxstyle": "round", "fc": "white", "ec": "0.8"})
     ax.grid(alpha=0.3)
-    fig.tight_layout(pad=0.3)
     out.figure(fig, stem)
 # ---- end of shared block "outputs" ----
 

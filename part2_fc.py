@@ -528,7 +528,7 @@ def median(runs):
 
 def plot_overlay(out, runs, args):
     """The four settings of --seed on shared axes (symlog iterations); L2 and CE on panels of their own."""
-    fig, axes = plt.subplots(1, 3, figsize=(FULL, 2.7))
+    fig, axes = plt.subplots(1, 3, figsize=(FULL, 2.35))
     for i, (setting, run) in enumerate(runs.items()):
         for ax, key in ((axes[0 if setting.loss == "l2" else 1], "loss"), (axes[2], "acc")):
             ax.plot(np.arange(len(run.curves[key])), run.curves[key], color=f"C{i}", label=setting.label)
@@ -539,7 +539,7 @@ def plot_overlay(out, runs, args):
         ax.grid(alpha=0.3)
     fig.legend(*axes[2].get_legend_handles_labels(), loc="lower center", ncol=4, frameon=False)
     fig.suptitle(f"Part 2, seed {args.seed}, {args.reduction} loss, lr {args.lr:g}: the four settings")
-    fig.tight_layout(pad=0.3, rect=(0, 0.09, 1, 1))
+    fig.tight_layout(pad=0.3, rect=(0, 0.11, 1, 1))
     out.figure(fig, "part2_overlay")
 
 
@@ -689,7 +689,7 @@ def _alive(pid, since):
 
 def plot_curve(out, values, title, ylabel, stem, note="", logy=False, ylim=None):
     """One metric of one run against the iterations (half the text width)."""
-    fig, ax = plt.subplots(figsize=(HALF, 2.35))
+    fig, ax = plt.subplots(figsize=(HALF, 1.6), layout="constrained")   # keeps the y label whole
     ax.plot(np.arange(len(values)), values)
     ax.set(xlabel="iteration", ylabel=ylabel, title=title, yscale="log" if logy else "linear")
     ax.xaxis.get_major_locator().set_params(integer=True)          # iterations are whole: no 2.5 ticks
@@ -698,7 +698,6 @@ def plot_curve(out, values, title, ylabel, stem, note="", logy=False, ylim=None)
         ax.text(0.97, 0.93 if logy else 0.05, note, transform=ax.transAxes, ha="right", va="top" if logy else "bottom",
                 fontsize=8, bbox={"boxstyle": "round", "fc": "white", "ec": "0.8"})
     ax.grid(alpha=0.3)
-    fig.tight_layout(pad=0.3)
     out.figure(fig, stem)
 # ---- end of shared block "outputs" ----
 # ---- shared block "summary": one record per run, and the summary file that make verify reruns ----

@@ -488,30 +488,31 @@ def plot_filters(out, net, title, stem):
 
 
 def plot_feature_maps(out, net, data, row_label, title, stem):
-    """The second layer's 8 maps (4x4) for the first image of each class, then averaged over each class.
-    Returns how many maps are 0 for every image, and which image of each class is shown."""
+    """The second layer's 8 maps (4x4) for the first image of each class, then averaged over each class;
+    each map on a scale from 0 (black) to its own largest value over every image (its peak, printed above
+    it). Returns how many maps are 0 for every image, and which image of each class is shown."""
     with torch.no_grad():
         maps = net(data.images)[-1]["conv2"].double().numpy()                  # (N, 8, 4, 4)
     labels = data.labels.numpy()
     firsts = [(c, int(np.flatnonzero(labels == c)[0])) for c in (0, 1) if (labels == c).any()]
     rows = [(row_label(c, i), data.images[i].double().numpy(), maps[i]) for c, i in firsts]
     rows += [(f"mean of the\n{(labels == c).sum()} label-{c}\nimages", None, maps[labels == c].mean(0)) for c, _ in firsts]
+    peaks = maps.max(axis=(0, 2, 3))                                          # (8,) each map's largest value
     fig, axes = plt.subplots(len(rows), 9, figsize=(FULL, 0.66 * len(rows) + 0.55), squeeze=False)
     for r, (label, image, fmap) in enumerate(rows):
         if image is not None:
             axes[r, 0].imshow(image, cmap="gray_r", vmin=0, vmax=1)
         axes[r, 0].set_ylabel(label, fontsize=8, rotation=0, ha="right", va="center")
         axes[r, 0].set_frame_on(image is not None)
-        for c in range(8):
-            im = axes[r, c + 1].imshow(fmap[c], cmap="magma", vmin=0, vmax=max(maps.max(), 1e-12))
-            axes[r, c + 1].set_title(f"map {c}" if r == 0 else "", fontsize=8)
+        for c in range(8):                  # each map on its own scale: a weak map is weak, not black
+            axes[r, c + 1].imshow(fmap[c], cmap="magma", vmin=0, vmax=max(peaks[c], 1e-12))
+            axes[r, c + 1].set_title(f"map {c}\npeak {peaks[c]:.2g}" if r == 0 else "", fontsize=8)
         for ax in axes[r]:
             ax.set(xticks=[], yticks=[])
     axes[0, 0].set_title("input", fontsize=8)
-    fig.suptitle(title)
-    fig.colorbar(im, ax=axes, shrink=0.8, label="activation")
+    fig.suptitle(title, y=1.04)               # above the two-line column titles
     out.figure(fig, stem, tight=True)
-    return int((maps.max(axis=(0, 2, 3)) == 0).sum()), {str(c): i for c, i in firsts}
+    return int((peaks == 0).sum()), {str(c): i for c, i in firsts}
 # ---- end of shared block "pictures" ----
 # ---- shared block "outputs": fixed names, staged so that a failed or stopped run changes nothing ----
 plt.rcParams.update({"font.size": 8.5, "axes.titlesize": 9, "axes.labelsize": 8.5, "xtick.labelsize": 8,
@@ -629,7 +630,7 @@ def _alive(pid, since):
 
 def plot_curve(out, values, title, ylabel, stem, note="", logy=False, ylim=None):
     """One metric of one run against the iterations (half the text width)."""
-    fig, ax = plt.subplots(figsize=(HALF, 2.35))
+    fig, ax = plt.subplots(figsize=(HALF, 1.6), layout="constrained")   # keeps the y label whole
     ax.plot(np.arange(len(values)), values)
     ax.set(xlabel="iteration", ylabel=ylabel, title=title, yscale="log" if logy else "linear")
     ax.xaxis.get_major_locator().set_params(integer=True)          # iterations are whole: no 2.5 ticks
@@ -638,7 +639,6 @@ def plot_curve(out, values, title, ylabel, stem, note="", logy=False, ylim=None)
         ax.text(0.97, 0.93 if logy else 0.05, note, transform=ax.transAxes, ha="right", va="top" if logy else "bottom",
                 fontsize=8, bbox={"boxstyle": "round", "fc": "white", "ec": "0.8"})
     ax.grid(alpha=0.3)
-    fig.tight_layout(pad=0.3)
     out.figure(fig, stem)
 # ---- end of shared block "outputs" ----
 # ---- shared block "summary": one record per run, and the summary file that make verify reruns ----

@@ -35,7 +35,7 @@ from .paths import DATA_DIR, FIGURES_DIR
 from .resources import check_study
 from .runtime import configure_torch
 from .stats import SIGNIFICANT, censored_values, fmt_iters, fmt_pct, sign_test, sort_key
-from .tables import summarise_with_ci
+from .tables import fmt_ci, summarise_with_ci, tie_note
 
 LR, LINE_LR_2017, EPOCHS_2017, BATCH_2017 = 0.1, 0.01, 1000, 64
 INITS = ("handout", "zero", "zero-all", "normal1", "default")
@@ -285,21 +285,22 @@ def outputs(runs, data, args, out):
                                             align="lllllrrrr"))
 
     # 3. the 2017 edition
-    rows = []
+    rows, tied = [], []
     for s in fc + ["line"]:
         net = "fc" if s != "line" else "line"
         cells = []
         for v in ("2019", "2017"):
             key = name("edition", net, s, v, LINE_LR_2017 if net == "line" and v == "2017" else LR)
             st = stats[key]
-            low, high = (fmt_iters(st[k], caps[key], True) for k in ("ci_low", "ci_high"))
-            cells += [fmt_iters(st["median"], caps[key], True), high if low == high else f"{low}--{high}",
+            cells += [fmt_iters(st["median"], caps[key], True), fmt_ci(st, caps[key], True),
                       f"{fmt_pct(st['reached_pct'])}"]
+            tied.append((f"{LABEL[s]} ({v})", st))
         rows.append([LABEL[s], *cells])
     for v in ("2019", "2017"):
         values[f"beyond order {v}"] = ranking({s: stats[name("edition", "fc", s, v)] for s in fc})
-    out.write("beyond_edition.tex", tex_table(["setting", "2019 median", "95\\,\\% CI", "reached \\%",
-                                               "2017 median", "95\\,\\% CI", "reached \\%"], rows, align="lrrrrrr"))
+    out.write("beyond_edition.tex", tex_table(["setting", "2019 median", "interval", "reached \\%",
+                                               "2017 median", "interval", "reached \\%"], rows, align="lrrrrrr",
+                                              notes=tie_note(tied)))
     plots.plot_ecdf({f"{v} edition": {LABEL[s]: (censored_values(groups[name("edition", "fc", s, v)]),
                                                  [r.status for r in groups[name("edition", "fc", s, v)]]) for s in fc}
                      for v in ("2019", "2017")},

@@ -70,7 +70,9 @@ def author_macros(path=AUTHOR_FILE):
     found = read_author(path)
     author = found["author"] if found["author"] and found["author"] != PLACEHOLDERS["author"] else \
         "(author not given: edit report/author.txt)"
-    return tex_macros({"report author": tex_escape(author),
+    key = found["penn key"] if found["penn key"] and found["penn key"] != PLACEHOLDERS["penn key"] else \
+        "not given"
+    return tex_macros({"report author": tex_escape(author), "report penn key": tex_escape(key),
                        "report collaborators": tex_escape(found["collaborators"] or "(not given)")})
 
 

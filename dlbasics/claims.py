@@ -12,12 +12,13 @@ import math
 import re
 import sys
 
-from . import buildinfo, claims_controls, inputs, rounding_claims
+from . import answers, buildinfo, claims_controls, inputs, rounding_claims
 from .cli import Parser, UserError, folder, run_main
 from .data import origin
 from .outputs import Outputs, clean, tex_macros, tex_table
 from .paths import ROOT
 from .stats import SIGNIFICANT, fmt_pct
+from .tables import fmt_ci, fmt_coverage, tie_note
 
 CLOSE = claims_controls.CLOSE   # two medians within this factor of each other: about as fast
 
@@ -37,7 +38,8 @@ def ratio(a, b):
 
 
 def times(r):
-    return f"{r:.2f}\\,$\\times$"
+    """A ratio for the prose: 2.1\\,x, 0.83\\,x, 15\\,x (the digits a comparison needs)."""
+    return (f"{r:.2f}" if r < 1 else f"{r:.1f}" if r < 10 else f"{r:.0f}") + "\\,$\\times$"
 
 
 def slower(a, b, cap):
@@ -46,7 +48,7 @@ def slower(a, b, cap):
     if not math.isfinite(b):
         return None, math.nan
     if not math.isfinite(a):
-        return f"more than {times(claims_controls.down(cap / b))}", cap / b
+        return f"more than {claims_controls.times(claims_controls.down(cap / b))}", cap / b
     return times(a / b), a / b
 
 
@@ -66,34 +68,6 @@ class Part2:
     def order(self, red):
         reached = [s for s in self.settings if math.isfinite(self.median(s, red))]
         return sorted(reached, key=lambda s: self.median(s, red))
-
-
-def loss_effect(p2):
-    words = {a: slower(p2.median(f"{a}-l2"), p2.median(f"{a}-ce"), p2.cap) for a in ("sigmoid", "relu")}
-    facts = {a: w[1] for a, w in words.items()}
-    unit = {"sigmoid": "sigmoid units", "relu": "ReLU units"}
-    if all(w[0] and w[1] > 1 for w in words.values()):
-        text = ("cross-entropy needs fewer iterations than L2 with either activation: L2 is "
-                f"{words['sigmoid'][0]} slower with sigmoid units and {words['relu'][0]} slower with ReLU units")
-    else:
-        text = "; ".join(f"with {unit[a]}, " + ("the comparison is open (both medians beyond the cap)" if not w[0]
-                         else f"L2 is {w[0]} slower" if w[1] > 1 else f"L2 is faster ({times(1 / w[1])})")
-                         for a, w in words.items())
-    return text, {"l2_over_ce": facts}
-
-
-def activation_effect(p2):
-    words = {k: slower(p2.median(f"sigmoid-{k}"), p2.median(f"relu-{k}"), p2.cap) for k in ("l2", "ce")}
-    facts = {k: w[1] for k, w in words.items()}
-    name = {"l2": "L2", "ce": "cross-entropy"}
-    if all(w[0] and w[1] > 1 for w in words.values()):
-        text = ("ReLU units need fewer iterations than sigmoid units with either loss: sigmoid units are "
-                f"{words['l2'][0]} slower with L2 and {words['ce'][0]} slower with cross-entropy")
-    else:
-        text = "; ".join(f"with {name[k]}, " + ("the comparison is open" if not w[0] else
-                         f"sigmoid units are {w[0]} slower" if w[1] > 1 else f"ReLU units are slower ({times(1 / w[1])})")
-                         for k, w in words.items())
-    return text, {"sigmoid_over_relu": facts}
 
 
 def beyond_factor(p2, a, b, factor):
@@ -140,22 +114,28 @@ def exact_mechanism(summary):
 def mechanism(p2):
     """The measured ratios of medians against the factors measured along the recorded runs: 1 / (L2's step
     factor) for L2 against CE, the ReLU/sigmoid slope factor for sigmoid against ReLU; and per seed, the
-    share of seeds whose ratio is larger than the factor."""
+    share of seeds whose ratio is larger than the factor (in the table; the sentence names the point)."""
     n = exact_mechanism(p2.s)
-    parts, facts = [], {}
-    comparisons = [(f"{a}-l2", f"{a}-ce", 1 / n[f"l2 factor {LABEL[a + '-l2']}"], "1 / step factor")
+    facts, said = {}, {"loss": [], "activation": []}
+    comparisons = [(f"{a}-l2", f"{a}-ce", 1 / n[f"l2 factor {LABEL[a + '-l2']}"], "loss")
                    for a in ("sigmoid", "relu")]
     comparisons += [(f"sigmoid-{k}", f"relu-{k}", n[f"slope {LABEL['relu-' + k]}"] / n[f"slope {LABEL['sigmoid-' + k]}"],
-                     "slope factor") for k in ("l2", "ce")]
+                     "activation") for k in ("l2", "ce")]
     for a, b, factor, kind in comparisons:
         words, measured = slower(p2.median(a), p2.median(b), p2.cap)
         beyond, unknown, seeds = beyond_factor(p2, a, b, factor)
         facts[f"{a}/{b}"] = {"factor": factor, "measured": measured, "beyond_pct": beyond, "unknown_pct": unknown}
-        if not words:
-            parts.append(f"{LABEL[a]} against {LABEL[b]}: the ratio cannot be measured (medians beyond the cap)")
+        if words:
+            said[kind].append((words, factor, measured))
+    parts = []
+    for kind, what in (("loss", "L2's slowdown against cross-entropy"), ("activation", "the sigmoid's against ReLU")):
+        if not said[kind]:
+            parts.append(f"{what} cannot be measured (medians beyond the cap)")
             continue
-        parts.append(f"{LABEL[a]} against {LABEL[b]}: {kind} {factor:.2f}, ratio of medians {words}"
-                     + (", and " + beyond_words(beyond, unknown, factor) if seeds else ""))
+        side = {m > f for _, f, m in said[kind]}
+        verb = ("is larger than its factor predicts" if side == {True} else "is smaller than its factor predicts"
+                if side == {False} else "is on either side of its factor")
+        parts.append(f"{what} {verb} (" + "; ".join(f"{w} against {f:.1f}" for w, f, _ in said[kind]) + ")")
     return "; ".join(parts), facts
 
 
@@ -166,16 +146,18 @@ def gradient_start(p2):
          if r["reduction"] == "mean" and r["lr"] == p2.lr}
     start = {k: g[f"relu-{k}"] / g[f"sigmoid-{k}"] for k in ("l2", "ce")}
     early = {k: float(p2.s["numbers"].get(f"p2 grad ratio early {k}", "nan")) for k in ("l2", "ce")}
-    text = ("at the start the first layer's gradient is " + " and ".join(
-        f"{times(start[k])} {'smaller' if start[k] > 1 else 'larger'} with sigmoid units under "
-        f"{'L2' if k == 'l2' else 'cross-entropy'}" for k in ("l2", "ce")))
+    def sized(ratios):
+        said = {k: f"{times(r if r > 1 else 1 / r)} {'smaller' if r > 1 else 'larger'}" for k, r in ratios.items()}
+        if len(set(said.values())) == 1:
+            return f"{said['l2']} under either loss"
+        return " and ".join(f"{v} under {'L2' if k == 'l2' else 'cross-entropy'}" for k, v in said.items())
+    text = f"at the start, the first layer's gradient is {sized(start)} with sigmoid units than with ReLUs"
     if all(math.isfinite(v) for v in early.values()):
+        text += f"; over iterations 10 to 100 it is {sized(early)} (the median ratio)"
         later = [k for k in ("l2", "ce") if early[k] < 1]
-        text += ("; over iterations 10 to 100 the ReLU/sigmoid ratio of these gradients is " +
-                 " and ".join(f"{early[k]:.2f} ({'L2' if k == 'l2' else 'CE'})" for k in ("l2", "ce")) +
-                 ("" if not later else ": " + " and ".join('L2' if k == 'l2' else 'cross-entropy' for k in later) +
-                  " then give the sigmoid net the larger first-layer gradient, so gradient size alone does not "
-                  "explain its slowness"))
+        if later:
+            text += ": then the sigmoid net has the larger first-layer gradient, so gradient size alone does not explain"\
+                    " its slowness"
     return text, {"relu_over_sigmoid_at_0": start, "relu_over_sigmoid_10_100": early}
 
 
@@ -185,11 +167,11 @@ def weight_moves(p2):
     cos = {a: float(n[f"weights cosine {a}"]) for a in ("sigmoid", "ReLU") if f"weights cosine {a}" in n}
     same = all(c >= 0.9 for c in cos.values())
     text = (f"An observation on seed {p2.s['settings']['seed']} alone: " +
-            ("the moves of the L2 and the cross-entropy run point the same way" if same else
-             "the moves of the L2 and the cross-entropy run do not point the same way"))
-    text += " (cosine " + ", ".join(f"{c:.3f} with {a} units" for a, c in cos.items()) + ")"
+            ("the L2 and the cross-entropy run move the first layer the same way" if same else
+             "the L2 and the cross-entropy run do not move the first layer the same way"))
+    text += " (cosine " + ", ".join(f"{c:.2f} with {a} units" for a, c in cos.items()) + ")"
     if same:
-        text += ": on this seed the loss changes how fast the first layer moves far more than where it goes"
+        text += ": on this seed the loss changes how fast the first layer moves, hardly where"
     return text, {"cosine": cos, "same_direction": same}
 
 
@@ -217,7 +199,7 @@ def orders_differ(p2):
 def script_vs_study(p2):
     """Seed --seed's runs as the script trained them (part2_summary.json) against the same seed's runs in the
     study (its engine, many seeds at once): which agree count for count, and whether those that differ lie
-    in cells where one-ulp twins move (the summary's sensitivity section)."""
+    in cells where twins move (the summary's sensitivity section)."""
     seed, lr = p2.seed_runs["settings"]["seed"], p2.seed_runs["settings"]["lr"]
     study = {(r[0], r[2]): (r[4], r[5]) for r in p2.s["runs"]["rows"] if r[3] == seed and r[1] == lr}
     moving = {(c["setting"], c["reduction"]) for c in p2.s.get("sensitivity", {}).get("cells", [])
@@ -230,11 +212,11 @@ def script_vs_study(p2):
     if differ:
         text += ("; " + "; ".join(f"{LABEL[k]} under the {red} loss gives {a[0]} in the script and {b[0]} in the study"
                                   + (f" ({a[1]} against {b[1]})" if a[1] != b[1] else "") for k, red, a, b in differ)
-                 + (", in a cell where one-ulp twins move (Table~\\ref{tab:sensitivity})" if len(differ) == 1 else
-                    ", in cells where one-ulp twins move (Table~\\ref{tab:sensitivity})")
+                 + (", in a cell where twins move (Table~\\ref{tab:sensitivity})" if len(differ) == 1 else
+                    ", in cells where twins move (Table~\\ref{tab:sensitivity})")
                  if all((k, red) in moving for k, red, *_ in differ) else
                  "; " + "; ".join(f"{LABEL[k]} under the {red} loss gives {a[0]} in the script and {b[0]} in the study"
-                                  for k, red, a, b in differ) + ", although no one-ulp twin in its cell moved")
+                                  for k, red, a, b in differ) + ", although no twin in its cell moved")
     return text, {"agree": len(pairs) - len(differ), "of": len(pairs),
                   "differ": [(k, red, a, b) for k, red, a, b in differ],
                   "differ_in_sensitive_cells": all((k, red) in moving for k, red, *_ in differ)}
@@ -252,33 +234,19 @@ def prediction_check(p2):
     return text, {"ce_faster_with_both": ce_first, "slowest": slowest}
 
 
-def seed_order(p2):
-    single = {r["setting"]: r for r in p2.seed_runs["single_runs"] if r["reduction"] == "mean"}
-    seed = sorted([s for s in single if single[s]["status"] == "reached"], key=lambda s: single[s]["iterations"])
-    study = p2.order("mean")
-    same = seed == study
-    if not seed and not study:
-        return ("has no order to compare: no setting reached 100\\,\\% in that seed, nor in most seeds",
-                {"seed_order": seed, "study_order": study, "same": None})
-    text = ("ranks the four settings as the study's medians do" if same else
-            "ranks the settings differently from the study's medians (" + " $<$ ".join(LABEL[s] for s in seed) + ")")
-    return text, {"seed_order": seed, "study_order": study, "same": same}
-
-
 def sum_effect(p2):
     failed = [s for s in p2.settings if not math.isfinite(p2.median(s, "sum"))]
     parts = []
     for s in failed:
         g = p2.g[(s, "sum")]
-        why = [f"{fmt_pct(g['stuck_pct'])}\\,\\% dead" if g["stuck_pct"] else "",
-               f"{fmt_pct(g['diverged_pct'])}\\,\\% diverged" if g["diverged_pct"] else ""]
-        parts.append(f"{LABEL[s]} ({fmt_pct(g['reached_pct'])}\\,\\% reach 100\\,\\%" +
-                     "".join(", " + w for w in why if w) + ")")
+        why = [f"{fmt_pct(g['stuck_pct'])}\\,\\% die" if g["stuck_pct"] else "",
+               f"{fmt_pct(g['diverged_pct'])}\\,\\% diverge" if g["diverged_pct"] else ""]
+        parts.append(f"{LABEL[s]} ({', '.join(w for w in why if w) + ', ' if any(why) else ''}"
+                     f"{fmt_pct(g['reached_pct'])}\\,\\% reach 100\\,\\%)")
     text = ("every setting still reaches 100\\,\\% in most seeds" if not failed else
             "the median of " + " and ".join(parts) + " lies beyond the cap")
     if any(p2.g[(s, "sum")]["stuck_pct"] for s in failed):
-        text += ("; a dead net, whose hidden ReLUs are all off for every image, never gets a gradient into its "
-                 "first layer again (Appendix~\\ref{app:choices})")
+        text += ". A dead net's hidden ReLUs are all 0 for every image, so no gradient reaches its first layer again"
     (mean_w, mean_r), (sum_w, sum_r) = (slower(p2.median("sigmoid-l2", red), p2.median("sigmoid-ce", red), p2.cap)
                                         for red in ("mean", "sum"))
     if mean_w is None or sum_w is None:
@@ -333,7 +301,8 @@ def lr_scaling(p2):
 
 def pairs(p2):
     """Neighbours in each ranking, seed by seed: distinguishable when the sign test's p, multiplied by the
-    number of neighbours compared under that reduction (Bonferroni), is below SIGNIFICANT."""
+    number of neighbours compared under that reduction (Bonferroni), is below SIGNIFICANT. The seeds are
+    initialisations of one fixed dataset: the test says nothing about other data."""
     rows = p2.s["numbers"]["pairs"]
     texts, facts = {}, {}
     for red in ("mean", "sum"):
@@ -341,29 +310,26 @@ def pairs(p2):
         m = len(mine)
         close = [r for r in mine if r["p_value"] * m >= SIGNIFICANT]
         facts[red] = [(r["a"], r["b"], r["a_faster_pct"], r["p_value"], min(1.0, r["p_value"] * m)) for r in mine]
-        test = (f"sign test, Bonferroni-corrected for the {m} comparisons: ${m}p < {SIGNIFICANT:g}$" if m > 1 else
-                f"sign test $p < {SIGNIFICANT:g}$")
         if not mine:
             texts[red] = "there is nothing to compare"
         elif not close:
             worst = min(r["a_faster_pct"] for r in mine)
-            share = "every seed" if worst == 100 else f"at least {fmt_pct(worst)}\\,\\% of the seeds"
-            texts[red] = (f"each setting, in the order of the medians, beats the next on {share}, and every such gap is "
-                          f"distinguishable ({test})")
+            share = "every seed" if worst == 100 else f"at least {answers.at_least_pct(worst)}\\,\\% of the seeds"
+            texts[red] = f"each setting needs fewer iterations than the next on {share}, and the sign test tells every gap from chance"
         else:
             texts[red] = ("the seeds cannot tell apart " + "; ".join(
-                f"{r['a']} and {r['b']} ({fmt_pct(r['a_faster_pct'])}\\,\\% against "
-                f"{fmt_pct(r['b_faster_pct'])}\\,\\%, corrected $p = {min(1.0, r['p_value'] * m):.2g}$)"
-                for r in close) + (f"; every other neighbour is distinguishable ({test})" if len(close) < m else
-                                   f" (sign test, Bonferroni-corrected for the {m} comparisons)" if m > 1 else ""))
+                f"{r['a']} and {r['b']} (the first faster on {fmt_pct(r['a_faster_pct'])}\\,\\% of the seeds, the "
+                f"second on {fmt_pct(r['b_faster_pct'])}\\,\\%)" for r in close) +
+                ("; the sign test tells every other gap from chance" if len(close) < m else ""))
     return texts, facts
 
 
 def plateau(p2):
     """Where seed --seed's accuracy curves wait: do all four first sit at the majority share, and on it,
-    do the nets predict the majority label for every image?"""
+    do the nets predict the majority label for every image (or for all but how many)?"""
     n = p2.s["numbers"]
     shares = p2.s["data"]["class_counts"]
+    images = sum(shares)
     majority = 0 if shares[0] >= shares[1] else 1
     lengths = {s: int(n[f"p2 plateau {LABEL[s]}"]) for s in p2.settings}
     none = float(n["p2 plateau predicts 1"]) == (0.0 if majority == 0 else 1.0)
@@ -374,28 +340,12 @@ def plateau(p2):
     text += (f"{p2.s['settings']['seed']} sits at {n['p2 majority pct']}\\,\\%, the share of the majority label, for "
              "a while" if waiting else f"{p2.s['settings']['seed']} stops at the majority share")
     other = float(n["p2 plateau predicts 1"]) if majority == 0 else 1 - float(n["p2 plateau predicts 1"])
+    most = math.ceil(round(other * images, 6))            # a largest count: rounded up, never below itself
     return (text, (f"predict label {majority} for every image, the best any constant prediction can do; only "
                    "afterwards do they learn the rule") if none else
-            (f"predict label {majority} for all but at most {claims_controls.points(other)}\\,\\% of the images before they learn "
+            (f"predict label {majority} for all but at most {most} of the {images} images before they learn "
              "the rule")), {"majority_label": majority, "all_majority": none, "waiting": waiting,
-                            "minority_share": other}
-
-
-def multiply(p2):
-    """Do the loss's and the activation's effects multiply, i.e. is the activation's ratio of medians the
-    same under either loss (and the loss's under either activation), within CLOSE?"""
-    act = {k: ratio(p2.median(f"sigmoid-{k}"), p2.median(f"relu-{k}")) for k in ("l2", "ce")}
-    loss = {a: ratio(p2.median(f"{a}-l2"), p2.median(f"{a}-ce")) for a in ("sigmoid", "relu")}
-    known = all(math.isfinite(v) for v in (*act.values(), *loss.values()))
-    alike = known and max(act.values()) / min(act.values()) <= 1.15 and max(loss.values()) / min(loss.values()) <= 1.15
-    text = ("the two effects multiply: the activation's ratio is about the same under either loss "
-            f"({times(act['l2'])}, {times(act['ce'])}) and the loss's under either activation "
-            f"({times(loss['sigmoid'])}, {times(loss['relu'])}), so the slowest setting pays both and the fastest "
-            "neither" if alike else
-            (f"the two effects do not simply multiply: the activation's ratio is {times(act['l2'])} under L2 "
-             f"and {times(act['ce'])} under cross-entropy" if known else
-             "whether the two effects multiply cannot be measured (a median is beyond the cap)"))
-    return text, {"activation": act, "loss": loss, "multiply": alike}
+                            "minority_share": other, "minority_images": most}
 
 
 def cell(words):
@@ -429,23 +379,6 @@ def group(summary, setting, red="mean"):
     return next(g for g in summary["groups"] if g["setting"] == setting and g["reduction"] == red)
 
 
-def line_vs_part2(line, p2):
-    m = group(line, "line")["median"]
-    fastest = min(p2.settings, key=lambda s: p2.median(s))
-    best = p2.median(fastest)
-    if not math.isfinite(m):
-        text = ("does not reach 100\\,\\% in most seeds" + (", unlike the fastest part-2 setting" if math.isfinite(best)
-                                                             else ", like every part-2 setting"))
-    elif not math.isfinite(best):
-        text = f"reaches 100\\,\\% in most seeds (median {num(m)}), while no part-2 setting does within the cap"
-    elif m < best:
-        text = (f"needs fewer updates than any part-2 setting (median {num(m)} against {num(best)} for "
-                f"{LABEL[fastest]}, the fastest)")
-    else:
-        text = f"needs more updates than {LABEL[fastest]} (median {num(m)} against {num(best)})"
-    return text, {"line_median": m, "fastest_part2": fastest, "fastest_median": best, "line_faster": m < best}
-
-
 def endings(g):
     """How the runs of a group that did not reach 100 % ended."""
     parts = [f"{fmt_pct(g['stuck_pct'])}\\,\\% die" if g["stuck_pct"] else "",
@@ -467,8 +400,9 @@ def study_values(summary, column="iterations", reduction="mean"):
 
 
 def detection(det, line):
-    """The classification head's first 100 % against the line net: different nets on different seeds'
-    data, so unpaired: a two-sided Mann-Whitney test (scipy.stats) decides whether they differ at all."""
+    """The classification head's first 100 % against the line net: different nets on different images, so
+    unpaired, and an observation: a two-sided Mann-Whitney test (scipy.stats) over the seeds, that is over
+    initialisations, decides whether they differ at all."""
     from scipy.stats import mannwhitneyu
     cls, reg, lg = group(det, "classification"), group(det, "regression"), group(line, "line")
     ln = lg["median"]
@@ -478,33 +412,36 @@ def detection(det, line):
         r = c / ln
         speed = ("about as fast as" if 1 / CLOSE <= r <= CLOSE else
                  f"{times(1 / r)} faster than" if r < 1 else f"{times(r)} slower than")
-        vs = f"is {speed} the line task (median {num(c)} against {num(ln)} updates"
-        vs += f", Mann--Whitney {claims_controls.p_text(p)})"
+        vs = (f"is {speed} the line task (median {num(c)} against {num(ln)} updates; two-sided Mann--Whitney "
+              f"{claims_controls.p_text(p)} over the seeds' starting weights)")
         if p >= SIGNIFICANT and speed != "about as fast as":
             vs = (f"cannot be told apart from the line task (median {num(c)} against {num(ln)} updates, two-sided "
                   f"Mann--Whitney $p = {p:.2g}$, not below {SIGNIFICANT:g})")
     else:
         vs = "cannot be compared with the line task (a median beyond the cap)"
     longer = ratio(reg["median"], c)
-    reg_text = (f"the regression needs {longer:.0f} times as many updates as the first 100\\,\\% classification"
+    reg_text = (f"the regression needs {times(longer)} as many updates as the first 100\\,\\% classification"
                 if math.isfinite(longer) else "the regression does not reach 100\\,\\% in most seeds")
     return (vs, reg_text), {"cls_over_line": ratio(c, ln), "reg_over_cls": longer, "mann_whitney_p": p}
 
 
 def comparison_table(p2, line, det, dest):
-    """Part 2 vs 3.1 vs 3.2 under the mean loss: iterations to 100 % over each study's seeds."""
+    """Part 2 vs 3.1 vs 3.2 under the mean loss: iterations to 100 % over each study's seeds, with each
+    median's exact interval and that interval's coverage (it depends on the number of seeds)."""
     from .stats import fmt_iters
+    from .tables import fmt_ci, fmt_coverage, tie_note
     rows = [(f"2: {LABEL[s]}", p2.g[(s, "mean")]) for s in p2.settings]
     rows += [("3.1: line", group(line, "line")), ("3.2: classification", group(det, "classification")),
              ("3.2: regression", group(det, "regression"))]
     cap = p2.cap
-    dest.write("claims_comparison.tex", tex_table(["experiment (mean loss)", "seeds", "median", "95\\,\\% CI",
+    dest.write("claims_comparison.tex", tex_table(["experiment (mean loss)", "seeds", "median", "interval", "coverage",
                                                    "$Q_1$", "$Q_3$", "reached"],
                     [[name, g["seeds"], fmt_iters(g["median"], cap, True),
-                      fmt_iters(g["ci_low"], cap, True) if g["ci_low"] == g["ci_high"] else
-                      f"{fmt_iters(g['ci_low'], cap, True)}--{fmt_iters(g['ci_high'], cap, True)}",
+                      fmt_ci(g, cap, True),
+                      f"{fmt_coverage(g['ci_coverage'])}\\,\\%",
                       fmt_iters(g["q1"], cap, True), fmt_iters(g["q3"], cap, True),
-                      f"{fmt_pct(g['reached_pct'])}\\,\\%"] for name, g in rows], align="lrrrrrr"))
+                      f"{fmt_pct(g['reached_pct'])}\\,\\%"] for name, g in rows], align="lrrrrrrr",
+                    notes=tie_note(rows)))
 
 
 def datasets(study2, line, det):
@@ -543,18 +480,14 @@ def build(out, dest=None):
     line = inputs.read_pair(out, "part3_line_summary.json")[1]
     det = inputs.read_pair(out, "part3_detection_summary.json")[1]
     texts, facts = {}, {}
-    for name, fn in (("loss effect", loss_effect), ("activation effect", activation_effect),
-                     ("mechanism", mechanism), ("gradient start", gradient_start), ("orders differ", orders_differ),
-                     ("weight moves", weight_moves),
-                     ("prediction check", prediction_check), ("seed order", seed_order), ("lr scaling", lr_scaling),
-                     ("script vs study", script_vs_study),
-                     ("multiply", multiply)):
+    for name, fn in (("mechanism", mechanism), ("gradient start", gradient_start), ("orders differ", orders_differ),
+                     ("weight moves", weight_moves), ("prediction check", prediction_check), ("lr scaling", lr_scaling),
+                     ("script vs study", script_vs_study)):
         texts[name], facts[name] = fn(p2)
     (texts["plateau all"], texts["plateau"]), facts["plateau"] = plateau(p2)
     (texts["sum failures"], texts["sum ce lead"]), facts["sum"] = sum_effect(p2)
     pair_texts, facts["pairs"] = pairs(p2)
     texts |= {f"pairs {red}": t for red, t in pair_texts.items()}
-    texts["line vs part two"], facts["line vs part two"] = line_vs_part2(line, p2)
     d_texts, facts["data"] = datasets(study2, line, det)
     texts |= d_texts
     texts["part one gd"], facts["part one gd"] = part_one(out)
@@ -570,15 +503,41 @@ def build(out, dest=None):
     texts["seeds"] = (f"{num(p2.g[(p2.settings[0], 'mean')]['seeds'])} seeds per setting and loss reduction in "
                       f"part~2, {group(line, 'line')['seeds']} for the line net and "
                       f"{group(det, 'regression')['seeds']} for the detection net")
+    for name, summary in (("line", line), ("detection", det)):
+        cover = sorted({fmt_coverage(g["ci_coverage"]) for g in summary["groups"] if "ci_coverage" in g})
+        texts[f"coverage {name}"] = "exact intervals, coverage " + " or ".join(f"{c}\\,\\%" for c in cover)
     r_texts, r_facts = rounding_claims.build([study2, line, det], study2.get("stability", []), dest)
     c_texts, c_facts = claims_controls.build(study2, line, det, dest)
     texts, facts = texts | r_texts | c_texts, facts | r_facts | {"controls": c_facts}
     facts["mechanism table"] = mechanism_table(p2, dest)
+    answers_, facts["answers"] = answer_texts(out, p2, dest)
     if dest is not None:
         comparison_table(p2, line, det, dest)
-        dest.write("claims.tex", tex_macros({f"claim {k}": v for k, v in texts.items()}))
-        dest.json("claims.json", clean({"texts": texts, "facts": facts}))
+        dest.write("claims.tex", tex_macros({f"claim {k}": v for k, v in texts.items()} |
+                                            {f"ans {k}": v for k, v in answers_.items()}))
+        dest.json("claims.json", clean({"texts": texts, "answers": answers_, "facts": facts}))
+    return texts | {f"ans {k}": v for k, v in answers_.items()}, facts
+
+
+def answer_texts(out, p2, dest):
+    """The submission's answers (dlbasics/answers.py) and part 2's table, from the same summaries."""
+    line_seed, line = inputs.read_pair(out, "part3_line_summary.json")
+    det_seed, det = inputs.read_pair(out, "part3_detection_summary.json")
+    texts, facts = {}, {}
+    for name, fn in (("order", answers.order), ("loss", answers.loss), ("activation", answers.activation),
+                     ("together", answers.together)):
+        texts[name], facts[name] = fn(p2)
+    texts["line"], facts["line"] = answers.line(p2, line, line_seed)
+    texts["detection"], facts["detection"] = answers.detection(det, det_seed, line, reg_accuracy(out))
+    texts["part two coverage"], texts["sensitive note"], facts["table"] = answers.part2_table(p2, dest)
     return texts, facts
+
+
+def reg_accuracy(out):
+    """The script's regression accuracy of its seed at every iteration (part3_detection_curves.csv)."""
+    rows = (out / "part3_detection_curves.csv").read_text().splitlines()
+    column = rows[0].split(",").index("reg_acc")
+    return [float(r.split(",")[column]) for r in rows[1:] if r.split(",")[column]]
 
 
 def main(argv=None):

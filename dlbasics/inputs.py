@@ -104,8 +104,9 @@ def captions(run, numbers, net, labels, extra=""):
     return {"filters caption": f"The 16 first-layer $7\\times7$ filters of the {net} (seed {run['seed']}) {when}; red "
                                "positive, blue negative, one colour scale centred on 0.",
             "feature maps caption": f"Second-layer feature maps of the {net} (seed {run['seed']}) {when}: for {which}, "
-                                    f"then averaged over each class, all on one colour scale. {silent} of the 8 maps "
-                                    f"{'is' if silent == 1 else 'are'} 0 for every one of the {labels} images.{extra}",
+                                    f"then averaged over each class. Each map has its own colour scale, from 0 (black) "
+                                    f"to its peak over all {labels} images, printed above it; {silent} of the 8 maps "
+                                    f"{'is' if silent == 1 else 'are'} 0 for every image.{extra}",
             "silent maps": silent}
 
 

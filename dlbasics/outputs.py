@@ -38,9 +38,11 @@ def tex_macros(values):
         f"\\newcommand{{\\{macro_name(key)}}}{{{values[key]}}}\n" for key in sorted(values))
 
 
-def tex_table(header, rows, align=None):
-    """A booktabs tabular (no float) for the report to \\input."""
+def tex_table(header, rows, align=None, notes=()):
+    """A booktabs tabular (no float) for the report to \\input; notes: lines printed under the last rule,
+    across the whole width (what a mark in the table means)."""
     align = align or "l" + "r" * (len(header) - 1)
     lines = [f"\\begin{{tabular}}{{{align}}}", "\\toprule", " & ".join(header) + r" \\", "\\midrule"]
     lines += [" & ".join(str(c) for c in row) + r" \\" for row in rows]
-    return "\n".join(lines + ["\\bottomrule", "\\end{tabular}"]) + "\n"
+    lines += ["\\bottomrule"] + [f"\\multicolumn{{{len(header)}}}{{l}}{{\\footnotesize {n}}} \\\\" for n in notes]
+    return "\n".join(lines + ["\\end{tabular}"]) + "\n"

@@ -189,7 +189,7 @@ def plot_twins(traces, out, stem, title):
                          label=label)
         axes[1].plot(tr["at"], np.maximum(tr["lr"] * tr["top"], 1e-3), color=color, label=label)
     axes[0].set(xlabel="iteration", ylabel=r"$\|\theta_t - \theta'_t\| \,/\, \|\theta_0\|$",
-                title="distance to the one-ulp twin")
+                title="distance to the twin")
     axes[1].axhline(2, color="grey", lw=0.8, ls="--")
     axes[1].set(xlabel="iteration", ylabel=r"lr $\times$ sharpness (log scale)", title="the stability limit 2 (dashed)",
                 yscale="log")

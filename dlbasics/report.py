@@ -1,14 +1,15 @@
-"""make report: the report's inputs from the runs, then the PDF, which replaces the old one only once
-it is complete.
+"""make report: the report's inputs from the runs, then the two PDFs, which replace the old ones only
+once both are complete.
 
     python -m dlbasics.report
 
 1. python -m dlbasics.claims: the numbers and the generated sentences, from the summaries in
    figures/, and the author line, read afresh from report/author.txt;
-2. latexmk builds report/report.tex into a fresh build folder (report/.build-*); the log is checked
-   for undefined references and missing files;
-3. the new PDF replaces report/report.pdf in one step. A failed or interrupted build (Ctrl-C during
-   pdflatex) leaves the previous PDF, and the next build starts from scratch.
+2. latexmk builds report/report.tex (the submission, at most 8 pages) and report/studies.tex (its
+   companion, the studies in full) into a fresh build folder (report/.build-*); each log is checked for
+   undefined references and missing files;
+3. the new PDFs replace report/report.pdf and report/studies.pdf. A failed or interrupted build (Ctrl-C
+   during pdflatex) leaves the previous PDFs, and the next build starts from scratch.
 """
 import os
 import re
@@ -27,24 +28,36 @@ from .paths import FIGURES_DIR, ROOT
 REPORT = ROOT / "report"
 
 
-def build_pdf(report_dir=REPORT):
-    """report_dir/report.tex -> report_dir/report.pdf, built in a fresh folder beside it and moved in."""
+DOCUMENTS = ("report", "studies")          # the submission and its companion
+
+
+def build_pdf(report_dir=REPORT, documents=DOCUMENTS):
+    """report_dir/<document>.tex -> report_dir/<document>.pdf for each document, built in a fresh folder
+    beside them and moved in once every one has built."""
     sweep(Path(report_dir), ".build")                   # the build folders of runs killed outright
     work = tempfile.mkdtemp(prefix=staging_prefix(".build"), dir=report_dir)
     try:
-        proc = subprocess.run(["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", f"-outdir={work}",
-                               "report.tex"], cwd=report_dir, capture_output=True, text=True)
-        log = os.path.join(work, "report.log")
-        text = open(log, errors="replace").read() if os.path.exists(log) else proc.stdout
-        if proc.returncode != 0:
-            error = next((line for line in text.splitlines() if line.startswith("!")), "see the LaTeX log")
-            raise UserError(f"report/report.tex: LaTeX failed ({error.lstrip('! ')})")
-        bad = re.search(r"Warning: (Reference|Citation) .* undefined|File .* not found", text)
-        if bad:
-            raise UserError(f"report/report.tex: {bad.group(0)}")
-        os.replace(os.path.join(work, "report.pdf"), os.path.join(report_dir, "report.pdf"))
+        for name in documents:
+            latex(report_dir, work, name)
+        for name in documents:
+            os.replace(os.path.join(work, f"{name}.pdf"), os.path.join(report_dir, f"{name}.pdf"))
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def latex(report_dir, work, name):
+    """latexmk on report_dir/<name>.tex into `work`; UserError naming the file on an error or a missing
+    reference or file."""
+    proc = subprocess.run(["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", f"-outdir={work}",
+                           f"{name}.tex"], cwd=report_dir, capture_output=True, text=True)
+    log = os.path.join(work, f"{name}.log")
+    text = open(log, errors="replace").read() if os.path.exists(log) else proc.stdout
+    if proc.returncode != 0:
+        error = next((line for line in text.splitlines() if line.startswith("!")), "see the LaTeX log")
+        raise UserError(f"report/{name}.tex: LaTeX failed ({error.lstrip('! ')})")
+    bad = re.search(r"Warning: (Reference|Citation) .* undefined|File .* not found", text)
+    if bad:
+        raise UserError(f"report/{name}.tex: {bad.group(0)}")
 
 
 def main(argv=None):
@@ -52,7 +65,7 @@ def main(argv=None):
     tools.require("latex")
     claims.main([str(FIGURES_DIR)])
     build_pdf()
-    say("report: wrote report/report.pdf")
+    say("report: wrote report/report.pdf (the submission) and report/studies.pdf (its companion)")
 
 
 if __name__ == "__main__":

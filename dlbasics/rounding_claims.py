@@ -1,5 +1,5 @@
 """The report's section "Which numbers are reproducible?": its tables and sentences, from the studies'
-one-ulp twins (the summaries' "sensitivity" sections) and the traced part 2 runs ("stability").
+twins (the summaries' "sensitivity" sections) and the traced part 2 runs ("stability").
 
 Every sentence is worded by what the numbers say; tests/test_claims.py recomputes each fact.
 """
@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from .outputs import tex_table
+from .outputs import fmt_int, tex_table
 from .stats import fmt_pct
 
 LABEL = {"sigmoid-l2": "sigmoid + L2", "sigmoid-ce": "sigmoid + CE", "relu-l2": "ReLU + L2", "relu-ce": "ReLU + CE",
@@ -43,33 +43,30 @@ def median_shift(pairs):
 
 
 def table(found, dest):
-    """claims_sensitivity.tex: one row per cell that has twins."""
+    """claims_sensitivity.tex: one row per cell whose twins moved (the others are one sentence)."""
     rows = [[label, f"{lr:g}", red, c["twins"], f"{c['sensitive']}", f"{fmt_pct(c['sensitive_pct'])}\\,\\%",
-             c["status_changed"], "--" if c["sensitive"] == 0 or math.isnan(c["median_abs_delta"]) else
-             f"{c['median_abs_delta']:g}",
-             "--" if c["sensitive"] == 0 or math.isnan(c["median_abs_delta"]) else c["max_abs_delta"]]
-            for label, lr, red, c, _ in found]
+             c["status_changed"], "--" if math.isnan(c["median_abs_delta"]) else f"{c['median_abs_delta']:g}",
+             "--" if math.isnan(c["median_abs_delta"]) else c["max_abs_delta"]]
+            for label, lr, red, c, _ in found if c["sensitive"]]
     dest.write("claims_sensitivity.tex", tex_table(["setting", "lr", "loss", "twins", "moved", "share",
                                                     "status changed", "median $|\\Delta|$", "largest $|\\Delta|$"],
-                                                   rows, align="lrlrrrrrr"))
+                                                   rows or [["(none moved)", *[""] * 8]], align="lrlrrrrrr"))
 
 
-def stability_table(traces, dest, study=None):
-    """claims_stability.tex: the traced runs of part 2, each beside the same seed's count in the study
-    (`study`, part 2's study summary), which its engine got in another summation order."""
+def stability_table(traces, dest):
+    """claims_stability.tex: the traced runs of part 2. Each is the script's own loop, so its count is the
+    script's count for that seed (one run, one count)."""
     def ended(iterations, status):                 # as the other tables: a censored run is never a number
         return iterations if status == "reached" else {"censored": "$>$", "stuck": "dead ",
                                                        "diverged": "div. "}[status] + f"{iterations:,}".replace(",", "\\,")
-    counts = {tuple(r[:4]): ended(r[4], r[5]) for r in (study or {}).get("runs", {}).get("rows", [])}
     rows = [[LABEL[t["setting"]], t["reduction"], f"{t['lr']:g}", t["seed"], ended(t["iterations"], t["status"]),
-             counts.get((t["setting"], t["lr"], t["reduction"], t["seed"]), "--"),
              f"{math.exp(t['lyapunov']):.3f}" if math.isfinite(t["lyapunov"]) else "--",
-             f"{t['max_lr_sharpness']:.2f}", f"{fmt_pct(t['beyond_two_pct'])}\\,\\%",
+             f"{t['max_lr_sharpness']:.1f}", f"{fmt_pct(t['beyond_two_pct'])}\\,\\%",
              tex_power(t["final_distance"]),
              "--" if t["cell_sensitive_pct"] is None else f"{fmt_pct(t['cell_sensitive_pct'])}\\,\\%"] for t in traces]
-    dest.write("claims_stability.tex", tex_table(["setting", "loss", "lr", "seed", "steps", "study", "growth",
+    dest.write("claims_stability.tex", tex_table(["setting", "loss", "lr", "seed", "iterations", "growth",
                                                   "max lr$\\cdot$S", "$>2$", "apart", "moved"], rows,
-                                                 align="llrrrrrrrrr"))
+                                                 align="llrrrrrrrr"))
 
 
 def tex_power(x):
@@ -81,12 +78,18 @@ def tex_power(x):
 
 
 def moved_text(found):
-    """Which cells' counts moved under one ulp, and by how much."""
+    """Which cells' counts moved with a twin start, by how much, and what the cells where none moved still
+    allow (the one-sided 95 % upper bound on their share of sensitive seeds)."""
     total = sum(c["twins"] for *_, c, _ in found)
     moved = [(label, lr, red, c, pairs) for label, lr, red, c, pairs in found if c["sensitive"]]
-    head = f"Of {total} twin pairs in {len(found)} cells, "
+    quiet = [c for *_, c, _ in found if not c["sensitive"]]
+    head = f"Of {fmt_int(total)} twin pairs in {len(found)} cells, "
+    sizes = sorted({c["twins"] for c in quiet}, reverse=True)
+    bound = ("; a cell where none of its n twins moved can still hold sensitive seeds, up to " +
+             ", ".join(f"{upper_bound_pct(n)}\\,\\% for n = {n}" for n in sizes) +
+             " (one-sided 95\\,\\% bound)" if sizes else "")
     if not moved:
-        return head + "not one count or status moved", {"moved_cells": [], "twins": total}
+        return head + "not one count or status moved" + bound, {"moved_cells": [], "twins": total}
     parts = []
     for label, lr, red, c, pairs in sorted(moved, key=lambda m: -m[3]["sensitive_pct"]):
         shift = median_shift(pairs)
@@ -94,27 +97,32 @@ def moved_text(found):
                      + (f", by up to {c['max_abs_delta']} iteration{'s' if c['max_abs_delta'] > 1 else ''}"
                         if c["max_abs_delta"] else "")
                      + (f", {c['status_changed']} changing status" if c["status_changed"] else "")
-                     + ("" if shift is None else "; the median over its twinned seeds did not move" if shift == 0 else
-                        f"; the median over its twinned seeds moved by {shift:g}") + ")")
+                     + ("" if shift is None or shift == 0 else f"; the median moved by {shift:g}") + ")")
     text = head + (f"the count or status moved in {len(moved)}: " + "; ".join(parts) +
-                   f". In the other {len(found) - len(moved)} cells no seed moved")
+                   f". In the other {len(found) - len(moved)} cells no seed moved" + bound)
     return text, {"moved_cells": [(m[0], m[1], m[2]) for m in moved], "twins": total}
 
 
+def upper_bound_pct(n, level=0.95):
+    """The one-sided upper confidence bound on a share when 0 of n moved, 1 - (1 - level)^(1/n), in per cent,
+    rounded up (a bound never reads lower than it is): 5.8 % for 50 seeds."""
+    return f"{math.ceil(1000 * (1 - (1 - level) ** (1 / n))) / 10:g}"
+
+
 def mechanism_text(traces):
-    """Which traced runs reach the edge of stability, how fast their twins drift apart, and whether the
-    cells at the edge are the ones whose counts moved."""
+    """An observation, not a controlled experiment: which traced runs reach the edge of stability, how fast
+    their twins drift apart, and whether the cells at the edge are the ones whose counts moved."""
     if not traces:
         return "no run was traced", {}
     at_edge = [t for t in traces if t["max_lr_sharpness"] > EDGE]
     calm = [t for t in traces if t["max_lr_sharpness"] <= EDGE]
     moved = [t for t in traces if t["cell_sensitive_pct"]]
     name = lambda t: f"{LABEL[t['setting']]} ({t['reduction']}, lr {t['lr']:g}, seed {t['seed']})"  # noqa: E731
-    rate = lambda ts: f"{min(math.exp(t['lyapunov']) for t in ts):.3f} to {max(math.exp(t['lyapunov']) for t in ts):.3f}"  # noqa: E731
+    rate = lambda ts: f"{min(math.exp(t['lyapunov']) for t in ts):.2f} to {max(math.exp(t['lyapunov']) for t in ts):.2f}"  # noqa: E731
     text = (f"{len(at_edge)} of the {len(traces)} traced runs pass the edge of stability (lr $\\times$ sharpness above "
             f"{EDGE:g} for part of the run)" + (": " + ", ".join(name(t) for t in at_edge) if at_edge else ""))
     if at_edge:
-        text += f"; along them the distance to the twin grew by a factor of {rate(at_edge)} per step"
+        text += f". Along them the distance to the twin grew by a factor of {rate(at_edge)} per step"
     if calm:
         text += f"; along the others by {rate(calm)}"
     outside = [t for t in moved if t not in at_edge]
@@ -154,5 +162,5 @@ def build(summaries, traces, dest=None):
     facts["rounding largest"] = {"largest_delta": largest, "status_changed": statuses}
     if dest is not None:
         table(found, dest)
-        stability_table(traces, dest, summaries[0])
+        stability_table(traces, dest)
     return texts, facts

@@ -1,9 +1,9 @@
 """Which numbers can be reproduced at all: how much a run's iteration count moves when its start moves
-by one ulp, and why.
+by one or two ulps, and why.
 
 A run is *rounding-sensitive* when its twin, the same run with every initial parameter scaled by
-1 + 2^-52 (the smallest step float64 can take from 1), ends at another iteration count or with
-another status. Another CPU's kernels (ARM's exp, sigmoid and BLAS) differ from ours in the last bit,
+1 + 2^-52, ends at another iteration count or with another status. That factor moves each nonzero
+parameter away from zero by one or two ulps of its own (a zero stays zero). Another CPU's kernels (ARM's exp, sigmoid and BLAS) differ from ours in the last bit,
 so a sensitive run's count is not a property of the experiment: only its spread is.
 
 The mechanism is measured along a few part 2 runs by the scripts' own loop (part2_fc.py's net,
@@ -106,8 +106,8 @@ def _flat(net):
 
 
 def trace(setting, seed, lr, reduction, data, max_iters, points=120):
-    """The run of `seed` and its one-ulp twin in lockstep, by part2_fc.py's own loop, until the first of
-    the two stops. Returns ||theta - theta'|| at every iteration, the Hessian's extreme eigenvalues at
+    """The run of `seed` and its twin in lockstep, by part2_fc.py's own loop (the same operations in
+    the same order), until the run stops: its count is the script's count. Returns ||theta - theta'|| at every iteration, the Hessian's extreme eigenvalues at
     ~`points` iterations, how the run ended, the fitted growth rate and the lr x sharpness figures."""
     nets = [part2_fc.init_weights(part2_fc.FCNet(setting.activation).to(data.images.dtype), seed) for _ in range(2)]
     with torch.no_grad():
@@ -120,12 +120,13 @@ def trace(setting, seed, lr, reduction, data, max_iters, points=120):
     for t in range(max_iters + 1):
         distance.append(float((_flat(nets[0]) - _flat(nets[1])).norm()))
         thetas.append(_flat(nets[0]))
-        for net, sgd in zip(nets, sgds):
+        for k, (net, sgd) in enumerate(zip(nets, sgds)):
             logits, hidden = net(data.images)
             loss = reduce(per_image(logits, data.labels))
-            accuracy = part2_fc.correct(logits, data.labels).double().mean()
-            status = status or ("diverged" if not torch.isfinite(loss) else "reached" if accuracy == 1 else
-                                "stuck" if dies and part2_fc.is_dead(hidden) else "censored" if t == max_iters else None)
+            if k == 0:                         # the run's own rule: it stops where the script's loop stops
+                accuracy = part2_fc.correct(logits, data.labels).double().mean()
+                status = ("diverged" if not torch.isfinite(loss) else "reached" if accuracy == 1 else
+                          "stuck" if dies and part2_fc.is_dead(hidden) else "censored" if t == max_iters else None)
             sgd.zero_grad()
             loss.backward()
         if status:

@@ -46,9 +46,11 @@ def summarise(runs, values=None):
     """Seeds, median and quartiles (censoring-aware) and the share of each ending."""
     values = censored_values(runs) if values is None else values
     status = np.array([r.status for r in runs])
+    median = quantile(values, 0.5)
     return {
         "seeds": len(runs),
-        "median": quantile(values, 0.5), "q1": quantile(values, 0.25), "q3": quantile(values, 0.75),
+        "median": median, "q1": quantile(values, 0.25), "q3": quantile(values, 0.75),
+        "median_ties": int(np.sum(values == median)) if math.isfinite(median) else 0,   # seeds ending exactly there
         "reached_pct": 100.0 * float(np.mean(np.isfinite(values))),
         "diverged_pct": 100.0 * float(np.mean(status == DIVERGED)),
         "stuck_pct": 100.0 * float(np.mean(status == STUCK)),

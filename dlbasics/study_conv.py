@@ -50,7 +50,7 @@ def add_line_arguments(p):
 
 def add_twin_argument(p, default):
     p.add_argument("--twin-seeds", type=nonnegative_int, default=None,
-                   help="seeds per reduction rerun from a start moved by one ulp (every initial parameter times "
+                   help="seeds per reduction rerun from a start one or two ulps away (every initial parameter times "
                         f"1 + 2^-52), to measure how much the count depends on rounding (default: {default}; 2 with "
                         "--quick)")
     p.set_defaults(default_twins=default)
@@ -102,14 +102,14 @@ def resolve_detection(parser, args):
 
 
 def jobs(name, args, lr):
-    """Every run of the study, and the one-ulp twins of the first --twin-seeds seeds of each reduction."""
+    """Every run of the study, and the twins (one or two ulps away) of the first --twin-seeds seeds of each reduction."""
     seeds = sorted(set(range(args.seeds)) | {args.seed})
     main = [Job(name, s, lr, red, record=(s == args.seed)) for red in REDUCTIONS for s in seeds]
     return main + sensitivity.twin_jobs(main, args.twin_seeds)
 
 
 def rounding(every, name, out):
-    """Each reduction's share of seeds whose count moves with a one-ulp start; the summary's section."""
+    """Each reduction's share of seeds whose count moves with a twin start one or two ulps away; the summary's section."""
     cells = sensitivity.by_cell(every)
     sensitivity.write_csv(out, f"part3_{name}_sensitivity.csv", cells)
     return sensitivity.record(every, cells)

@@ -46,7 +46,7 @@ def add_arguments(p):
     p.add_argument("--sweep-seeds", type=positive_int, default=None,
                    help="seeds per cell at the sweep's other learning rates (default: 50, at most --seeds)")
     p.add_argument("--twin-seeds", type=nonnegative_int, default=None,
-                   help="seeds per cell rerun from a start moved by one ulp (every initial parameter times "
+                   help="seeds per cell rerun from a start one or two ulps away (every initial parameter times "
                         "1 + 2^-52), to measure how much the count depends on rounding (default: 50; 4 with "
                         "--quick; at most the cell's seeds)")
     p.add_argument("--control-seeds", type=nonnegative_int, default=None,
@@ -291,7 +291,7 @@ def traced_runs(args, every, most=3):
 
 
 def rounding_outputs(every, data, args, out):
-    """How much the counts depend on rounding: each cell's share of seeds whose count moves with a one-ulp
+    """How much the counts depend on rounding: each cell's share of seeds whose count moves with a twin
     start (part2_sensitivity.csv), and the mechanism along the traced runs (part2_stability.csv, the
     figure part2_twins). Returns the cells and the traces' summaries."""
     cells = sensitivity.by_cell(every)
@@ -309,7 +309,7 @@ def rounding_outputs(every, data, args, out):
         cell = cells.get((experiments.SETTINGS[tr["setting"]], tr["lr"], tr["reduction"]))
         tr["cell_sensitive_pct"] = cell["sensitive_pct"] if cell else None
     if traces:
-        plots.plot_twins(traces, out, "part2_twins", "A run and its one-ulp twin")
+        plots.plot_twins(traces, out, "part2_twins", "A run and its twin")
     kept = ("setting", "lr", "reduction", "seed", "iterations", "status", "lyapunov", "fit_until", "median_lr_sharpness",
             "max_lr_sharpness", "beyond_two_pct", "max_lr_negative", "predicted_growth", "final_distance",
             "cell_sensitive_pct")

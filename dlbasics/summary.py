@@ -12,7 +12,7 @@
     single_runs   the recorded runs, each with a few points of every curve
     groups        (studies) one censoring-aware summary per group of runs
     numbers       the values the report quotes
-    sensitivity   (studies) each twin's ending beside its run's (the twin starts one ulp away), per group
+    sensitivity   (studies) each twin's ending beside its run's (the twin starts one or two ulps away), per group
     stability     (study part2) the traced runs: growth rate of the twins' distance, lr x sharpness
 
 No timestamps and no absolute paths: the same arguments give the same bytes on one machine (another
@@ -56,7 +56,7 @@ def fingerprints(*nets, init="handout"):
 def build(script, argv, settings, data, runs, weights, milestones=(), groups=None, numbers=None, sensitivity=None,
           stability=None):
     """A study's summary dict; weights: fingerprints(...) of its nets; `groups` defaults to one summary per
-    (setting, lr, reduction). sensitivity: the runs' one-ulp twins (dlbasics.sensitivity.record);
+    (setting, lr, reduction). sensitivity: the runs' twins (dlbasics.sensitivity.record);
     stability: the traced runs' mechanism."""
     if groups is None:
         groups = [{"setting": getattr(s, "name", s), "lr": lr, "reduction": red} | summarise(rs)

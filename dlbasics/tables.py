@@ -25,11 +25,26 @@ def summarise_with_ci(runs, values=None):
     return s
 
 
+TIED = "$^*$"         # an interval of zero width: many seeds end at exactly that count
+
+
 def fmt_ci(s, cap, tex=False):
+    """An interval as a table prints it; one of zero width (a finite count that many seeds share) is
+    marked, and tie_note() says how many seeds end there."""
     lo, hi = (fmt_iters(s[k], cap, tex) for k in ("ci_low", "ci_high"))
     if lo == hi:
-        return lo
+        return lo + TIED if tex and math.isfinite(s["ci_low"]) else lo
     return f"{lo}--{hi}" if tex else f"{lo}-{hi}"
+
+
+def tie_note(summaries):
+    """The note under a table whose intervals of zero width are marked: how many seeds end exactly there."""
+    tied = [(lab, s) for lab, s in summaries if s["ci_low"] == s["ci_high"] and math.isfinite(s["ci_low"])]
+    if not tied:
+        return []
+    return [f"{TIED} An interval of zero width: " + "; ".join(
+        f"{s.get('median_ties', 0)} of the {s['seeds']} seeds of {lab} end at exactly {fmt_iters(s['ci_low'], 0, True)}"
+        for lab, s in tied) + "."]
 
 
 def write_study_table(out, stem, by_reduction, cap, rank=True, ties=()):
@@ -58,7 +73,8 @@ def write_study_table(out, stem, by_reduction, cap, rank=True, ties=()):
     tex_rows = tex_rows if rank else [row[:1] + row[2:] for row in tex_rows]
     out.csv(f"{stem}.csv", STUDY_HEADER if rank else [h for h in STUDY_HEADER if h != "rank"],
             csv_rows if rank else [row[:1] + row[2:] for row in csv_rows])
-    out.write(f"{stem}.tex", tex_table(header, tex_rows, align="lllrrrrrrr" if rank else "llrrrrrrr"))
+    notes = tie_note([(f"{lab} ({red})", s) for red, groups in by_reduction.items() for lab, s in groups.items()])
+    out.write(f"{stem}.tex", tex_table(header, tex_rows, align="lllrrrrrrr" if rank else "llrrrrrrr", notes=notes))
 
 
 def write_paired_table(out, stem, by_reduction, summaries):

@@ -15,8 +15,8 @@ report step), character for character.
 
 Rounding-sensitive runs. Another CPU's kernels differ from ours in the last bit, and some runs amplify
 that until their count moves (the report's section "Which numbers are reproducible?"). So a run whose
-count or status differs is trained again from 8 starts one to eight ulps away (every initial parameter
-times 1 + k 2^-52, k = 1..8). If any of them ends otherwise than our rerun, the run is
+count or status differs is trained again from 8 nearby starts (every initial parameter
+times 1 + k 2^-52, k = 1..8: k to 2k ulps away). If any of them ends otherwise than our rerun, the run is
 rounding-sensitive here too, and its expected count is accepted when it is plausible: its status is
 one the reruns reached, and, if it reached 100 %, it lies within the reruns' range [lo, hi] widened by
 that range's width on both sides. Such a run is listed with both counts and the reruns' range and
@@ -99,7 +99,7 @@ def keyed_runs(summary):
 
 def compare(expected, got, data_dir):
     """(per-setting table rows, differences, notes on rounding-sensitive runs) between the runs of two
-    summaries of the same writer; a run that differs is checked against its one-ulp reruns, unless the two
+    summaries of the same writer; a run that differs is checked against its reruns from nearby starts, unless the two
     started from other weights (then every difference is one: provenance() has said why)."""
     twins = expected.get("weights") == got.get("weights")
     exp_runs, got_runs = keyed_runs(expected), keyed_runs(got)
@@ -121,11 +121,11 @@ def compare(expected, got, data_dir):
         shown = f"expected {row['iterations']} ({row['status']}), got {other['iterations']} ({other['status']})"
         if verdict == "sensitive":
             groups[key[:3]][1:] = [groups[key[:3]][1] + 1, groups[key[:3]][2] + 1]
-            notes.append(f"ROUNDING-SENSITIVE: {expected['script']} {key}: {shown}; its one-ulp reruns ended at "
+            notes.append(f"ROUNDING-SENSITIVE: {expected['script']} {key}: {shown}; its reruns from nearby starts ended at "
                          f"{spread_text(spread)}")
         else:
             diffs.append(f"{expected['script']} {key}: {shown}" + ("" if verdict == "stable" else
-                         f", implausible: its one-ulp reruns ended at {spread_text(spread)}"))
+                         f", implausible: its reruns from nearby starts ended at {spread_text(spread)}"))
     diffs += [f"{expected['script']} {key}: not in the expected results" for key in got_runs.keys() - exp_runs.keys()]
     curves = compare_curves(expected, got, skip={k for k, _, _ in differing})
     wobbly = sorted({key for key, _ in curves}) if twins else []
@@ -136,7 +136,7 @@ def compare(expected, got, data_dir):
         if any(far(ours["curve_points"], twin.curves) for twin in twins):
             groups[key[:3]][2] += 1                  # its count held, its curves moved: rounding-sensitive
             notes.append(f"ROUNDING-SENSITIVE: {expected['script']} {key}: its curves differ ({len(mine)} points, e.g. {mine[0]}) and so do "
-                         "those of its one-ulp reruns")
+                         "those of its reruns from nearby starts")
         else:
             diffs += mine
     return [[expected["script"], *k, n, ok, s] for k, (n, ok, s) in groups.items()], diffs, notes
@@ -156,7 +156,7 @@ ULPS = range(1, 9)
 
 
 def reruns(summary, keys, data_dir, record=False):
-    """For each run (setting, lr, reduction, seed) of `summary`'s writer: its 8 reruns from 1..8 ulps away
+    """For each run (setting, lr, reduction, seed) of `summary`'s writer: its 8 reruns from nearby starts (times 1 + k 2^-52, k = 1..8)
     (Run records, with their curves if `record`), trained by the engine with the writer's settings."""
     if not keys:
         return []

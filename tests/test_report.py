@@ -1,8 +1,10 @@
-"""The report: every included file is one the scripts write, it builds from scratch, no '??' in the PDF.
+"""The two documents: every included file is one the scripts write, both build from scratch with no '??',
+the submission answers the handout in its order within 8 pages, and each answer within its word limit.
 
-Built in a fresh folder from the quick outputs of all four scripts (tests/conftest.py), so it does not
+Built in a fresh folder from the quick outputs of all four scripts (tests/conftest.py), so they do not
 depend on an earlier `make all`.
 """
+import json
 import re
 import shutil
 import subprocess
@@ -12,38 +14,47 @@ import pytest
 
 from conftest import ROOT, SCRIPTS
 
-REPORT = ROOT / "report" / "report.tex"
+REPORT_DIR = ROOT / "report"
+DOCUMENTS = ("report", "studies")
+SOURCES = {name: REPORT_DIR / f"{name}.tex" for name in DOCUMENTS}
+MAX_PAGES = 8
+WORD_LIMITS = {"Question 1.6": 250, "Question 2.5": 250, "Question 3.1": 150, "Question 3.2": 200}
 
 
-def targets(kind):
-    text = REPORT.read_text()
+def targets(kind, documents=DOCUMENTS):
+    text = "".join(SOURCES[d].read_text() for d in documents)
     return re.findall(r"\\" + kind + r"(?:\[[^\]]*\])?\{([^}]+)\}", text)
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory, quick_outputs):
-    """The report built in a fresh folder from the quick outputs."""
+    """Both documents built in a fresh folder from the quick outputs."""
     if shutil.which("latexmk") is None or shutil.which("pdftotext") is None:
         pytest.fail("latexmk / pdftotext missing: `make latex-deps` installs them")
     work = tmp_path_factory.mktemp("build")
     (work / "report").mkdir()
-    shutil.copy(REPORT, work / "report" / "report.tex")
-    shutil.copy(REPORT.parent / "beyond.tex", work / "report" / "beyond.tex")
+    for name in (*DOCUMENTS, "beyond"):
+        shutil.copy(REPORT_DIR / f"{name}.tex", work / "report" / f"{name}.tex")
     shutil.copytree(quick_outputs[0], work / "figures")
     made = subprocess.run([sys.executable, "-m", "dlbasics.claims", str(work / "figures")], cwd=ROOT,
                           capture_output=True, text=True)
     assert made.returncode == 0, made.stderr
-    proc = subprocess.run(["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", "report.tex"],
-                          cwd=work / "report", capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stdout[-3000:]
+    for name in DOCUMENTS:
+        proc = subprocess.run(["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", f"{name}.tex"],
+                              cwd=work / "report", capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stdout[-3000:]
     return work / "report"
+
+
+def pdf_text(path):
+    return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
 
 
 def test_every_included_file_is_written_by_the_scripts(built):
     graphics = targets("includegraphics")
     inputs = targets("input")
-    assert len(graphics) >= 30 and len(inputs) >= 8
-    optional = ("../figures/build_info.tex", "../figures/beyond_numbers.tex", "beyond")   # \IfFileExists
+    assert len(graphics) >= 30 and len(inputs) >= 16
+    optional = ("../figures/beyond_numbers.tex", "beyond")   # \IfFileExists
     inputs = [p for p in inputs if p not in optional]
     for path in graphics + inputs:
         assert path.startswith("../figures/"), path            # only generated files are included
@@ -52,30 +63,49 @@ def test_every_included_file_is_written_by_the_scripts(built):
         assert path.endswith(".pdf"), path
 
 
-def test_every_figure_the_scripts_make_is_in_the_report(quick_outputs):
+def test_every_figure_the_scripts_make_is_in_a_document(quick_outputs):
     included = {p.split("/")[-1] for p in targets("includegraphics")}
     made = {p.name for p in quick_outputs[0].glob("*.pdf")}
     assert made <= included, sorted(made - included)
 
 
-def test_builds_without_undefined_references(built):
-    log = (built / "report.log").read_text(errors="replace")
-    assert not re.search(r"undefined (references|control sequence)|Reference .* undefined", log)
-    assert "File `" not in log or "not found" not in log
+def test_build_without_undefined_references(built):
+    for name in DOCUMENTS:
+        log = (built / f"{name}.log").read_text(errors="replace")
+        assert not re.search(r"undefined (references|control sequence)|Reference .* undefined", log), name
+        assert "File `" not in log or "not found" not in log, name
 
 
-def test_pdf_has_no_unresolved_marks(built):
-    text = subprocess.run(["pdftotext", str(built / "report.pdf"), "-"], capture_output=True, text=True).stdout
-    assert "??" not in text
-    assert "Question 1.6" in text and "Question 2.5" in text and "Compared with 3.1" in text
-    assert "bundled" in text or "course's original files" in text
+def test_pdfs_have_no_unresolved_marks(built):
+    for name in DOCUMENTS:
+        text = pdf_text(built / f"{name}.pdf")
+        assert "??" not in text, name
+        assert "bundled" in text or "course's original files" in text, name
+
+
+def test_the_submission_fits_in_8_pages(built):
+    """What the grader reads: at most 8 pages, everything included."""
+    info = subprocess.run(["pdfinfo", str(built / "report.pdf")], capture_output=True, text=True).stdout
+    pages = int(re.search(r"^Pages:\s+(\d+)", info, flags=re.M).group(1))
+    assert pages <= MAX_PAGES, pages
+
+
+def test_the_first_page_has_the_title_author_key_collaborators_and_the_first_answer(built):
+    first = subprocess.run(["pdftotext", "-l", "1", str(built / "report.pdf"), "-"], capture_output=True,
+                           text=True).stdout
+    for mark in ("Deep Learning Basics", "Penn key", "Collaborators", "Question 1.6"):
+        assert mark in first, mark
+    assert "Contents" not in first and "Built" not in first          # no table of contents, no build metadata
 
 
 def test_every_caption_names_its_command():
-    figures = re.findall(r"\\begin\{figure\}.*?\\end\{figure\}", REPORT.read_text(), flags=re.S)
-    assert figures
-    for fig in figures:
-        assert "\\made{python part" in fig or "\\study{" in fig, fig[:200]
+    for name in DOCUMENTS:
+        floats = re.findall(r"\\begin\{(figure|table)\}.*?\\end\{\1\}", SOURCES[name].read_text(), flags=re.S)
+        bodies = re.findall(r"\\begin\{(?:figure|table)\}.*?\\end\{(?:figure|table)\}", SOURCES[name].read_text(),
+                            flags=re.S)
+        assert floats
+        for body in bodies:
+            assert "\\made{" in body or "\\study{" in body or "\\claims" in body, body[:200]
 
 
 def pdf_width_inches(path):
@@ -87,8 +117,8 @@ def pdf_width_inches(path):
 def test_figures_are_printed_at_their_drawn_size(built):
     """Included without scaling, and no wider than the text (16.6 cm): their text prints at the size the
     plots set, which is never below 8 pt (the next test)."""
-    text = REPORT.read_text()
-    assert not re.search(r"\\includegraphics\[", text), "a figure is scaled in the report"
+    for name in DOCUMENTS:
+        assert not re.search(r"\\includegraphics\[", SOURCES[name].read_text()), f"a figure is scaled in {name}"
     for path in targets("includegraphics"):
         assert pdf_width_inches(built / path) <= 16.6 / 2.54 + 0.01, path
 
@@ -107,25 +137,67 @@ def test_no_figure_text_below_8_pt():
 
 def test_nothing_sticks_out_of_the_text(built):
     """No table or line wider than the text (LaTeX's overfull boxes)."""
-    log = (built / "report.log").read_text(errors="replace")
-    assert "Overfull \\hbox" not in log, [line for line in log.splitlines() if "Overfull" in line]
+    for name in DOCUMENTS:
+        log = (built / f"{name}.log").read_text(errors="replace")
+        assert "Overfull \\hbox" not in log, [line for line in log.splitlines() if "Overfull" in line]
 
 
-def test_every_figure_and_table_is_cited():
-    text = REPORT.read_text() + (REPORT.parent / "beyond.tex").read_text()
-    labels = re.findall(r"\\label\{((?:fig|tab):[^}]+)\}", text)
-    assert labels
-    uncited = [label for label in labels if f"\\ref{{{label}}}" not in text]
-    assert not uncited, uncited
+def test_every_figure_and_table_is_cited_in_its_document():
+    for name in DOCUMENTS:
+        text = SOURCES[name].read_text() + ((REPORT_DIR / "beyond.tex").read_text() if name == "studies" else "")
+        labels = re.findall(r"\\label\{((?:fig|tab):[^}]+)\}", text)
+        assert labels
+        uncited = [label for label in labels if f"\\ref{{{label}}}" not in text]
+        assert not uncited, (name, uncited)
 
 
-def test_the_body_answers_the_handouts_questions_in_order(built):
-    """Questions 1.1 to 3.2 in the handout's order, each with the figure that answers it, before the
-    appendices."""
-    text = subprocess.run(["pdftotext", str(built / "report.pdf"), "-"], capture_output=True, text=True).stdout
-    appendix = [m.start() for m in re.finditer(r"^The data$", text, flags=re.M)]      # the heading, not the contents
-    body = text[:appendix[-1]] if appendix else text
+def test_the_submission_answers_the_handouts_questions_in_order(built):
+    """Questions 1.1 to 3.2 in the handout's order, each with the figure that answers it, and each part's
+    floats inside that part."""
+    text = pdf_text(built / "report.pdf")
     marks = ["Questions 1.1–1.5", "Question 1.6", "Questions 2.1–2.4", "Question 2.5", "Question 3.1",
              "Question 3.2"]
-    where = [body.find(m) for m in marks]
+    where = [next((m.start() for m in re.finditer("^" + re.escape(mark), text, flags=re.M)), -1) for mark in marks]
     assert all(w >= 0 for w in where) and where == sorted(where), dict(zip(marks, where))
+    parts = [text.find(h) for h in ("Part 2:", "Part 3.1:", "Part 3.2:", "Choices the handout")]
+    for n, caption in enumerate(("Figure 1:", "Figure 3:", "Figure 5:", "Figure 7:")):
+        at = text.find(caption)
+        assert at >= 0 and (n == 0 or at > parts[n - 1]) and at < parts[n], (caption, at, parts)
+
+
+def answer_words(figures):
+    """{question: its words} in the submission: the answer's source up to the next question or section,
+    floats left out, every macro replaced by the text the build gave it."""
+    macros = {}
+    for path in figures.glob("*.tex"):
+        for name, body in re.findall(r"\\newcommand\{\\([A-Za-z]+)\}\{(.*)\}\n", path.read_text()):
+            macros[name] = body
+    source = re.sub(r"\\begin\{(figure|table)\}.*?\\end\{\1\}", " ", SOURCES["report"].read_text(), flags=re.S)
+    out = {}
+    for question in WORD_LIMITS:
+        start = source.index(f"\\question{{{question}}}")
+        end = min(i for i in (source.find("\\question{", start + 1), source.find("\\section", start + 1)) if i > 0)
+        text = source[start + len(f"\\question{{{question}}}"):end]
+        for _ in range(3):                                  # macros inside macros
+            text = re.sub(r"\\([A-Za-z]+)(\{\})?", lambda m: macros.get(m.group(1), " "), text)
+        text = re.sub(r"\$[^$]*\$", "x", re.sub(r"[{}]", "", text))
+        out[question] = len(re.findall(r"[A-Za-z0-9][\w'.,\-]*", text))
+    return out
+
+
+@pytest.mark.parametrize("figures", ["quick", "build"])
+def test_every_answer_keeps_to_its_word_limit(figures, built):
+    folder = built.parent / "figures" if figures == "quick" else ROOT / "figures"
+    if not (folder / "claims.tex").is_file():
+        pytest.skip("no report inputs in figures/ (make all makes them)")
+    words = answer_words(folder)
+    for question, limit in WORD_LIMITS.items():
+        assert 20 <= words[question] <= limit, (question, words[question], limit)
+
+
+def test_the_submission_says_where_the_evidence_is(built):
+    """Each cause in Question 2.5 gets one sentence with its control's result and a pointer to the companion."""
+    answers = json.loads((built.parent / "figures" / "claims.json").read_text())["answers"]
+    for key in ("loss", "activation"):
+        assert "\\studies{the controls}" in answers[key]
+        assert re.search(r"(closes|does not close|cannot be judged)", answers[key]), answers[key]
