@@ -8,7 +8,7 @@ it stays true on other data; tests/test_claims.py recomputes the facts behind ea
 import math
 
 from . import claims_controls
-from .outputs import fmt_int, tex_table
+from .outputs import fmt_int
 from .stats import SIGNIFICANT, fmt_iters, fmt_pct
 from .tables import fmt_ci, fmt_coverage, tie_note
 
@@ -73,17 +73,30 @@ def at_least_pct(value):
 
 
 def verdict(words):
-    """A control's result (claims_controls.gap_closed's words) as a short clause about the gap."""
+    """A control's result (claims_controls.gap_closed's words) as (a short clause about the gap, its kind:
+    all, part, none or unknown, and the share closed as printed: '25', 'at least 32')."""
     if words.startswith("more than closes"):
-        return "more than closes the gap", "all"
+        return "more than closes the gap", "all", ""
     if words.startswith("closes"):
-        return "closes the gap", "all"
+        return "closes the gap", "all", ""
     if words.startswith("narrows it by"):
         share = words.split("by ")[1].split("\\,")[0]
-        return f"closes only {share}\\,\\% of the gap (log scale)", "part"
+        return f"closes {share}\\,\\% of the gap (log scale)", "part", share
     if words.startswith("does not"):
-        return "does not close the gap", "none"
-    return "cannot be judged (a median beyond the cap)", "unknown"
+        return "does not close the gap", "none", ""
+    return "cannot be judged (a median beyond the cap)", "unknown", ""
+
+
+def combined(found, where):
+    """One clause for several controls: the same clause once, shares side by side, or one clause each.
+    where: {setting: 'with L2'}."""
+    clauses = {c[3] for c in found}
+    if len(clauses) == 1:
+        return found[0][3]
+    if all(c[4] == "part" for c in found):
+        return ("closes " + " and ".join(f"{c[6]}\\,\\% of the gap {where[c[0]]}" if i == 0 else
+                                         f"{c[6]}\\,\\% {where[c[0]]}" for i, c in enumerate(found)) + " (log scale)")
+    return "; ".join(f"{where[c[0]]} it {c[3]}" for c in found)
 
 
 def controlled(p2, key):
@@ -96,7 +109,8 @@ def controlled(p2, key):
         tested = c["p_value"] < SIGNIFICANT
         words, _ = claims_controls.gap_closed(c["ratio_before"], c["ratio"], floor,
                                               faster=(c["fewer"] > c["more"]) if tested else None)
-        out.append((c["setting"], c["reference_setting"], c["factor"], *verdict(words), c["seeds"]))
+        clause, kind, share = verdict(words)
+        out.append((c["setting"], c["reference_setting"], c["factor"], clause, kind, c["seeds"], share))
     return out
 
 
@@ -131,9 +145,8 @@ def loss(p2):
         text += (f" (on average {shown[0]} along seed {seed}'s runs, with either activation)" if len(set(shown)) == 1 else
                  f" (on average {' and '.join(shown)} along seed {seed}'s sigmoid and ReLU runs)")
     if found:
-        kinds = {k for *_, k, _ in found}
-        said = found[0][3] if len({v for *_, v, _, _ in found}) == 1 else \
-            "; ".join(f"with {LABEL[s].split(' ')[0]} units it {v}" for s, _, _, v, _, _ in found)
+        kinds = {c[4] for c in found}
+        said = combined(found, {c[0]: f"with {LABEL[c[0]].split(' ')[0]} units" for c in found})
         text += (f". Dividing L2's learning rate by it {said} on {found[0][5]} seeds" +
                  (": the shorter step explains L2's slowness" if kinds == {"all"} else
                   ": the shorter step explains part of L2's slowness" if kinds <= {"all", "part"} else ""))
@@ -150,11 +163,10 @@ def activation(p2):
     text += ". A sigmoid unit passes back at most a quarter of the gradient ($\\sigma' \\le 1/4$), a ReLU all of it while on"
     found = controlled(p2, "slope factor")
     if found:
-        factors = both([f for _, _, f, *_ in found], ".1f", "either loss")
-        kinds = {k for *_, k, _ in found}
-        verdicts = {v for *_, v, _, _ in found}
-        said = found[0][3] if len(verdicts) == 1 else "; ".join(
-            f"with {LABEL[s].split(' + ')[1]} it {v}" for s, _, _, v, _, _ in found)
+        shown = {f"{c[2]:.1f}" for c in found}
+        factors = shown.pop() if len(shown) == 1 else " and ".join(f"{c[2]:.1f}" for c in found)
+        kinds = {c[4] for c in found}
+        said = combined(found, {c[0]: "with " + ("L2" if c[0].endswith("l2") else "cross-entropy") for c in found})
         text += (f". Raising the sigmoid net's first-layer learning rate by the measured slope ratio ({factors}) "
                  f"{said}" + (": the slope explains it" if kinds == {"all"} else
                               ": the slope is part of the reason, not all of it" if "part" in kinds or "none" in kinds
@@ -222,8 +234,9 @@ def part2_table(p2, dest):
     twins = max((t for _, t in moved.values()), default=None)
     if moved:
         note = ("$^\\dagger$ A start one or two ulps away from seed $k$'s (every initial parameter times $1 + 2^{-52}$) "
-                "moved the count on " + ", ".join(f"{m} of {t} seeds" for m, t in moved.values()) +
-                " of this cell: there, another CPU's rounding can move it too \\studies{which numbers are reproducible}. ")
+                "moved the count on " + "; ".join(f"{m} of {t} seeds of {LABEL[s]} under the {red} loss"
+                                                  for (s, red), (m, t) in sorted(moved.items())) +
+                ": there, another CPU's rounding can move it too \\studies{which numbers are reproducible}. ")
     else:
         cells = [c for c in p2.s.get("sensitivity", {}).get("cells", []) if c["lr"] == p2.lr]
         note = (f"No count moved when the start moved by one or two ulps ({min(c['twins'] for c in cells)} or more "
@@ -300,8 +313,8 @@ def detection(det_study, det_seed, line_study, reg_acc):
     groups = {g["setting"]: g for g in det_study["groups"] if g["reduction"] == "mean"}
     cls, reg = groups["classification"]["median"], groups["regression"]["median"]
     first = run["milestones"].get("classification")
-    text = ("Adding the width head leaves the classification fast but makes training long: " if
-            math.isfinite(reg) and math.isfinite(cls) and reg > CLOSE * cls else "")
+    text = ("With the width head, the classification is learned early and the regression decides when training "
+            "stops: " if math.isfinite(reg) and math.isfinite(cls) and reg > CLOSE * cls else "")
     text += (f"seed {seed}'s classes are first all right after {fmt_int(first)} updates" if first is not None else
              f"seed {seed}'s classes are never all right at once")
     text += (f", its widths only after {fmt_int(run['iterations'])}" if run["status"] == "reached" else

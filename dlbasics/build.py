@@ -23,7 +23,7 @@ import time
 
 from part2_fc import DATASETS
 
-from . import buildinfo, processes
+from . import processes
 from .cli import Parser, UserError, folder, run_main, say
 from .data import load_dataset
 from .outputs import Outputs
@@ -128,12 +128,10 @@ def main(argv=None):
     if not args.force and up_to_date(args.out_dir, digest):
         say(f"{args.out_dir}: up to date (nothing changed since the last build; --force rebuilds)")
         return
-    start = time.time()
     with Outputs(args.out_dir) as out:
         failed = run_all(args.data_dir.absolute(), out.dir, args.large, shown_as=args.out_dir)
         if failed:
             raise UserError(f"{', '.join(failed)} failed (see above); {args.out_dir} was left as it was")
-        out.write("build_info.tex", buildinfo.build_macros(time.time() - start))
         out.json(STAMP, {"inputs": digest, "outputs": manifest(out.dir)})
 
 

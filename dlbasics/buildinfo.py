@@ -1,13 +1,7 @@
-"""What the report says about its own build: who wrote it, and when, where and how fast it was built.
-
-The author, the collaborators and the Penn key come from report/author.txt, the one file a student
-edits (lines "author: ...", "collaborators: ...", "penn key: ..."); the report step reads it afresh
-every time (make report). The build's date, machine and time are written by `make figures`
-(dlbasics.build). Both are kept apart from the scripts' results, which stay byte-identical.
+"""Who wrote the report: the author, the collaborators and the Penn key, from report/author.txt, the one
+file a student edits (lines "author: ...", "collaborators: ...", "penn key: ..."). The report step reads it
+afresh every time (make report); it is kept apart from the scripts' results, which stay byte-identical.
 """
-import os
-import platform
-import time
 from pathlib import Path
 
 from .cli import UserError
@@ -74,25 +68,3 @@ def author_macros(path=AUTHOR_FILE):
         "not given"
     return tex_macros({"report author": tex_escape(author), "report penn key": tex_escape(key),
                        "report collaborators": tex_escape(found["collaborators"] or "(not given)")})
-
-
-def cpu_model():
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def build_macros(seconds):
-    import torch
-    return tex_macros({"build seconds": f"{seconds:.0f}\\,s", "build date": time.strftime("%Y-%m-%d"),
-                       "build cpu": tex_escape(cpu_model()), "build cores": os.cpu_count() or 1,
-                       "build torch": torch.__version__.split("+")[0], "build python": platform.python_version()})
-
-
-def finish(out_dir, seconds):
-    """build_info.tex in out_dir, after a build that took `seconds`."""
-    Path(out_dir, "build_info.tex").write_text(build_macros(seconds))

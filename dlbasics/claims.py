@@ -429,7 +429,6 @@ def comparison_table(p2, line, det, dest):
     """Part 2 vs 3.1 vs 3.2 under the mean loss: iterations to 100 % over each study's seeds, with each
     median's exact interval and that interval's coverage (it depends on the number of seeds)."""
     from .stats import fmt_iters
-    from .tables import fmt_ci, fmt_coverage, tie_note
     rows = [(f"2: {LABEL[s]}", p2.g[(s, "mean")]) for s in p2.settings]
     rows += [("3.1: line", group(line, "line")), ("3.2: classification", group(det, "classification")),
              ("3.2: regression", group(det, "regression"))]

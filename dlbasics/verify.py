@@ -58,7 +58,7 @@ SMALL_STUDY = {  # every setting, a few seeds, both reductions, on the bundled d
     "study line": ["--seeds=4", "--twin-seeds=0", "--control-seeds=0"],
     "study detection": ["--seeds=2", "--twin-seeds=0", "--control-seeds=0"],
 }
-NOT_RERUN = {"author.tex", "build_info.tex"}           # who wrote the report, and when: not results
+NOT_RERUN = {"author.tex"}                             # who wrote the report: not a result
 FORBIDDEN = {"--help", "--out-dir", "--data-dir", "--workers", "--no-progress", "--no-figures", "--against"}
 SCRATCH = "dlbasics-verify"                             # the reruns' folder in the system's temporary folder
 

@@ -319,6 +319,19 @@ def test_rounding_claims(outputs):
 
 
 # ---- the causes: each control's sentence, recomputed from its runs --------------------------------------
+class Capture:
+    """Stands in for a staged Outputs: keeps what the claims step writes."""
+
+    def __init__(self):
+        self.files = {}
+
+    def write(self, name, text):
+        self.files[name] = text
+
+    def json(self, name, obj):
+        self.files[name] = obj
+
+
 def rows_of(control):
     cols = ["setting", "lr", "reduction", "seed", "iterations", "status"]
     return [dict(zip(cols, r)) for r in control["rows"]]
@@ -625,3 +638,31 @@ def test_the_script_and_the_study_differ_only_where_twins_move(outputs):
     for t in s["stability"]:
         if (t["iterations"], t["status"]) != rows[(t["setting"], t["lr"], t["reduction"], t["seed"])]:
             assert (t["setting"], t["lr"], t["reduction"]) in moving, t
+
+
+def test_the_answer_table_marks_every_rounding_sensitive_count_and_shows_the_scripts_counts(outputs):
+    """Table 1 of the submission: seed --seed's counts are the script's (the runs the figures show), each
+    marked with a dagger exactly when a twin moved a count of its cell, and the medians are the study's."""
+    written = Capture()
+    claims.build(outputs, written)
+    table = written.files["answer_part2.tex"]
+    s, g = part2_runs(outputs)
+    script = load(outputs, "part2_summary.json")
+    moved = {}
+    for r in s["sensitivity"]["rows"]:
+        if r[1] == s["settings"]["lr"]:
+            moved[(r[0], r[2])] = moved.get((r[0], r[2]), False) or (r[4], r[5]) != (r[6], r[7])
+    single = {(r["setting"], r["reduction"]): r for r in script["single_runs"]}
+    for setting, label in claims.LABEL.items():
+        row = next(line for line in table.splitlines() if line.startswith(label + " &"))
+        cells = [c.strip() for c in row.removesuffix("\\\\").split("&")]
+        for red, at in (("mean", 1), ("sum", 5)):
+            run = single[(setting, red)]
+            shown = cells[at]
+            assert shown.endswith("$^\\dagger$") == moved.get((setting, red), False), (setting, red, shown)
+            count = shown.removesuffix("$^\\dagger$")
+            if run["status"] == "reached":
+                assert count == f"{run['iterations']:,}".replace(",", "\\,"), (setting, red, count)
+            med = median(g[(setting, red)])
+            assert cells[at + 1] == (f"{med:,.1f}" if med != int(med) else f"{med:,.0f}").replace(",", "\\,") \
+                if math.isfinite(med) else cells[at + 1].startswith("$>$")

@@ -140,3 +140,33 @@ def test_first_reached():
     curve = np.array([[0.5, 1.0], [1.0, 1.0], [0.9, 1.0]])
     assert first_reached(curve).tolist() == [1, 0]
     assert first_reached(np.array([[0.1], [0.2]])).tolist() == [-1]
+
+
+def test_the_medians_interval_is_exact_with_its_true_coverage():
+    """Order statistics x_(j)..x_(n+1-j), the largest j whose coverage 1 - 2 P(B < j), B ~ Bin(n, 1/2),
+    stays at least 95 %: recomputed here by brute force over j."""
+    from math import comb
+
+    from dlbasics.stats import median_ci
+
+    def coverage(n, j):
+        return 1 - 2 * sum(comb(n, i) for i in range(j)) / 2 ** n
+    for n in (1, 5, 6, 8, 32, 200, 1000):
+        values = np.arange(n, dtype=float) * 3 + 1           # distinct, sorted: x_(k) = 3 (k - 1) + 1
+        low, high, cov = median_ci(values)
+        best = max((j for j in range(1, (n + 1) // 2 + 1) if coverage(n, j) >= 0.95), default=1)
+        assert (low, high) == (values[best - 1], values[n - best]), n
+        assert abs(cov - coverage(n, best)) < 1e-12, n
+    assert median_ci(np.arange(8.0))[2] == 1 - 2 / 2 ** 8          # 8 seeds: the whole range, 99.2 %
+    low, high, _ = median_ci([1.0, 2.0, 3.0, np.inf, np.inf, np.inf, np.inf, 4.0])
+    assert low == 1.0 and high == np.inf                             # runs beyond the cap sort last
+
+
+def test_an_interval_of_zero_width_is_marked_and_its_ties_counted():
+    from dlbasics.tables import fmt_ci, tie_note
+    tied = {"ci_low": 25.0, "ci_high": 25.0, "seeds": 1000, "median_ties": 412}
+    assert fmt_ci(tied, 10000, tex=True) == "25$^*$" and fmt_ci(tied, 10000) == "25"
+    note, = tie_note([("sigmoid + L2 (sum)", tied)])
+    assert "412 of the 1000 seeds of sigmoid + L2 (sum) end at exactly 25" in note
+    beyond = {"ci_low": np.inf, "ci_high": np.inf, "seeds": 8, "median_ties": 0}
+    assert fmt_ci(beyond, 10000, tex=True) == "$>$10\\,000" and tie_note([("x", beyond)]) == []
