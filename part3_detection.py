@@ -61,6 +61,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import matplotlib.ticker
 import numpy as np
 import scipy.io
 import torch
@@ -586,6 +587,9 @@ def plot_curve(out, values, title, ylabel, stem, note="", logy=False, ylim=None)
     fig, ax = plt.subplots(figsize=(HALF, 1.6), layout="constrained")   # keeps the y label whole
     ax.plot(np.arange(len(values)), values)
     ax.set(xlabel="iteration", ylabel=ylabel, title=title, yscale="log" if logy else "linear")
+    if logy:                                  # labels at 1, 2 and 5 x 10^k only: never a crowd of them
+        ax.yaxis.set_major_locator(matplotlib.ticker.LogLocator(subs=(1, 2, 5)))
+        ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.xaxis.get_major_locator().set_params(integer=True)          # iterations are whole: no 2.5 ticks
     ax.set_ylim(*(ylim or ax.get_ylim()))
     if note:

@@ -138,19 +138,19 @@ def loss(p2):
                        for a in ("sigmoid", "relu")], head + " L2 needs")
     mech = p2.s.get("mechanism", {})
     factors = [mech[f"l2 factor {LABEL[a + '-l2']}"] for a in ("sigmoid", "relu") if f"l2 factor {LABEL[a + '-l2']}" in mech]
-    text += ". L2's gradient carries an extra factor $2\\hat y(1-\\hat y) \\le 1/2$ that shortens every step"
+    text += ". L2's gradient carries an extra factor \\mbox{$2\\hat y(1-\\hat y) \\le 1/2$} that shortens every step"
     found = controlled(p2, "step factor")
     if factors:
         seed, shown = p2.s["settings"]["seed"], [f"{v:.2f}" for v in factors]
-        text += (f" (on average {shown[0]} along seed {seed}'s runs, with either activation)" if len(set(shown)) == 1 else
-                 f" (on average {' and '.join(shown)} along seed {seed}'s sigmoid and ReLU runs)")
+        text += (f" ({shown[0]} on average along seed {seed}'s runs)" if len(set(shown)) == 1 else
+                 f" ({' and '.join(shown)} on average along seed {seed}'s sigmoid and ReLU runs)")
     if found:
         kinds = {c[4] for c in found}
         said = combined(found, {c[0]: f"with {LABEL[c[0]].split(' ')[0]} units" for c in found})
         text += (f". Dividing L2's learning rate by it {said} on {found[0][5]} seeds" +
-                 (": the shorter step explains L2's slowness" if kinds == {"all"} else
+                 (": the shorter step is enough to explain L2's slowness" if kinds == {"all"} else
                   ": the shorter step explains part of L2's slowness" if kinds <= {"all", "part"} else ""))
-    return text + " \\studies{the controls}", {"controls": found, "factors": factors}
+    return text + " \\studies{sec:controls}.", {"controls": found, "factors": factors}
 
 
 def activation(p2):
@@ -160,7 +160,7 @@ def activation(p2):
             "The activation matters, but not the same way with both losses:")
     text = effect(p2, [(f"sigmoid-{k}", f"relu-{k}", f"with {'L2' if k == 'l2' else 'cross-entropy'}")
                        for k in ("l2", "ce")], head + " sigmoid units need")
-    text += ". A sigmoid unit passes back at most a quarter of the gradient ($\\sigma' \\le 1/4$), a ReLU all of it while on"
+    text += ". A sigmoid unit passes back at most a quarter of the gradient (\\mbox{$\\sigma' \\le 1/4$}), a ReLU all of it while on"
     found = controlled(p2, "slope factor")
     if found:
         shown = {f"{c[2]:.1f}" for c in found}
@@ -171,7 +171,7 @@ def activation(p2):
                  f"{said}" + (": the slope explains it" if kinds == {"all"} else
                               ": the slope is part of the reason, not all of it" if "part" in kinds or "none" in kinds
                               else ""))
-    return text + " \\studies{the controls}", {"controls": found}
+    return text + " \\studies{sec:controls}.", {"controls": found}
 
 
 def together(p2):
@@ -200,7 +200,7 @@ def together(p2):
         same = p2.order("sum") == p2.order("mean")
         text += (", and the settings keep their order" if same else
                  ", and the medians rank the settings " + " $<$ ".join(LABEL[s] for s in p2.order("sum")))
-    return text + " \\studies{the sum loss}", {"multiply": alike, "failed_under_sum": failed}
+    return text + " \\studies{sec:sum}.", {"multiply": alike, "failed_under_sum": failed}
 
 
 def sensitive_cells(p2):
@@ -232,15 +232,20 @@ def part2_table(p2, dest):
                                                        ["setting"] + [f"seed {seed}", "median", "interval", "reached"] * 2,
                                                        rows, notes))
     twins = max((t for _, t in moved.values()), default=None)
+    study = {(r[0], r[2]): (r[4], r[5]) for r in p2.s["runs"]["rows"] if r[3] == seed and r[1] == p2.lr}
+    other = {k: study[k] for k in moved if k in study and study[k] != runs[k[1]][k[0]]}
     if moved:
         note = ("$^\\dagger$ A start one or two ulps away from seed $k$'s (every initial parameter times $1 + 2^{-52}$) "
                 "moved the count on " + "; ".join(f"{m} of {t} seeds of {LABEL[s]} under the {red} loss"
                                                   for (s, red), (m, t) in sorted(moved.items())) +
-                ": there, another CPU's rounding can move it too \\studies{which numbers are reproducible}. ")
+                ": there, another CPU's rounding can move it too" +
+                ("; so does the study's engine, which sums in another order: " + "; ".join(
+                    f"it ends seed {seed}'s {LABEL[s]} run under the {red} loss at {tex_count(v, cap)}"
+                    for (s, red), v in sorted(other.items())) if other else "") + " \\studies{sec:rounding}. ")
     else:
         cells = [c for c in p2.s.get("sensitivity", {}).get("cells", []) if c["lr"] == p2.lr]
         note = (f"No count moved when the start moved by one or two ulps ({min(c['twins'] for c in cells)} or more "
-                "seeds per cell) \\studies{which numbers are reproducible}. " if cells else "")
+                "seeds per cell) \\studies{sec:rounding}. " if cells else "")
     return "coverage " + " or ".join(f"{c}\\,\\%" for c in sorted(coverage)), note, {"moved": sorted(moved), "twins": twins}
 
 
@@ -267,37 +272,47 @@ def interval(g, cap):
 
 
 def line(p2, line_study, line_seed):
-    """Question 3.1: the conv net against part 2, and the architecture control on the same images."""
+    """Question 3.1: the conv net against part 2, and the architecture controls on the same images: how
+    the gap between part 2's kind of net and the conv net splits (log scale) between the size (256-4-1 to
+    256-28-1) and the convolutions (256-28-1 to the conv net), each step with its sign test."""
     run = next(r for r in line_seed["single_runs"] if r["reduction"] == "mean")
     cap = line_seed["settings"]["max_iters"]
-    m = next(g for g in line_study["groups"] if g["reduction"] == "mean")["median"]
+    group = next(g for g in line_study["groups"] if g["reduction"] == "mean")
+    m, seeds = group["median"], group["seeds"]
     fastest = min(p2.settings, key=lambda s: p2.median(s))
     best = p2.median(fastest)
-    seeds = next(g for g in line_study["groups"] if g["reduction"] == "mean")["seeds"]
     first = (f"seed {line_seed['settings']['seed']} reaches 100\\,\\% after {fmt_int(run['iterations'])} updates"
-             if run["status"] == "reached" else f"seed {line_seed['settings']['seed']} ends {count((run['iterations'], run['status']), cap)}")
+             if run["status"] == "reached" else f"seed {line_seed['settings']['seed']} ends "
+             f"{count((run['iterations'], run['status']), cap)}")
     if math.isfinite(m) and math.isfinite(best):
         lead = ("The conv net learns its task faster than any part-2 setting learns part 2's" if m < best else
                 "The conv net learns its task more slowly than part 2's fastest setting")
         text = (f"{lead}: {first}, and the median over {seeds} seeds is {fmt_iters(m, cap, tex=True)} updates against "
-                f"{fmt_iters(best, cap, tex=True)} for {LABEL[fastest]}, part 2's fastest")
+                f"{fmt_iters(best, cap, tex=True)} for {LABEL[fastest]}, part 2's fastest. That compares other data, "
+                "another task and another net at once")
     else:
         text = f"The conv net: {first}; its median over {seeds} seeds is {fmt_iters(m, cap, tex=True)} updates"
-    text += ". That comparison changes the data, the task and the net at once"
     found = {c["hidden"]: c for c in line_study.get("controls", [])}
     own, wide = found.get(4), next((c for h, c in found.items() if h != 4), None)
+    facts = {"line_median": m, "fastest_part2": best}
     if own and math.isfinite(own["ratio"]):
         text += (f". On the same line images, part 2's kind of net (fully connected, one ReLU layer) needs "
                  f"{x(own['ratio'])} the conv net's iterations")
-        if wide and math.isfinite(wide["ratio"]):
-            bigger = wide["ratio"] > CLOSE and wide["fewer"] < wide["more"]
-            text += (f", and {x(wide['ratio'])} with about the conv net's number of parameters "
-                     f"({wide['change'].replace('fully connected ', '')})" +
-                     (": on this task the convolutions, not the size, make the conv net fast" if bigger else
-                      ": at the conv net's size, a fully connected net is about as fast"))
+        if wide and math.isfinite(wide["ratio"]) and own["ratio"] > wide["ratio"] > 1:
+            size = math.log(own["ratio"] / wide["ratio"]) / math.log(own["ratio"])
+            facts |= {"size_share": size, "conv_share": 1 - size, "conv_p": wide["p_value"]}
+            tested = wide["p_value"] < SIGNIFICANT and wide["fewer"] < wide["more"]
+            text += (f", and {x(wide['ratio'])} at about the conv net's size "
+                     f"({wide['change'].replace('fully connected ', '')}). Of that gap (log scale), "
+                     f"{100 * size:.0f}\\,\\% goes with the size and {100 * (1 - size):.0f}\\,\\% with the "
+                     "convolutions" + ("" if tested else f"; the last step is not told from chance on {wide['seeds']} "
+                                                         f"seeds (sign test, $p \\ge {SIGNIFICANT:g}$)"))
+        elif wide and math.isfinite(wide["ratio"]):
+            text += (f", and {x(wide['ratio'])} at about the conv net's size "
+                     f"({wide['change'].replace('fully connected ', '')})")
     elif own:
         text += ". On the same line images, part 2's kind of net mostly does not reach 100\\,\\% within the cap"
-    return text + " \\studies{part 3.1}", {"line_median": m, "fastest_part2": best, "controls": sorted(found)}
+    return text + " \\studies{sec:part31}.", facts
 
 
 def first_at(curve, share):
@@ -306,51 +321,55 @@ def first_at(curve, share):
 
 
 def detection(det_study, det_seed, line_study, reg_acc):
-    """Question 3.2: the regression against the classification and the line task, in words; reg_acc: seed
+    """Question 3.2, compared with 3.1 in its first sentence: the regression against the classification and
+    the line task, the width head alone (a control), and one seed's steps (an observation); reg_acc: seed
     --seed's regression accuracy at every iteration (the script's curves)."""
     run = next(r for r in det_seed["single_runs"] if r["reduction"] == "mean")
     cap, seed = det_seed["settings"]["max_iters"], det_seed["settings"]["seed"]
     groups = {g["setting"]: g for g in det_study["groups"] if g["reduction"] == "mean"}
     cls, reg = groups["classification"]["median"], groups["regression"]["median"]
+    lm = next(g for g in line_study["groups"] if g["reduction"] == "mean")["median"]
+    slow = math.isfinite(reg) and math.isfinite(lm) and reg > CLOSE * lm
+    text = ("Compared with 3.1, training takes far longer, and the width is the hard part" if slow else
+            "Compared with 3.1, training takes about as long" if math.isfinite(reg) and math.isfinite(lm) else
+            "Compared with 3.1, the regression mostly does not reach 100\\,\\% within the cap")
     first = run["milestones"].get("classification")
-    text = ("With the width head, the classification is learned early and the regression decides when training "
-            "stops: " if math.isfinite(reg) and math.isfinite(cls) and reg > CLOSE * cls else "")
-    text += (f"seed {seed}'s classes are first all right after {fmt_int(first)} updates" if first is not None else
-             f"seed {seed}'s classes are never all right at once")
-    text += (f", its widths only after {fmt_int(run['iterations'])}" if run["status"] == "reached" else
-             f", and its widths end {count((run['iterations'], run['status']), cap)}")
+    text += (f": seed {seed}'s classes are all right after {fmt_int(first)} updates" if first is not None else
+             f": seed {seed}'s classes are never all right at once")
+    if run["status"] == "reached":
+        at80 = first_at(reg_acc, 0.8)
+        text += (f", its widths only after {fmt_int(run['iterations'])}" +
+                 (f" (80\\,\\% of them by update {fmt_int(at80)})" if at80 is not None else ""))
+    else:
+        text += f", and its widths end {count((run['iterations'], run['status']), cap)}"
     seeds = groups["regression"]["seeds"]
     if math.isfinite(reg) and math.isfinite(cls):
-        text += (f". Over {seeds} seeds the regression needs {x(reg / cls)} as many updates as the classification: "
-                 "training stops only when the last widths are within 0.5")
-        reach = [(s, first_at(reg_acc, s)) for s in (0.8, 1.0)]
-        if all(t is not None for _, t in reach):
-            text += (f" (seed {seed} has 80\\,\\% of them right by update {fmt_int(reach[0][1])}, all by "
-                     f"{fmt_int(reach[1][1])})")
-    lm = next(g for g in line_study["groups"] if g["reduction"] == "mean")["median"]
+        text += f". Over {seeds} seeds the regression needs {x(reg / cls)} as many updates as the classification"
     if math.isfinite(cls) and math.isfinite(lm):
         r = cls / lm
         speed = ("about as fast as" if 1 / CLOSE <= r <= CLOSE else f"{x(r)} slower than" if r > 1 else
                  f"{x(1 / r)} faster than")
-        text += (f". The classification itself is {speed} the line task (median {fmt_iters(cls, cap, tex=True)} against "
-                 f"{fmt_iters(lm, cap, tex=True)}; other images, so an observation)")
+        text += (f", and the classification alone is {speed} the line task (median {fmt_iters(cls, cap, tex=True)} "
+                 f"against {fmt_iters(lm, cap, tex=True)}; other images and another net, so an observation)")
     control = (det_study.get("controls") or [None])[0]
+    facts = {"reg_over_cls": reg / cls if math.isfinite(cls) and cls else math.nan}
     if control:
-        r = control["ratio"]
-        helps = math.isfinite(r) and r > CLOSE and control["fewer"] < control["more"]
-        text += (". The classifier helps the width: trained alone, the width head needs "
-                 f"{x(r)} as many updates (more on {control['more']} of {control['seeds']} seeds)" if helps else
-                 ". Trained alone, the width head needs about as many updates" if math.isfinite(r) and r <= CLOSE else
-                 ". Trained alone, the width head mostly does not reach 100\\,\\%" if not math.isfinite(r) else
-                 f". Trained alone, the width head needs {x(r)} as many updates, a difference its "
-                 f"{control['seeds']} seeds cannot confirm")
+        r, n = control["ratio"], control["seeds"]
+        tested = control["p_value"] < SIGNIFICANT
+        if math.isfinite(r) and r > CLOSE and control["fewer"] < control["more"]:
+            text += (f". Trained alone, the width head needs {x(r)} as many updates (more on {control['more']} of {n} "
+                     "seeds" + (", sign test $p < 0.01$): the classifier's gradient in the shared layers helps it"
+                                if tested else f"; on {n} seeds the sign test cannot reach $p < 0.01$): a hint that "
+                                               "the classifier's gradient helps it, not a finding"))
+        elif math.isfinite(r) and r <= CLOSE:
+            text += ". Trained alone, the width head needs about as many updates"
+        else:
+            text += ". Trained alone, the width head mostly does not reach 100\\,\\%" if not math.isfinite(r) else ""
         start = control["steps_at_start"]
         lrs = det_seed["settings"]["lr_cls"] / det_seed["settings"]["lr_reg"]
-        text += (f". Its learning rate is {lrs:g} times smaller, yet at the start its step on the shared layers is only "
-                 f"{start['cls'] / start['reg']:.1f} times smaller than the classifier's: its gradient is "
-                 f"{(start['reg'] / det_seed['settings']['lr_reg']) / (start['cls'] / det_seed['settings']['lr_cls']):.0f} "
-                 "times larger, the widths being off by " + f"{start['reg_error']:.1f} pixels on average" if "reg_error"
-                 in start else "")
-    text += (". In short: the width is the slow, hard part; the classification is learned early and does not decide "
-             "when training stops" if math.isfinite(reg) and math.isfinite(cls) and reg > CLOSE * cls else "")
-    return text + " \\studies{part 3.2}", {"reg_over_cls": reg / cls if cls else math.nan}
+        grad = (start["reg"] / det_seed["settings"]["lr_reg"]) / (start["cls"] / det_seed["settings"]["lr_cls"])
+        text += (f". An observation on seed {seed}: at the start the width's step on the shared layers is only "
+                 f"{start['cls'] / start['reg']:.1f} times smaller than the classifier's, not {lrs:g} times as the "
+                 f"learning rates suggest, its gradient being {grad:.0f} times larger")
+        facts |= {"alone_over_both": r, "alone_p": control["p_value"]}
+    return text + " \\studies{sec:part32}.", facts

@@ -93,7 +93,7 @@ def part2(controls, cap):
                                 "before_floor": floor}
             before = (ratio_words(c["ratio_before"]) if math.isfinite(c["ratio_before"]) else
                       f"more than {times(down(floor))}")
-            change = (f"from {before} to {ratio_words(c['ratio'])}" if math.isfinite(share) else
+            change = (f"from {before} to {ratio_words(c['ratio'])} on its {c['seeds']} seeds" if math.isfinite(share) else
                       "to " + (ratio_words(c["ratio"]) if math.isfinite(c["ratio"]) else "no number"))
             parts.append(f"for {NAMES[c['setting']]} against {NAMES[c['reference_setting']]} (factor {c['factor']:.2f}) "
                          f"it {words}: the ratio of medians goes {change}")
@@ -230,8 +230,9 @@ def shared(control, cap, lr_cls, lr_reg, seed=0, images=64):
         reach = control["first_at"]
         late = [(float(k), v) for k, v in reach.items() if v is not None and float(k) >= 0.8]
         said = [("all by " if k == 1 else f"{100 * k:.0f}\\,\\% by ") + fmt_int(v) for k, v in late]
-        texts["last images"] = (said[0].replace(" by ", " of the widths are right by iteration ", 1) +
-                                "".join(", " + x for x in said[1:-1]) + (f" and {said[-1]}" if len(said) > 1 else ""))
+        texts["last images"] = ((said[0].replace(" by ", " of the widths are right by iteration ", 1) +
+                                 "".join(", " + x for x in said[1:-1]) + (f" and {said[-1]}" if len(said) > 1 else ""))
+                                if said else "fewer than 80\\,\\% of the widths are ever right at once")
         facts |= {"drop_both": drop, "drop_alone": alone, "first_at": reach}
     return texts, facts
 
@@ -270,7 +271,8 @@ def table(study2, line, det, dest):
         cap = s["settings"]["max_iters"]
         for c in s.get("controls", []):
             rows.append([part, c["name"].split(": ", 1)[1].replace(" (the L2/CE step factor)", "").replace(
-                " (the slope factor)", "").replace("fully connected", "FC").replace("first layer's", "layer 1"),
+                " (the slope factor)", "").replace("fully connected", "FC").replace("first layer's", "layer 1").replace(
+                " x ", " $\\times$ "),
                 NAMES.get(c["setting"], c["setting"]), c["seeds"],
                 fmt_iters(c["control"]["median"], cap, tex=True), fmt_iters(c["reference"]["median"], cap, tex=True),
                 ratio_cell(c["ratio"], c, cap), ratio_cell(c["ratio_before"], c, cap) if "ratio_before" in c else "--",

@@ -28,7 +28,7 @@ from .paths import FIGURES_DIR, ROOT
 REPORT = ROOT / "report"
 
 
-DOCUMENTS = ("report", "studies")          # the submission and its companion
+DOCUMENTS = ("studies", "report")          # the companion first: the submission cites its section numbers
 
 
 def build_pdf(report_dir=REPORT, documents=DOCUMENTS):
@@ -49,7 +49,8 @@ def latex(report_dir, work, name):
     """latexmk on report_dir/<name>.tex into `work`; UserError naming the file on an error or a missing
     reference or file."""
     proc = subprocess.run(["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", f"-outdir={work}",
-                           f"{name}.tex"], cwd=report_dir, capture_output=True, text=True)
+                           f"{name}.tex"], cwd=report_dir, capture_output=True, text=True,
+                          env=os.environ | {"TEXINPUTS": f"{work}:"})         # the companion's .aux, for xr
     log = os.path.join(work, f"{name}.log")
     text = open(log, errors="replace").read() if os.path.exists(log) else proc.stdout
     if proc.returncode != 0:

@@ -49,7 +49,7 @@ def table(found, dest):
              "--" if math.isnan(c["median_abs_delta"]) else c["max_abs_delta"]]
             for label, lr, red, c, _ in found if c["sensitive"]]
     dest.write("claims_sensitivity.tex", tex_table(["setting", "lr", "loss", "twins", "moved", "share",
-                                                    "status changed", "median $|\\Delta|$", "largest $|\\Delta|$"],
+                                                    "status changed", "per seed: median $|\\Delta|$", "largest"],
                                                    rows or [["(none moved)", *[""] * 8]], align="lrlrrrrrr"))
 
 
@@ -59,7 +59,8 @@ def stability_table(traces, dest):
     def ended(iterations, status):                 # as the other tables: a censored run is never a number
         return iterations if status == "reached" else {"censored": "$>$", "stuck": "dead ",
                                                        "diverged": "div. "}[status] + f"{iterations:,}".replace(",", "\\,")
-    rows = [[LABEL[t["setting"]], t["reduction"], f"{t['lr']:g}", t["seed"], ended(t["iterations"], t["status"]),
+    rows = [[LABEL[t["setting"]], t["reduction"], f"{t['lr']:g}", t["seed"],
+             f"{ended(t['iterations'], t['status'])}" + ("$^\\dagger$" if t["cell_sensitive_pct"] else ""),
              f"{math.exp(t['lyapunov']):.3f}" if math.isfinite(t["lyapunov"]) else "--",
              f"{t['max_lr_sharpness']:.1f}", f"{fmt_pct(t['beyond_two_pct'])}\\,\\%",
              tex_power(t["final_distance"]),
@@ -69,12 +70,16 @@ def stability_table(traces, dest):
                                                  align="llrrrrrrrr"))
 
 
-def tex_power(x):
-    """x as m$\\cdot10^{e}$ with one digit of mantissa (0 as 0)."""
+def tex_power(x, up=False):
+    """x as m$\\cdot10^{e}$ with one digit of mantissa (0 as 0); up: rounded up, for an upper bound
+    (3.14e-6 is 'at most 4e-6', never 3e-6)."""
     if x == 0 or not math.isfinite(x):
         return f"{x:g}"
-    m, e = f"{x:.0e}".split("e")
-    return f"{m}\\,$\\cdot10^{{{int(e)}}}$" if int(e) else m
+    e = math.floor(math.log10(abs(x)))
+    m = math.ceil(round(x / 10 ** e, 9)) if up else round(x / 10 ** e)
+    if m == 10:
+        m, e = 1, e + 1
+    return f"{m}\\,$\\cdot10^{{{e}}}$" if e else f"{m}"
 
 
 def moved_text(found):
@@ -97,7 +102,7 @@ def moved_text(found):
                      + (f", by up to {c['max_abs_delta']} iteration{'s' if c['max_abs_delta'] > 1 else ''}"
                         if c["max_abs_delta"] else "")
                      + (f", {c['status_changed']} changing status" if c["status_changed"] else "")
-                     + ("" if shift is None or shift == 0 else f"; the median moved by {shift:g}") + ")")
+                     + ("" if shift is None or shift == 0 else f"; the cell's median count moved by {shift:g}") + ")")
     text = head + (f"the count or status moved in {len(moved)}: " + "; ".join(parts) +
                    f". In the other {len(found) - len(moved)} cells no seed moved" + bound)
     return text, {"moved_cells": [(m[0], m[1], m[2]) for m in moved], "twins": total}
@@ -119,15 +124,15 @@ def mechanism_text(traces):
     moved = [t for t in traces if t["cell_sensitive_pct"]]
     name = lambda t: f"{LABEL[t['setting']]} ({t['reduction']}, lr {t['lr']:g}, seed {t['seed']})"  # noqa: E731
     rate = lambda ts: f"{min(math.exp(t['lyapunov']) for t in ts):.2f} to {max(math.exp(t['lyapunov']) for t in ts):.2f}"  # noqa: E731
-    text = (f"{len(at_edge)} of the {len(traces)} traced runs pass the edge of stability (lr $\\times$ sharpness above "
-            f"{EDGE:g} for part of the run)" + (": " + ", ".join(name(t) for t in at_edge) if at_edge else ""))
+    text = (f"Of the {len(traces)} traced runs, {len(at_edge)} pass the edge of stability (lr $\\times$ sharpness "
+            f"above {EDGE:g} for part of the run)" + (": " + ", ".join(name(t) for t in at_edge) if at_edge else ""))
     if at_edge:
         text += f". Along them the distance to the twin grew by a factor of {rate(at_edge)} per step"
     if calm:
         text += f"; along the others by {rate(calm)}"
     outside = [t for t in moved if t not in at_edge]
     quiet = [t for t in at_edge if not t["cell_sensitive_pct"]]
-    far = tex_power(max(t["final_distance"] for t in quiet)) + " of $\\|\\theta_0\\|$" if quiet else ""
+    far = tex_power(max(t["final_distance"] for t in quiet), up=True) + " of $\\|\\theta_0\\|$" if quiet else ""
     ending = {"reached": "reaches 100\\,\\% at iteration {}", "stuck": "dies at iteration {}",
               "censored": "runs to the cap", "diverged": "diverges at iteration {}"}
     ends = "; ".join(f"{name(t)} {ending[t['status']].format(t['iterations'])}" for t in quiet)

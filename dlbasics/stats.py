@@ -65,7 +65,7 @@ def sort_key(summary):
 def fmt_iters(value, cap, tex=False):
     if math.isinf(value):
         return f"$>${cap:,}".replace(",", "\\,") if tex else f">{cap}"
-    text = f"{value:,.0f}" if value == int(value) else f"{value:,.1f}"
+    text = f"{value:,.0f}" if value == int(value) else f"{value:,.2f}".rstrip("0")     # quartiles: quarters, exact
     return text.replace(",", "\\,") if tex else text.replace(",", "")
 
 

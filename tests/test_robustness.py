@@ -187,11 +187,11 @@ def test_report_pipeline_an_interrupted_latex_run_keeps_the_previous_pdf(tmp_pat
         raise KeyboardInterrupt(signal.SIGINT)
     monkeypatch.setattr(report.subprocess, "run", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        report.build_pdf(tmp_path)
+        report.build_pdf(tmp_path, ["report"])
     assert (tmp_path / "report.pdf").read_bytes() == b"%PDF- the previous one"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.pdf", "report.tex"]
     monkeypatch.undo()
-    report.build_pdf(tmp_path)                     # the next build starts from scratch and replaces it
+    report.build_pdf(tmp_path, ["report"])         # the next build starts from scratch and replaces it
     assert (tmp_path / "report.pdf").read_bytes()[:5] == b"%PDF-" and (tmp_path / "report.pdf").stat().st_size > 100
 
 
@@ -552,7 +552,7 @@ def test_staging_the_report_sweeps_a_killed_builds_folder(tmp_path):
     dead.wait()
     stale = tmp_path / f".build-{dead.pid}-{part2_fc.staging_prefix('.build').split('-')[-2]}-abc"
     stale.mkdir()
-    report.build_pdf(tmp_path)
+    report.build_pdf(tmp_path, ["report"])
     assert not stale.exists() and (tmp_path / "report.pdf").is_file()
 
 
