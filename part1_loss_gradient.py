@@ -20,59 +20,42 @@ Writes to --out-dir, with fixed names: part1_<surface>.png/.pdf (the handout's f
 set), part1_gradient_slices, part1_curvature, part1_gd_paths and part1_numbers.json (the numbers the
 report quotes).
 """
-# ---- shared block "setup" (the same in every part*.py; tests/test_scripts.py compares the copies) ----
+# ---- shared block "kernels": one kernel path on every x86-64 CPU (the same bits), set before torch loads ----
 import logging
 import os
 import platform
 import signal
 import sys
 
-if platform.machine().lower() in ("x86_64", "amd64"):  # one kernel path on every x86-64 CPU: the same bits
+if platform.machine().lower() in ("x86_64", "amd64"):
     os.environ.setdefault("ATEN_CPU_CAPABILITY", "avx2")
     os.environ.setdefault("MKL_CBWR", "AVX2,STRICT")
-os.environ["MPLBACKEND"] = "Agg"          # files only, whatever backend a notebook left in the environment
-logging.getLogger("matplotlib").setLevel(logging.ERROR)      # no warnings about an unwritable config folder
+os.environ["MPLBACKEND"] = "Agg"                    # files only, whatever backend a notebook left set
+logging.getLogger("matplotlib").setLevel(logging.ERROR)        # no warning about an unwritable config folder
 SIGNALS = [getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)]
-WRITTEN = []                              # the folders whose outputs are in place (Outputs)
-
-
-def leave(code, message=None):
-    """Write one line, if any, and end the process at once (no Python left to interrupt)."""
-    if message:
-        try:
-            os.write(2, f"{os.path.basename(sys.argv[0])}: {message}\n".encode(errors="backslashreplace"))
-        except OSError:
-            pass
-    os._exit(code)
-
-
-if __name__ == "__main__":                # a signal while the libraries load: one line, nothing written
+if __name__ == "__main__":                          # a signal while torch loads: one line, nothing written
     for _s in SIGNALS:
-        signal.signal(_s, lambda s, f: leave(128 + s, "interrupted; no output was written"))
-# ---- end of shared block "setup" ----
+        signal.signal(_s, lambda s, f: (os.write(2, f"{os.path.basename(sys.argv[0])}: interrupted; no output was "
+                                                    "written\n".encode()), os._exit(128 + s)))
+# ---- end of shared block "kernels" ----
 import argparse
 import csv
-import hashlib
-import io
 import json
 import math
 import shutil
 import tempfile
-import time
 from pathlib import Path
 
 import matplotlib.pyplot as plt
-import matplotlib.ticker
 import numpy as np
 from matplotlib.colors import ListedColormap
 from scipy.special import expit
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parent          # figures/ is found from here, never from the cwd
 X = 1.0          # the neuron's single input (handout Figure 1)
 FLAT = 1e-3      # a gradient below this counts as vanished in the shares reported
 
 
-# ================================ Arguments ====================================================
 def parse_args(argv=None):
     p = Parser(prog="part1_loss_gradient.py", description=__doc__)
     p.add_argument("--extent", type=bounded(float, 1e-3, 1e3, "a half-width in [0.001, 1000]"), default=6.0,
@@ -85,106 +68,12 @@ def parse_args(argv=None):
                    help="learning rate of the gradient descent from the saturated start (default: %(default)s)")
     p.add_argument("--out-dir", type=folder, default=HERE / "figures",
                    help="where the outputs go (default: figures/ next to this script)")
-    args = p.parse_args(argv)
-    return args
+    p.add_argument("--data-dir", type=folder, help="accepted like the other scripts' and not read: part 1 needs "
+                   "no data (one neuron, input x = 1)")
+    return p.parse_args(argv)
 
 
-# ---- shared block "errors" ----
-class UserError(Exception):
-    """Bad input (a flag, a file, a folder): one line that names it, exit code 2, nothing written."""
-
-
-class Parser(argparse.ArgumentParser):
-    """argparse with one-line errors (exit code 2), the docstring's layout kept in --help."""
-
-    def __init__(self, **kwargs):
-        super().__init__(formatter_class=argparse.RawDescriptionHelpFormatter, **kwargs)
-
-    def error(self, message):
-        sys.stderr.write(f"{self.prog}: error: {message}\n")
-        sys.exit(2)
-
-
-def bounded(kind, low, high, what):
-    """An argparse type: a `kind` (int or float) in [low, high], else 'expected <what>'."""
-    def parse(text):
-        try:
-            value = kind(text)
-        except (ValueError, OverflowError):
-            value = math.nan
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
-        return value
-    return parse
-
-
-def folder(text):
-    """An argparse type: a folder path, never the empty string (which would mean the current folder)."""
-    if not text.strip():
-        raise argparse.ArgumentTypeError("expected a folder path, got an empty string")
-    return Path(text)
-
-
-def say(*lines):
-    """Print to the console; a reader that went away (`| head`), a full or closed console must not stop the run."""
-    try:
-        print(*lines, sep="\n", flush=True)
-    except (OSError, ValueError):
-        try:
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())    # the rest goes nowhere
-        except (OSError, ValueError):
-            pass
-
-
-def run_main(main, argv=None, end=False):
-    """main(argv) with one line for every way out: bad input exits 2, a signal 128 + its number; main's
-    return value, if any, is the exit code. end: leave the process right after a success, so that no signal
-    can arrive while Python shuts down."""
-    for name in ("stdout", "stderr"):     # a closed console, or one that cannot show every character
-        stream = getattr(sys, name)
-        if stream is None:
-            setattr(sys, name, open(os.devnull, "w"))
-        elif hasattr(stream, "reconfigure"):
-            stream.reconfigure(errors="backslashreplace")
-
-    def stop(signum, frame):
-        raise KeyboardInterrupt(signum)
-    previous = {s: signal.signal(s, stop) for s in SIGNALS}
-    try:
-        code = main(argv) or 0
-    except UserError as err:
-        say_error(f"error: {err}")
-        sys.exit(2)
-    except KeyboardInterrupt as stopped:
-        say_error("interrupted after its outputs were written" if WRITTEN else "interrupted; no output was written")
-        sys.exit(128 + (stopped.args[0] if stopped.args else signal.SIGINT))
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
-    if end:
-        for s in SIGNALS:
-            signal.signal(s, lambda s, f: leave(128 + s, "interrupted after its outputs were written"))
-        import gc
-        gc.collect()                      # what is left to finalise (the workers' shared counters), now
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except (OSError, ValueError):
-                pass
-        leave(code)
-    if code:
-        sys.exit(code)
-
-
-def say_error(text):
-    try:
-        sys.stderr.write(f"{os.path.basename(sys.argv[0])}: {text}\n")
-        sys.stderr.flush()
-    except (OSError, ValueError):
-        pass
-# ---- end of shared block "errors" ----
-
-# ================================ The neuron, its losses, their gradients with respect to w ====
+# ================================ The neuron: outputs, losses, gradients, curvature =============
 def sigmoid_output(w, b):
     return expit(w * X + b)
 
@@ -249,7 +138,7 @@ def concave_outputs(y):
     return ((2 + 2 * y) - root) / 6, ((2 + 2 * y) + root) / 6
 
 
-GD_TOLERANCE, GD_STEPS = 0.01, 100_000
+GD_TOLERANCE, GD_STEPS = 0.01, 100_000           # question 1.6's check: within 0.01 of y, at most this many steps
 
 
 def descend(gradient, y, start, lr):
@@ -353,140 +242,19 @@ def plot_curvature(out, w, b, y, extent):
     out.figure(fig, "part1_curvature")
 
 
-# ---- shared block "outputs": fixed names, staged so that a failed or stopped run changes nothing ----
+# ---- shared block "style": the report's sizes and fonts, where figures print unscaled ----
 plt.rcParams.update({"font.size": 8.5, "axes.titlesize": 9, "axes.labelsize": 8.5, "xtick.labelsize": 8,
                      "ytick.labelsize": 8, "legend.fontsize": 8, "figure.titlesize": 9.5, "figure.dpi": 100,
                      "axes.unicode_minus": False, "pdf.compression": 6, "lines.linewidth": 1.3})
-FULL, HALF = 6.4, 3.15           # inches: the report's text width and half of it, where figures print unscaled
+FULL, HALF = 6.4, 3.15           # inches: the report's text width and half of it
+# ---- end of shared block "style" ----
 
-
-class Outputs:
-    """Files go to a hidden staging folder inside --out-dir (so on its filesystem) and join it together
-    once the run has succeeded. A staging folder whose run has ended without finishing (kill -9, a power
-    cut) is swept up by the next run."""
-
-    def __init__(self, out_dir, figures=True):
-        self.out, self.figures = Path(out_dir), figures
-        self.made = [p for p in (self.out, *self.out.parents) if not p.exists()]     # to remove on failure
-        blocker = next((p for p in (self.out, *self.out.parents) if p.exists()), None)
-        if blocker is not None and not blocker.is_dir():
-            raise UserError(f"--out-dir {self.out}: " + ("expected a folder, found a file" if blocker == self.out
-                                                         else f"cannot create a folder under the file {blocker}"))
-        try:
-            self.out.mkdir(parents=True, exist_ok=True)
-            self.dir = Path(tempfile.mkdtemp(prefix=staging_prefix(".staging"), dir=self.out))
-        except OSError as err:
-            self._undo()
-            raise UserError(f"--out-dir {self.out}: cannot write there ({err.strerror})") from None
-        sweep(self.out, ".staging")
-
-    def _undo(self):
-        for p in self.made:                           # deepest first: the folders this run created, if empty
-            if p.is_dir() and not any(p.iterdir()):
-                p.rmdir()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, kind, value, tb):
-        held = {s: signal.signal(s, signal.SIG_IGN) for s in SIGNALS}    # a signal now waits for the end
-        try:
-            if kind is None:
-                for path in sorted(self.dir.iterdir()):
-                    os.replace(path, self.out / path.name)
-                WRITTEN.append(self.out)
-        except OSError as err:
-            value = err
-        finally:
-            shutil.rmtree(self.dir, ignore_errors=True)
-            for s, handler in held.items():
-                signal.signal(s, handler)
-        if value is not None:
-            self._undo()
-        if isinstance(value, OSError):                # a full disk, a vanished folder: one line
-            raise UserError(f"--out-dir {self.out}: cannot write ({value.strerror or value})") from None
-        return False
-
-    def write(self, name, text):
-        (self.dir / name).write_bytes(text.encode("utf-8"))
-
-    def json(self, name, obj):
-        self.write(name, json.dumps(obj, indent=1, sort_keys=True) + "\n")
-
-    def csv(self, name, header, rows):
-        buf = io.StringIO()
-        csv.writer(buf, lineterminator="\n").writerows([header, *rows])
-        self.write(name, buf.getvalue())
-
-    def figure(self, fig, stem, tight=False):
-        """<stem>.png and <stem>.pdf, with no date inside (a rerun gives the same bytes); closes fig. Each is
-        drawn in memory first, so that a full disk is an OSError of this file, not of matplotlib's writer."""
-        try:
-            if self.figures:
-                for ext, meta in (("png", {"Software": None}), ("pdf", {"CreationDate": None, "Producer": None})):
-                    buf = io.BytesIO()
-                    fig.savefig(buf, format=ext, dpi=150, metadata=meta, bbox_inches="tight" if tight else None)
-                    (self.dir / f"{stem}.{ext}").write_bytes(buf.getvalue())
-        finally:
-            plt.close(fig)
-
-
-def staging_prefix(kind):
-    """.staging-<pid>-<host tag>-: whose it is, for sweep()."""
-    return f"{kind}-{os.getpid()}-{hashlib.sha256(platform.node().encode()).hexdigest()[:8]}-"
-
-
-def sweep(folder, kind):
-    """Remove the `kind` folders (.staging-*) in `folder` whose run has ended: on this host, its process is
-    gone or its number now belongs to a younger process; from another host, a day after its last change."""
-    for old in folder.glob(f"{kind}-*-*-*"):
-        try:
-            pid, host = old.name[len(kind) + 1:].split("-")[:2]
-            age = time.time() - old.stat().st_mtime
-            mine = host == staging_prefix(kind).split("-")[-2]
-            gone = (not _alive(int(pid), old.stat().st_mtime)) if mine and pid.isdigit() else age > 86400
-        except (OSError, ValueError):
-            continue
-        if gone and pid != str(os.getpid()):
-            shutil.rmtree(old, ignore_errors=True)
-
-
-def _alive(pid, since):
-    """Is process `pid` alive and older than `since` (a time)? Unknown on systems without os.kill's probe."""
-    if os.name != "posix":
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        pass
-    try:
-        return os.stat(f"/proc/{pid}").st_mtime <= since + 1      # a number reused by a younger process
-    except OSError:
-        return True
-
-
-def plot_curve(out, values, title, ylabel, stem, note="", logy=False, ylim=None):
-    """One metric of one run against the iterations (half the text width)."""
-    fig, ax = plt.subplots(figsize=(HALF, 1.6), layout="constrained")   # keeps the y label whole
-    ax.plot(np.arange(len(values)), values)
-    ax.set(xlabel="iteration", ylabel=ylabel, title=title, yscale="log" if logy else "linear")
-    if logy:                                  # labels at 1, 2 and 5 x 10^k only: never a crowd of them
-        ax.yaxis.set_major_locator(matplotlib.ticker.LogLocator(subs=(1, 2, 5)))
-        ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
-    ax.xaxis.get_major_locator().set_params(integer=True)          # iterations are whole: no 2.5 ticks
-    ax.set_ylim(*(ylim or ax.get_ylim()))
-    if note:
-        ax.text(0.97, 0.93 if logy else 0.05, note, transform=ax.transAxes, ha="right", va="top" if logy else "bottom",
-                fontsize=8, bbox={"boxstyle": "round", "fc": "white", "ec": "0.8"})
-    ax.grid(alpha=0.3)
-    out.figure(fig, stem)
-# ---- end of shared block "outputs" ----
 
 # ================================ main ==========================================================
 def main(argv=None):
     args = parse_args(argv)
+    if args.data_dir is not None:
+        say(f"part 1: needs no data; --data-dir {args.data_dir} is not read")
     axis = np.linspace(-args.extent, args.extent, args.points)
     w, b = np.meshgrid(axis, axis)                 # (points, points); b varies along the rows
     with Outputs(args.out_dir) as out:
@@ -507,5 +275,152 @@ def main(argv=None):
         *(f"  {key}: {value}" for key, value in numbers.items()))
 
 
+# ---- below: the plumbing every script shares (errors, signals, outputs); a learner may skip it ----
+# ---- shared block "plumbing": one-line errors, signals, outputs staged and moved in together ----
+class UserError(Exception):
+    """Bad input (a flag, a file, a folder): one line that names it, exit code 2, nothing written."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (exit code 2); --help keeps the docstring's layout."""
+
+    def __init__(self, **kwargs):
+        super().__init__(formatter_class=argparse.RawDescriptionHelpFormatter, **kwargs)
+
+    def error(self, message):
+        say_error(f"error: {message}")
+        sys.exit(2)
+
+
+def bounded(kind, low, high, what):
+    """An argparse type: a `kind` (int or float) in [low, high], else 'expected <what>'."""
+    def parse(text):
+        try:
+            value = kind(text)
+        except (ValueError, OverflowError):
+            value = math.nan
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
+        return value
+    return parse
+
+
+def folder(text):
+    """An argparse type: a folder path, never '' (which would mean the current folder)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a folder path, got an empty string")
+    return Path(text)
+
+
+def say(*lines):
+    """Print; a console that went away (| head) or is full must not stop the run: the rest goes nowhere."""
+    try:
+        print(*lines, sep="\n", flush=True)
+    except (OSError, ValueError):
+        sys.stdout = open(os.devnull, "w")
+
+
+def say_error(text):
+    try:
+        print(f"{os.path.basename(sys.argv[0])}: {text}", file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        pass
+
+
+WRITTEN = []                                       # the folders whose outputs are in place
+
+
+def stop(signum, frame):
+    raise KeyboardInterrupt(signum)
+
+
+def run_main(main, argv=None):
+    """main(argv) with one line for every way out: bad input exits 2, a signal 128 + its number."""
+    for name in ("stdout", "stderr"):              # a closed console, or one that cannot show every character
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w"))
+        if hasattr(getattr(sys, name), "reconfigure"):
+            getattr(sys, name).reconfigure(errors="backslashreplace")
+    for s in SIGNALS:
+        signal.signal(s, stop)
+    try:
+        main(argv)
+    except UserError as err:
+        say_error(f"error: {err}")
+        sys.exit(2)
+    except KeyboardInterrupt as stopped:
+        say_error("interrupted after its outputs were written" if WRITTEN else "interrupted; no output was written")
+        sys.exit(128 + (stopped.args[0] if stopped.args else signal.SIGINT))
+
+
+class Outputs:
+    """The run's files, staged in a hidden folder inside --out-dir and moved in together once it succeeds:
+    a failed or stopped run leaves --out-dir as it was. Another run's leftover folder (kill -9) is named."""
+
+    def __init__(self, out_dir, figures=True):
+        self.out, self.figures = Path(out_dir), figures
+        self.made = [p for p in (self.out, *self.out.parents) if not p.exists()]     # removed again on failure
+        if self.out.is_file():
+            raise UserError(f"--out-dir {self.out}: expected a folder, found a file")
+        try:
+            self.out.mkdir(parents=True, exist_ok=True)
+            self.dir = Path(tempfile.mkdtemp(prefix=STAGING, dir=self.out))
+        except OSError as err:
+            self.remove_made()
+            raise UserError(f"--out-dir {self.out}: cannot write there ({err.strerror or err})") from None
+        left = sorted(p for p in self.out.glob(STAGING + "*") if p != self.dir)
+        if left:
+            say_error(f"note: {left[0]}: left by a run that did not finish; delete it when no run is using it")
+
+    def remove_made(self):
+        for p in self.made:                           # deepest first: the folders this run created, if empty
+            if p.is_dir() and not any(p.iterdir()):
+                p.rmdir()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, value, tb):
+        held = {s: signal.signal(s, signal.SIG_IGN) for s in SIGNALS}    # no signal while the files move in
+        try:
+            if kind is None:
+                for path in sorted(self.dir.iterdir()):
+                    os.replace(path, self.out / path.name)
+                WRITTEN.append(self.out)
+        except OSError as err:
+            value = err
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            for s, handler in held.items():
+                signal.signal(s, handler)
+        if value is not None:
+            self.remove_made()
+        if isinstance(value, OSError):                # a full disk, a vanished folder: one line
+            raise UserError(f"--out-dir {self.out}: cannot write ({value.strerror or value})") from None
+
+    def write(self, name, text):
+        (self.dir / name).write_bytes(text.encode("utf-8"))
+
+    def json(self, name, obj):
+        self.write(name, json.dumps(obj, indent=1, sort_keys=True) + "\n")
+
+    def csv(self, name, header, rows):
+        with open(self.dir / name, "w", newline="", encoding="utf-8") as f:
+            csv.writer(f, lineterminator="\n").writerows([header, *rows])
+
+    def figure(self, fig, stem, tight=False):
+        """<stem>.png and <stem>.pdf, with no date inside (a rerun gives the same bytes); closes fig."""
+        try:
+            for ext, meta in (("png", {"Software": None}), ("pdf", {"CreationDate": None, "Producer": None})):
+                if self.figures:
+                    fig.savefig(self.dir / f"{stem}.{ext}", dpi=150, metadata=meta, bbox_inches="tight" if tight else None)
+        finally:
+            plt.close(fig)
+
+
+STAGING = f".staging-{Path(sys.argv[0]).stem}-"       # the hidden folder's name, per program
+# ---- end of shared block "plumbing" ----
+
+
 if __name__ == "__main__":
-    run_main(main, end=True)
+    run_main(main)

@@ -1,69 +1,52 @@
 """Part 2: a tiny fully connected net on the random 4x4 dataset, in four settings (handout section 2).
 
 The net (handout Figure 3): 16 pixels -> fully connected 4 -> sigmoid or ReLU -> fully connected 1 -> sigmoid.
-Weights ~ normal(0, 0.1) truncated at 2 std (redrawn beyond +-0.2), biases 0.1. Plain full-batch
-gradient descent (torch.optim.SGD, all 64 images every step) at learning rate --lr, stopped at 100 %
-training accuracy or after --max-iters updates. The four settings: sigmoid or ReLU hidden units, each
-with the L2 loss (sigmoid(z) - y)^2 and with the cross-entropy. Each runs under both batch losses, the
-mean over the images (the default, --reduction) and the sum, which multiplies every step by 64.
+Weights ~ normal(0, 0.1) truncated at 2 std, biases 0.1. Plain full-batch gradient descent (torch.optim.SGD,
+all 64 images every step) at --lr, stopped at 100 % training accuracy or after --max-iters updates. The four
+settings: sigmoid or ReLU hidden units, each with the L2 loss (sigmoid(z) - y)^2 and with the cross-entropy.
+Each runs under both batch losses: the mean over the images (the default, --reduction) and the sum, which
+multiplies every step by 64.
 
 Conventions (the handout leaves them open):
-  * prediction = output > 0.5, that is logit z > 0; "iterations to 100 %" = updates made before the
-    first evaluation on all images at 100 % (0 if the initial net is already perfect).
-  * a run still short of 100 % after --max-iters updates is CENSORED: "> cap", never a number; a NaN
-    or infinite loss marks it DIVERGED; a ReLU net whose 4 hidden units are all 0 for every image is
-    DEAD (stuck): it can never change a prediction again, so it stops there (not 100 %).
-  * seed k starts every setting from the same weights (a paired comparison), drawn from
-    numpy.random.RandomState(k): NumPy has frozen that stream, so a grader's torch and NumPy give the
-    same starting weights as the student's (torch's generator changes between releases). Mini-batch
-    orders come from RandomState([k, epoch]). Training runs in float64
-    (--dtype): iterations to 100 % are a threshold event, and float32 rounding differs between CPUs.
+  * prediction = output > 0.5, that is logit z > 0; "iterations to 100 %" = updates made before the first
+    evaluation on all images at 100 % (0 if the initial net is already perfect);
+  * a run still short of 100 % after --max-iters updates is CENSORED ("> cap", never a number); a NaN or
+    infinite loss marks it DIVERGED; a ReLU net whose 4 hidden units are all 0 for every image is DEAD: it can
+    never change a prediction again, so it stops there (not 100 %);
+  * seed k starts every setting from the same weights (a paired comparison), drawn from NumPy's
+    RandomState(k): NumPy keeps that stream the same in every release, so a grader's torch and NumPy start
+    from the student's weights (torch's own generator changes between releases). Float64 (--dtype).
 
 Writes to --out-dir, with fixed names: the loss and accuracy curves of the runs of --seed
-(part2_<setting>_loss / _accuracy, .png and .pdf), the four on shared axes (part2_overlay), the settings
-sorted by iterations (part2_seed_table.csv, also printed), every curve (part2_curves.csv) and
-part2_summary.json (every run, for make verify). --seeds N adds the same runs for seeds 0..N-1 and
-prints their medians; the many-seed study with its statistics is `python -m dlbasics.study part2`.
+(part2_<setting>_loss / _accuracy, .png and .pdf), the four on shared axes (part2_overlay), the settings sorted
+by iterations (part2_seed_table.csv, also printed), every curve (part2_curves.csv) and part2_summary.json.
+--seeds N adds seeds 0..N-1 and prints their medians; the many-seed study is `python -m dlbasics.study part2`.
 """
-# ---- shared block "setup" (the same in every part*.py; tests/test_scripts.py compares the copies) ----
+# ---- shared block "kernels": one kernel path on every x86-64 CPU (the same bits), set before torch loads ----
 import logging
 import os
 import platform
 import signal
 import sys
 
-if platform.machine().lower() in ("x86_64", "amd64"):  # one kernel path on every x86-64 CPU: the same bits
+if platform.machine().lower() in ("x86_64", "amd64"):
     os.environ.setdefault("ATEN_CPU_CAPABILITY", "avx2")
     os.environ.setdefault("MKL_CBWR", "AVX2,STRICT")
-os.environ["MPLBACKEND"] = "Agg"          # files only, whatever backend a notebook left in the environment
-logging.getLogger("matplotlib").setLevel(logging.ERROR)      # no warnings about an unwritable config folder
+os.environ["MPLBACKEND"] = "Agg"                    # files only, whatever backend a notebook left set
+logging.getLogger("matplotlib").setLevel(logging.ERROR)        # no warning about an unwritable config folder
 SIGNALS = [getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)]
-WRITTEN = []                              # the folders whose outputs are in place (Outputs)
-
-
-def leave(code, message=None):
-    """Write one line, if any, and end the process at once (no Python left to interrupt)."""
-    if message:
-        try:
-            os.write(2, f"{os.path.basename(sys.argv[0])}: {message}\n".encode(errors="backslashreplace"))
-        except OSError:
-            pass
-    os._exit(code)
-
-
-if __name__ == "__main__":                # a signal while the libraries load: one line, nothing written
+if __name__ == "__main__":                          # a signal while torch loads: one line, nothing written
     for _s in SIGNALS:
-        signal.signal(_s, lambda s, f: leave(128 + s, "interrupted; no output was written"))
-# ---- end of shared block "setup" ----
+        signal.signal(_s, lambda s, f: (os.write(2, f"{os.path.basename(sys.argv[0])}: interrupted; no output was "
+                                                    "written\n".encode()), os._exit(128 + s)))
+# ---- end of shared block "kernels" ----
 import argparse
 import csv
 import hashlib
-import io
 import json
 import math
 import shutil
 import tempfile
-import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -79,139 +62,166 @@ HERE = Path(__file__).resolve().parent          # data/ and figures/ are found f
 REDUCTIONS = ("mean", "sum")
 
 
-# ================================ Arguments ====================================================
 def parse_args(argv=None):
     p = Parser(prog="part2_fc.py", description=__doc__)
     p.add_argument("--seed", type=bounded(int, 0, 2**32 - 1, "an integer in [0, 4294967295]"), default=0,
-                   help="seed of the runs whose curves are drawn; their starting weights are drawn from "
-                        "numpy.random.RandomState(seed), the same under any torch or NumPy (default: %(default)s)")
+                   help="seed of the runs whose curves are drawn; their starting weights are NumPy's "
+                        "RandomState(seed)'s draws, the same under any torch or NumPy (default: %(default)s)")
     p.add_argument("--seeds", type=bounded(int, 1, 10**6, "an integer in [1, 1000000]"), default=None,
                    help="also run seeds 0..N-1 and print each setting's median (default: --seed only)")
     p.add_argument("--lr", type=bounded(float, 1e-300, 1e300, "a positive number"), default=0.1,
                    help="learning rate (default: %(default)s)")
     p.add_argument("--reduction", choices=REDUCTIONS, default="mean",
-                   help="batch loss of the curves drawn: mean or sum over the images; both are run "
-                        "(default: %(default)s)")
+                   help="batch loss of the curves drawn: mean or sum over the images; both are run (default: "
+                        "%(default)s)")
     p.add_argument("--max-iters", type=bounded(int, 1, 10**6, "an integer in [1, 1000000]"), default=None,
-                   help="update cap; a run still short of 100 %% there is censored (default: 10000; 2000 "
-                        "with --quick; 1000 epochs with --edition 2017)")
-    p.add_argument("--dtype", choices=("float64", "float32"), default="float64",
-                   help="precision of every run (default: %(default)s). Iterations to 100 %% are a threshold "
-                        "event: in float32 a rounding difference between two CPUs' kernels can move them by "
-                        "hundreds. In float64 every x86-64 CPU gives the same bits (the kernels are pinned); "
-                        "elsewhere a run at the edge of stability can still move (the report's section 'Which "
-                        "numbers are reproducible?'; python -m dlbasics.verify tells which)")
-    p.add_argument("--data-dir", type=folder, default=HERE / "data",
-                   help="folder with random/random_imgs.npy and random_labs.npy (.npy or .mat, or the 2017 "
-                        "names p21_random_*) (default: data/ next to this script)")
-    p.add_argument("--out-dir", type=folder, default=HERE / "figures",
-                   help="where the outputs go (default: figures/ next to this script)")
-    p.add_argument("--no-figures", action="store_true", help="write the numbers only: tables and summary")
-    p.add_argument("--quick", action="store_true", help="a cap of 2000 updates (explicit --max-iters wins)")
+                   help="update cap; a run still short of 100 %% there is censored (default: 10000; 2000 with "
+                        "--quick; 1000 epochs with --edition 2017)")
+    add_common_arguments(p, "random/random_imgs.npy and random_labs.npy (.npy or .mat, or the 2017 names "
+                            "p21_random_*)", quick="a cap of 2000 updates")
     add_training_arguments(p, {"batch_size": 64, "max_epochs": 1000})
     p.set_defaults(max_epochs=None)
-    args = resolve_training(p, p.parse_args(argv))
-    return args
+    return resolve_training(p, p.parse_args(argv))
 
 
-# ---- shared block "errors" ----
-class UserError(Exception):
-    """Bad input (a flag, a file, a folder): one line that names it, exit code 2, nothing written."""
+# ================================ The net and its initialisation ===============================
+class FCNet(nn.Module):
+    """Handout Figure 3: 16 pixels -> fully connected 4 -> activation -> fully connected 1, the logit z.
+    The output sigmoid(z) is left to the losses, which are computed from z. (Other sizes serve the
+    study's controls: the same kind of net on the 16 x 16 line images.)"""
+
+    def __init__(self, activation="sigmoid", pixels=16, hidden=4):
+        super().__init__()
+        self.fc1 = nn.Linear(pixels, hidden)
+        self.act = {"sigmoid": nn.Sigmoid, "relu": nn.ReLU}[activation]()
+        self.fc2 = nn.Linear(hidden, 1)
+
+    def forward(self, images):                     # (N, 4, 4) -> logits (N,) and hidden units (N, 4)
+        hidden = self.act(self.fc1(images.flatten(1)))
+        return self.fc2(hidden).squeeze(-1), hidden
 
 
-class Parser(argparse.ArgumentParser):
-    """argparse with one-line errors (exit code 2), the docstring's layout kept in --help."""
-
-    def __init__(self, **kwargs):
-        super().__init__(formatter_class=argparse.RawDescriptionHelpFormatter, **kwargs)
-
-    def error(self, message):
-        sys.stderr.write(f"{self.prog}: error: {message}\n")
-        sys.exit(2)
+# ---- shared block "init" ----
+INITS = {"handout": "weights ~ normal(0, 0.1) truncated at +-2 std (redrawn beyond), biases 0.1",
+         "zero": "all weights 0, biases 0.1", "zero-all": "all weights and biases 0",
+         "normal1": "weights ~ normal(0, 1) truncated at +-2 std, biases 0.1",
+         "default": "torch's default rule: weights and biases ~ uniform(+-1/sqrt(fan_in))"}
 
 
-def bounded(kind, low, high, what):
-    """An argparse type: a `kind` (int or float) in [low, high], else 'expected <what>'."""
-    def parse(text):
-        try:
-            value = kind(text)
-        except (ValueError, OverflowError):
-            value = math.nan
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
-        return value
-    return parse
+def init_weights(net, seed, scheme="handout"):
+    """Initialise `net` in place from numpy.random.RandomState(seed), one parameter after the other in
+    named_parameters() order. NumPy has frozen that stream (NEP 19): seed k gives the same starting
+    weights under every torch and NumPy release, alone or in a many-seed study, for every setting.
+    torch's own generator and nn.init promise no such thing (torch 2.13 rewrote trunc_normal_)."""
+    rng = np.random.RandomState(int(seed))
+    with torch.no_grad():
+        for name, param in net.named_parameters():
+            n = param.numel()
+            if scheme == "default":                # fan_in: the inputs of one output unit
+                bound = 1 / math.sqrt(net.get_parameter(name.rsplit(".", 1)[0] + ".weight")[0].numel())
+                values = rng.uniform(-bound, bound, n)
+            elif scheme == "zero-all" or (scheme == "zero" and name.endswith("weight")):
+                values = np.zeros(n)
+            elif name.endswith("bias"):
+                values = np.full(n, 0.1)
+            else:
+                values = (0.1 if scheme == "handout" else 1.0) * truncated_normal(rng, n)
+            param.copy_(torch.from_numpy(values).reshape(param.shape))
+    return net
 
 
-def folder(text):
-    """An argparse type: a folder path, never the empty string (which would mean the current folder)."""
-    if not text.strip():
-        raise argparse.ArgumentTypeError("expected a folder path, got an empty string")
-    return Path(text)
+def truncated_normal(rng, n):
+    """(n,) standard normal draws within [-2, 2]: the draws beyond are redrawn, in order, until none is."""
+    values = rng.standard_normal(n)
+    beyond = np.abs(values) > 2
+    while beyond.any():
+        values[beyond] = rng.standard_normal(int(beyond.sum()))
+        beyond = np.abs(values) > 2
+    return values
+# ---- end of shared block "init" ----
 
 
-def say(*lines):
-    """Print to the console; a reader that went away (`| head`), a full or closed console must not stop the run."""
-    try:
-        print(*lines, sep="\n", flush=True)
-    except (OSError, ValueError):
-        try:
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())    # the rest goes nowhere
-        except (OSError, ValueError):
-            pass
+# ================================ The losses and the rules =====================================
+def l2_loss(logits, labels):
+    """Per image (sigmoid(z) - y)^2, the handout's L2 loss on the output."""
+    return (torch.sigmoid(logits) - labels) ** 2
 
 
-def run_main(main, argv=None, end=False):
-    """main(argv) with one line for every way out: bad input exits 2, a signal 128 + its number; main's
-    return value, if any, is the exit code. end: leave the process right after a success, so that no signal
-    can arrive while Python shuts down."""
-    for name in ("stdout", "stderr"):     # a closed console, or one that cannot show every character
-        stream = getattr(sys, name)
-        if stream is None:
-            setattr(sys, name, open(os.devnull, "w"))
-        elif hasattr(stream, "reconfigure"):
-            stream.reconfigure(errors="backslashreplace")
-
-    def stop(signum, frame):
-        raise KeyboardInterrupt(signum)
-    previous = {s: signal.signal(s, stop) for s in SIGNALS}
-    try:
-        code = main(argv) or 0
-    except UserError as err:
-        say_error(f"error: {err}")
-        sys.exit(2)
-    except KeyboardInterrupt as stopped:
-        say_error("interrupted after its outputs were written" if WRITTEN else "interrupted; no output was written")
-        sys.exit(128 + (stopped.args[0] if stopped.args else signal.SIGINT))
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
-    if end:
-        for s in SIGNALS:
-            signal.signal(s, lambda s, f: leave(128 + s, "interrupted after its outputs were written"))
-        import gc
-        gc.collect()                      # what is left to finalise (the workers' shared counters), now
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except (OSError, ValueError):
-                pass
-        leave(code)
-    if code:
-        sys.exit(code)
+def cross_entropy(logits, labels):
+    """Per image -(y log p + (1 - y) log(1 - p)) with p = sigmoid(z), computed from z without overflow."""
+    return F.binary_cross_entropy_with_logits(logits, labels, reduction="none")
 
 
-def say_error(text):
-    try:
-        sys.stderr.write(f"{os.path.basename(sys.argv[0])}: {text}\n")
-        sys.stderr.flush()
-    except (OSError, ValueError):
-        pass
-# ---- end of shared block "errors" ----
+LOSSES = {"l2": l2_loss, "ce": cross_entropy}
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One of the handout's four experiments: the hidden activation and the loss."""
+    activation: str                                # "sigmoid" or "relu"
+    loss: str                                      # "l2" or "ce"
+
+    @property
+    def name(self):                                # in file names and summaries: "sigmoid-l2", ...
+        return f"{self.activation}-{self.loss}"
+
+    @property
+    def label(self):                               # in figures and tables: "sigmoid + L2", ...
+        return {"sigmoid": "sigmoid", "relu": "ReLU"}[self.activation] + " + " + self.loss.upper()
+
+
+SETTINGS = [Setting(act, loss) for act in ("sigmoid", "relu") for loss in ("l2", "ce")]
+
+
+def correct(logits, labels):
+    """The prediction is right: output > 1/2 (logit > 0) exactly for the label-1 images."""
+    return (logits > 0) == (labels > 0.5)
+
+
+def is_dead(hidden):
+    """Every hidden ReLU is 0 for every image: no gradient reaches the first layer again, every image gets the
+    same logit for good, and with both classes present 100 % is out of reach."""
+    return hidden.amax() <= 0                     # ReLU outputs are never below 0
+
+
+def stops_when_dead(setting, data, momentum, weight_decay):
+    """The dead rule holds for ReLU units, both classes and plain steps (momentum and weight decay keep
+    moving a dead net); a sigmoid unit is never exactly 0."""
+    return setting.activation == "relu" and 0 < data.class_counts[1] < len(data) and not (momentum or weight_decay)
+
+
+# ================================ The training loop =============================================
+def train(setting, seed, reduction, data, args):
+    """One run of the plain loop: evaluate the net on every image, stop, or take one SGD step."""
+    net = init_weights(FCNet(setting.activation).to(data.images.dtype), seed, args.init)
+    sgd = torch.optim.SGD(net.parameters(), lr=args.lr, momentum=args.momentum, weight_decay=args.weight_decay)
+    per_image, reduce = LOSSES[setting.loss], torch.mean if reduction == "mean" else torch.sum
+    dies = stops_when_dead(setting, data, args.momentum, args.weight_decay)
+    mini = args.batch_size is not None and args.batch_size < len(data)
+    curves = {"loss": [], "acc": []}
+    for t in range(args.max_iters + 1):
+        logits, hidden = net(data.images)                                   # every image, after t updates
+        loss = reduce(per_image(logits, data.labels))
+        accuracy = correct(logits, data.labels).double().mean()
+        curves["loss"].append(loss.item())
+        curves["acc"].append(accuracy.item())
+        status = ("diverged" if not torch.isfinite(loss) else "reached" if accuracy == 1 else
+                  "stuck" if dies and is_dead(hidden) else "censored" if t == args.max_iters else None)
+        if status:
+            return Run(setting.name, args.lr, reduction, seed, t, status, curves, net=net)
+        if mini:                                   # mini-batch SGD: this step's loss on its batch only
+            batch = batch_indices(seed, t, data.labels, args.batch_size, args.order)
+            logits, _ = net(data.images[batch])
+            loss = reduce(per_image(logits, data.labels[batch]))
+        sgd.zero_grad()
+        loss.backward()
+        sgd.step()
+
+
 # ---- shared block "training": --init, mini-batches, the optimiser, the 2017 edition ----
 def add_training_arguments(parser, edition_2017):
-    """How the runs train (the defaults are the 2019 handout's); edition_2017: what --edition 2017
-    sets for this part besides momentum 0.99 and weight decay 5e-4."""
+    """How the runs train (the defaults are the 2019 handout's); edition_2017: what --edition 2017 sets for
+    this part besides momentum 0.99 and weight decay 5e-4."""
     g = parser.add_argument_group("training (the defaults are the 2019 handout's)")
     g.add_argument("--init", choices=tuple(INITS), default="handout",
                    help="; ".join(f"{k} = {v}" for k, v in INITS.items()) + " (default: %(default)s)")
@@ -270,250 +280,8 @@ def batch_indices(seed, t, labels, batch_size, order):
     return epoch_order(seed, t // steps, labels, order)[t % steps * batch_size:(t % steps + 1) * batch_size]
 # ---- end of shared block "training" ----
 
-# ================================ Data ==========================================================
-# ---- shared block "data": the course's files, read unchanged (.npy or .mat), or ours of the same kind ----
-DATASETS = {"random": (4, ("imgs", "labs"), "p21_random"), "line": (16, ("imgs", "labs"), "p22_line"),
-            "detection": (16, ("imgs", "labs", "width"), None)}      # image side, arrays, the 2017 prefix
 
-
-@dataclass
-class Dataset:
-    name: str
-    images: torch.Tensor                 # (N, side, side)
-    labels: torch.Tensor                 # (N,), 0 or 1
-    widths: torch.Tensor | None          # (N,) half-widths w in pixels; the object spans 2w + 1 (detection)
-    folder: Path                         # --data-dir
-    files: dict                          # each file read, relative to the folder -> its SHA-256
-
-    def __len__(self):
-        return len(self.labels)
-
-    def to(self, dtype):
-        return replace(self, images=self.images.to(dtype), labels=self.labels.to(dtype),
-                       widths=None if self.widths is None else self.widths.to(dtype))
-
-    @property
-    def class_counts(self):
-        return len(self) - int((self.labels > 0.5).sum()), int((self.labels > 0.5).sum())
-
-    def describe(self):
-        return (f"data: {self.name}, {len(self)} images ({self.class_counts[0]} x label 0, {self.class_counts[1]} "
-                f"x label 1), pixels {self.images.min():g}..{self.images.max():g}, from "
-                + ", ".join(str(self.folder / f) for f in self.files))
-
-
-def find_file(folder, name, array):
-    """FOLDER/name/name_array, or flat in FOLDER, or under its 2017 name; .npy or .mat."""
-    stems = ["detection_width" if array == "width" else f"{name}_{array}"]
-    stems += [f"{DATASETS[name][2]}_{array}"] if DATASETS[name][2] else []
-    for path in (p / f"{s}{e}" for p in (folder / name, folder) for s in stems for e in (".npy", ".mat")):
-        try:
-            if path.is_symlink() and not path.exists():
-                raise UserError(f"{path}: a link that leads nowhere (missing, or a loop)")
-            if path.is_dir():
-                raise UserError(f"{path}: expected a file, found a folder")
-            if path.exists() and not path.is_file():
-                raise UserError(f"{path}: expected a regular file, found a special one (a pipe or a device)")
-            if path.exists():
-                return path
-        except OSError as err:
-            raise UserError(f"{path}: cannot be inspected ({err.strerror})") from None
-    raise UserError(f"{folder / name / stems[0]}.npy: file not found (expected the {name} dataset's {array} "
-                    "there, as .npy or .mat, or flat in the folder, or under its 2017 name)")
-
-
-def read_array(path, array):
-    """The numeric array in a .npy file (mapped, never unpickled) or in a .mat file's variable."""
-    try:
-        if path.suffix == ".npy":
-            with open(path, "rb") as f:
-                if f.read(6) != b"\x93NUMPY":
-                    raise UserError(f"{path}: not a NumPy .npy file (no .npy header)")
-            value = np.load(path, mmap_mode="r", allow_pickle=False)
-        else:
-            found = scipy.io.loadmat(path)
-            value = found.get(path.stem, found.get(array))
-            value = np.asarray(value.toarray() if hasattr(value, "toarray") else value)     # a sparse matrix too
-            if value.ndim == 0:
-                raise UserError(f"{path}: expected a variable named '{path.stem}' or '{array}'")
-            value = value[0] if array != "imgs" and value.ndim == 2 and value.shape[0] == 1 else value
-    except NotImplementedError:          # scipy's answer to MATLAB's HDF5 format
-        raise UserError(f"{path}: a MATLAB v7.3 file, which scipy cannot read; re-save it in MATLAB with "
-                        f"save('{path.name}', '{path.stem}', '-v7')") from None
-    except UserError:
-        raise
-    except Exception as err:             # numpy and scipy raise many kinds for a damaged file
-        raise UserError(f"{path}: cannot be read as a {path.suffix} file ({err})") from None
-    if value.dtype.kind not in "biuf" or value.ndim == 0 or len(value) > 100_000 or value.size > 100_000 * 256:
-        raise UserError(f"{path}: expected a numeric array of at most 100000 images, got {value.dtype} {value.shape}")
-    value = np.array(value, dtype=np.float64)
-    if not np.isfinite(value).all():
-        raise UserError(f"{path}: expected finite values, found NaN or infinity")
-    return value
-
-
-def load_dataset(name, folder):
-    """Find, read and check dataset `name` in `folder`; UserError names the file and what was wrong."""
-    folder, (side, arrays, _) = Path(folder), DATASETS[name]
-    if not folder.is_dir():
-        raise UserError(f"--data-dir {folder}: expected an existing folder")
-    paths = {a: find_file(folder, name, a) for a in arrays}
-    v = {a: read_array(p, a) for a, p in paths.items()}
-    n = len(v["imgs"])
-    if v["imgs"].shape != (n, side, side) or n == 0:
-        raise UserError(f"{paths['imgs']}: expected {name} images of shape (N, {side}, {side}), got {v['imgs'].shape}")
-    if abs(v["imgs"]).max() > 1:
-        raise UserError(f"{paths['imgs']}: expected pixel values in [-1, 1] (the course's are 0 or 1), found "
-                        f"{v['imgs'].min():g}..{v['imgs'].max():g}; divide the images by {abs(v['imgs']).max():g}")
-    for a in arrays[1:]:
-        if v[a].shape not in ((n,), (n, 1)):
-            raise UserError(f"{paths[a]}: expected {'labels' if a == 'labs' else 'widths'} of shape ({n},) or "
-                            f"({n}, 1) to match the {n} images, got {v[a].shape}")
-        v[a] = v[a].reshape(n)
-    bad = v["labs"][(v["labs"] != 0) & (v["labs"] != 1)]
-    if bad.size:
-        raise UserError(f"{paths['labs']}: expected labels in {{0, 1}}, found {float(bad[0])!r}")
-    if "width" in v and ((v["width"] <= 0) | (v["width"] > side)).any():
-        raise UserError(f"{paths['width']}: expected half-widths in (0, {side}] pixels, found "
-                        f"{v['width'][(v['width'] <= 0) | (v['width'] > side)][0]:g}")
-    files = {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in paths.values()}
-    return Dataset(name, torch.from_numpy(v["imgs"]), torch.from_numpy(v["labs"]),
-                   torch.from_numpy(v["width"]) if "width" in v else None, folder, files)
-# ---- end of shared block "data" ----
-
-# ================================ The net, its losses, its rules ===============================
-class FCNet(nn.Module):
-    """Handout Figure 3: 16 pixels -> fully connected 4 -> activation -> fully connected 1, the logit z.
-    The output sigmoid(z) is left to the losses, which are computed from z. (Other sizes serve the
-    study's controls: the same kind of net on the 16 x 16 line images.)"""
-
-    def __init__(self, activation="sigmoid", pixels=16, hidden=4):
-        super().__init__()
-        self.fc1 = nn.Linear(pixels, hidden)
-        self.act = {"sigmoid": nn.Sigmoid, "relu": nn.ReLU}[activation]()
-        self.fc2 = nn.Linear(hidden, 1)
-
-    def forward(self, images):                     # (N, 4, 4) -> logits (N,) and hidden units (N, 4)
-        hidden = self.act(self.fc1(images.flatten(1)))
-        return self.fc2(hidden).squeeze(-1), hidden
-
-
-# ---- shared block "init" ----
-INITS = {"handout": "weights ~ normal(0, 0.1) truncated at +-2 std (redrawn beyond), biases 0.1",
-         "zero": "all weights 0, biases 0.1", "zero-all": "all weights and biases 0",
-         "normal1": "weights ~ normal(0, 1) truncated at +-2 std, biases 0.1",
-         "default": "torch's default rule: weights and biases ~ uniform(+-1/sqrt(fan_in))"}
-
-
-def init_weights(net, seed, scheme="handout"):
-    """Initialise `net` in place from numpy.random.RandomState(seed), one parameter after the other in
-    named_parameters() order. NumPy has frozen that stream (NEP 19): seed k gives the same starting
-    weights under every torch and NumPy release, alone or in a many-seed study, for every setting.
-    torch's own generator and nn.init promise no such thing (torch 2.13 rewrote trunc_normal_)."""
-    rng = np.random.RandomState(int(seed))
-    with torch.no_grad():
-        for name, param in net.named_parameters():
-            n = param.numel()
-            if scheme == "default":                # fan_in: the inputs of one output unit
-                bound = 1 / math.sqrt(net.get_parameter(name.rsplit(".", 1)[0] + ".weight")[0].numel())
-                values = rng.uniform(-bound, bound, n)
-            elif scheme == "zero-all" or (scheme == "zero" and name.endswith("weight")):
-                values = np.zeros(n)
-            elif name.endswith("bias"):
-                values = np.full(n, 0.1)
-            else:
-                values = (0.1 if scheme == "handout" else 1.0) * truncated_normal(rng, n)
-            param.copy_(torch.from_numpy(values).reshape(param.shape))
-    return net
-
-
-def truncated_normal(rng, n):
-    """(n,) standard normal draws within [-2, 2]: the draws beyond are redrawn, in order, until none is."""
-    values = rng.standard_normal(n)
-    beyond = np.abs(values) > 2
-    while beyond.any():
-        values[beyond] = rng.standard_normal(int(beyond.sum()))
-        beyond = np.abs(values) > 2
-    return values
-# ---- end of shared block "init" ----
-
-def l2_loss(logits, labels):
-    """Per image (sigmoid(z) - y)^2, the handout's L2 loss on the output."""
-    return (torch.sigmoid(logits) - labels) ** 2
-
-
-def cross_entropy(logits, labels):
-    """Per image -(y log p + (1 - y) log(1 - p)) with p = sigmoid(z), computed from z without overflow."""
-    return F.binary_cross_entropy_with_logits(logits, labels, reduction="none")
-
-
-LOSSES = {"l2": l2_loss, "ce": cross_entropy}
-
-
-@dataclass(frozen=True)
-class Setting:
-    """One of the handout's four experiments: the hidden activation and the loss."""
-    activation: str                                # "sigmoid" or "relu"
-    loss: str                                      # "l2" or "ce"
-
-    @property
-    def name(self):                                # in file names and summaries: "sigmoid-l2", ...
-        return f"{self.activation}-{self.loss}"
-
-    @property
-    def label(self):                               # in figures and tables: "sigmoid + L2", ...
-        return {"sigmoid": "sigmoid", "relu": "ReLU"}[self.activation] + " + " + self.loss.upper()
-
-
-SETTINGS = [Setting(act, loss) for act in ("sigmoid", "relu") for loss in ("l2", "ce")]
-
-
-def correct(logits, labels):
-    """The prediction is right: output > 1/2 (logit > 0) exactly for the label-1 images."""
-    return (logits > 0) == (labels > 0.5)
-
-
-def is_dead(hidden):
-    """Every hidden ReLU is 0 for every image: no gradient reaches the first layer again, every image
-    gets the same logit for good, and with both classes present 100 % is out of reach."""
-    return hidden.amax() <= 0                     # ReLU outputs are never below 0
-
-
-def stops_when_dead(setting, data, momentum, weight_decay):
-    """The dead rule holds for ReLU units, both classes and plain steps (momentum and weight decay
-    keep moving a dead net); a sigmoid unit is never exactly 0."""
-    return setting.activation == "relu" and 0 < data.class_counts[1] < len(data) and not (momentum or weight_decay)
-
-
-# ================================ Training =====================================================
-def train(setting, seed, reduction, data, args):
-    """One run of the plain loop: evaluate the net on every image, stop, or take one SGD step."""
-    net = init_weights(FCNet(setting.activation).to(data.images.dtype), seed, args.init)
-    sgd = torch.optim.SGD(net.parameters(), lr=args.lr, momentum=args.momentum, weight_decay=args.weight_decay)
-    per_image, reduce = LOSSES[setting.loss], torch.mean if reduction == "mean" else torch.sum
-    dies = stops_when_dead(setting, data, args.momentum, args.weight_decay)
-    mini = args.batch_size is not None and args.batch_size < len(data)
-    curves = {"loss": [], "acc": []}
-    for t in range(args.max_iters + 1):
-        logits, hidden = net(data.images)                                   # every image, after t updates
-        loss = reduce(per_image(logits, data.labels))
-        accuracy = correct(logits, data.labels).double().mean()
-        curves["loss"].append(loss.item())
-        curves["acc"].append(accuracy.item())
-        status = ("diverged" if not torch.isfinite(loss) else "reached" if accuracy == 1 else
-                  "stuck" if dies and is_dead(hidden) else "censored" if t == args.max_iters else None)
-        if status:
-            return Run(setting.name, args.lr, reduction, seed, t, status, curves, net=net)
-        if mini:                                   # mini-batch SGD: this step's loss on its batch only
-            batch = batch_indices(seed, t, data.labels, args.batch_size, args.order)
-            logits, _ = net(data.images[batch])
-            loss = reduce(per_image(logits, data.labels[batch]))
-        sgd.zero_grad()
-        loss.backward()
-        sgd.step()
-
-
-# ================================ Figures and tables ===========================================
+# ================================ Figures and tables ============================================
 def cell(run):
     """A run's iterations to 100 % as the tables show them."""
     return {"reached": f"{run.iterations}", "censored": f">{run.iterations}", "stuck": f"dead at {run.iterations}",
@@ -521,10 +289,15 @@ def cell(run):
 
 
 def median(runs):
-    """Median iterations to 100 %: a run that did not get there counts as beyond the cap (+inf)."""
+    """Median iterations to 100 %: a run that did not get there counts as beyond the cap (+inf); a median
+    among runs that all died or diverged says so."""
     values = sorted(r.iterations if r.status == "reached" else math.inf for r in runs)
     middle = (values[(len(values) - 1) // 2] + values[len(values) // 2]) / 2
-    return f"{middle:g}" if math.isfinite(middle) else "beyond the cap"
+    if math.isfinite(middle):
+        return f"{middle:g}"
+    ended = {r.status for r in runs if r.status != "reached"}
+    return {"stuck": "dead", "diverged": "diverged"}.get(ended.pop(), "beyond the cap") if len(ended) == 1 else \
+        "beyond the cap (" + ", ".join(sorted(ended)).replace("stuck", "dead") + ")"
 
 
 def plot_overlay(out, runs, args):
@@ -574,120 +347,15 @@ def write_outputs(out, runs, args):
                                         for red in REDUCTIONS) for s in SETTINGS))
 
 
-# ---- shared block "outputs": fixed names, staged so that a failed or stopped run changes nothing ----
+# ---- shared block "style": the report's sizes and fonts, where figures print unscaled ----
 plt.rcParams.update({"font.size": 8.5, "axes.titlesize": 9, "axes.labelsize": 8.5, "xtick.labelsize": 8,
                      "ytick.labelsize": 8, "legend.fontsize": 8, "figure.titlesize": 9.5, "figure.dpi": 100,
                      "axes.unicode_minus": False, "pdf.compression": 6, "lines.linewidth": 1.3})
-FULL, HALF = 6.4, 3.15           # inches: the report's text width and half of it, where figures print unscaled
+FULL, HALF = 6.4, 3.15           # inches: the report's text width and half of it
+# ---- end of shared block "style" ----
 
 
-class Outputs:
-    """Files go to a hidden staging folder inside --out-dir (so on its filesystem) and join it together
-    once the run has succeeded. A staging folder whose run has ended without finishing (kill -9, a power
-    cut) is swept up by the next run."""
-
-    def __init__(self, out_dir, figures=True):
-        self.out, self.figures = Path(out_dir), figures
-        self.made = [p for p in (self.out, *self.out.parents) if not p.exists()]     # to remove on failure
-        blocker = next((p for p in (self.out, *self.out.parents) if p.exists()), None)
-        if blocker is not None and not blocker.is_dir():
-            raise UserError(f"--out-dir {self.out}: " + ("expected a folder, found a file" if blocker == self.out
-                                                         else f"cannot create a folder under the file {blocker}"))
-        try:
-            self.out.mkdir(parents=True, exist_ok=True)
-            self.dir = Path(tempfile.mkdtemp(prefix=staging_prefix(".staging"), dir=self.out))
-        except OSError as err:
-            self._undo()
-            raise UserError(f"--out-dir {self.out}: cannot write there ({err.strerror})") from None
-        sweep(self.out, ".staging")
-
-    def _undo(self):
-        for p in self.made:                           # deepest first: the folders this run created, if empty
-            if p.is_dir() and not any(p.iterdir()):
-                p.rmdir()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, kind, value, tb):
-        held = {s: signal.signal(s, signal.SIG_IGN) for s in SIGNALS}    # a signal now waits for the end
-        try:
-            if kind is None:
-                for path in sorted(self.dir.iterdir()):
-                    os.replace(path, self.out / path.name)
-                WRITTEN.append(self.out)
-        except OSError as err:
-            value = err
-        finally:
-            shutil.rmtree(self.dir, ignore_errors=True)
-            for s, handler in held.items():
-                signal.signal(s, handler)
-        if value is not None:
-            self._undo()
-        if isinstance(value, OSError):                # a full disk, a vanished folder: one line
-            raise UserError(f"--out-dir {self.out}: cannot write ({value.strerror or value})") from None
-        return False
-
-    def write(self, name, text):
-        (self.dir / name).write_bytes(text.encode("utf-8"))
-
-    def json(self, name, obj):
-        self.write(name, json.dumps(obj, indent=1, sort_keys=True) + "\n")
-
-    def csv(self, name, header, rows):
-        buf = io.StringIO()
-        csv.writer(buf, lineterminator="\n").writerows([header, *rows])
-        self.write(name, buf.getvalue())
-
-    def figure(self, fig, stem, tight=False):
-        """<stem>.png and <stem>.pdf, with no date inside (a rerun gives the same bytes); closes fig. Each is
-        drawn in memory first, so that a full disk is an OSError of this file, not of matplotlib's writer."""
-        try:
-            if self.figures:
-                for ext, meta in (("png", {"Software": None}), ("pdf", {"CreationDate": None, "Producer": None})):
-                    buf = io.BytesIO()
-                    fig.savefig(buf, format=ext, dpi=150, metadata=meta, bbox_inches="tight" if tight else None)
-                    (self.dir / f"{stem}.{ext}").write_bytes(buf.getvalue())
-        finally:
-            plt.close(fig)
-
-
-def staging_prefix(kind):
-    """.staging-<pid>-<host tag>-: whose it is, for sweep()."""
-    return f"{kind}-{os.getpid()}-{hashlib.sha256(platform.node().encode()).hexdigest()[:8]}-"
-
-
-def sweep(folder, kind):
-    """Remove the `kind` folders (.staging-*) in `folder` whose run has ended: on this host, its process is
-    gone or its number now belongs to a younger process; from another host, a day after its last change."""
-    for old in folder.glob(f"{kind}-*-*-*"):
-        try:
-            pid, host = old.name[len(kind) + 1:].split("-")[:2]
-            age = time.time() - old.stat().st_mtime
-            mine = host == staging_prefix(kind).split("-")[-2]
-            gone = (not _alive(int(pid), old.stat().st_mtime)) if mine and pid.isdigit() else age > 86400
-        except (OSError, ValueError):
-            continue
-        if gone and pid != str(os.getpid()):
-            shutil.rmtree(old, ignore_errors=True)
-
-
-def _alive(pid, since):
-    """Is process `pid` alive and older than `since` (a time)? Unknown on systems without os.kill's probe."""
-    if os.name != "posix":
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        pass
-    try:
-        return os.stat(f"/proc/{pid}").st_mtime <= since + 1      # a number reused by a younger process
-    except OSError:
-        return True
-
-
+# ---- shared block "curve" ----
 def plot_curve(out, values, title, ylabel, stem, note="", logy=False, ylim=None):
     """One metric of one run against the iterations (half the text width)."""
     fig, ax = plt.subplots(figsize=(HALF, 1.6), layout="constrained")   # keeps the y label whole
@@ -703,7 +371,150 @@ def plot_curve(out, values, title, ylabel, stem, note="", logy=False, ylim=None)
                 fontsize=8, bbox={"boxstyle": "round", "fc": "white", "ec": "0.8"})
     ax.grid(alpha=0.3)
     out.figure(fig, stem)
-# ---- end of shared block "outputs" ----
+# ---- end of shared block "curve" ----
+
+
+# ================================ main ==========================================================
+def main(argv=None):
+    args = parse_args(argv)
+    data = load_dataset("random", args.data_dir)
+    say(data.describe())
+    if args.max_iters is None:                     # the 2017 cap counts epochs of --batch-size images
+        args.max_iters = (args.max_epochs * math.ceil(len(data) / min(args.batch_size, len(data)))
+                          if args.max_epochs else 2000 if args.quick else 10000)
+    say(f"training: {describe_training(args, len(data))}, lr {args.lr:g}, at most {args.max_iters} updates")
+    deterministic_torch()
+    data = data.to(getattr(torch, args.dtype))
+    seeds = sorted({args.seed} | set(range(args.seeds or 0)))
+    with Outputs(args.out_dir, figures=not args.no_figures) as out:
+        runs = [train(s, seed, red, data, args) for seed in seeds for s in SETTINGS for red in REDUCTIONS]
+        write_outputs(out, runs, args)
+        out.json("part2_summary.json", summary(args, data, runs, rerun=(
+            "seed", "seeds", "lr", "max_iters", "dtype", "init", "batch_size", "order", "optimizer", "momentum",
+            "weight_decay"), weights={"FCNet": fingerprint(init_weights(FCNet().double(), 0, args.init))}))
+    say(f"part 2: wrote {'' if args.no_figures else 'figures, '}part2_seed_table.csv and part2_summary.json "
+        f"to {args.out_dir}")
+
+
+# ---- below: the plumbing every script shares (data, summaries, errors, outputs); a learner may skip it ----
+# ---- shared block "data": the course's files, read unchanged (.npy or .mat), or ours of the same kind ----
+DATASETS = {"random": (4, ("imgs", "labs"), "p21_random"), "line": (16, ("imgs", "labs"), "p22_line"),
+            "detection": (16, ("imgs", "labs", "width"), None)}      # image side, arrays, the 2017 prefix
+
+
+def add_common_arguments(p, holding, quick):
+    """The flags every training script takes: precision, folders, figures, a quick run."""
+    p.add_argument("--dtype", choices=("float64", "float32"), default="float64",
+                   help="precision of every run (default: %(default)s). Iterations to 100 %% are a threshold event: "
+                        "in float32 a rounding difference between two CPUs' kernels can move them by hundreds")
+    p.add_argument("--data-dir", type=folder, default=HERE / "data",
+                   help=f"folder with {holding} (default: data/ next to this script)")
+    p.add_argument("--out-dir", type=folder, default=HERE / "figures",
+                   help="where the outputs go (default: figures/ next to this script)")
+    p.add_argument("--no-figures", action="store_true", help="write the numbers only: tables and summary")
+    p.add_argument("--quick", action="store_true", help=f"{quick} (an explicit --max-iters wins)")
+
+
+@dataclass
+class Dataset:
+    name: str
+    images: torch.Tensor                 # (N, side, side)
+    labels: torch.Tensor                 # (N,), 0 or 1
+    widths: torch.Tensor | None          # (N,) half-widths w in pixels; the object spans 2w + 1 (detection)
+    folder: Path                         # --data-dir
+    files: dict                          # each file read, relative to the folder -> its SHA-256
+
+    def __len__(self):
+        return len(self.labels)
+
+    def to(self, dtype):
+        return replace(self, images=self.images.to(dtype), labels=self.labels.to(dtype),
+                       widths=None if self.widths is None else self.widths.to(dtype))
+
+    @property
+    def class_counts(self):
+        ones = int((self.labels > 0.5).sum())
+        return len(self) - ones, ones
+
+    def describe(self):
+        return (f"data: {self.name}, {len(self)} images ({self.class_counts[0]} x label 0, {self.class_counts[1]} x "
+                f"label 1), pixels {self.images.min():g}..{self.images.max():g}, from "
+                + ", ".join(str(self.folder / f) for f in self.files))
+
+
+def load_dataset(name, folder):
+    """Find, read and check dataset `name` in `folder`; UserError names the file and what was wrong."""
+    folder, (side, arrays, _) = Path(folder), DATASETS[name]
+    if not folder.is_dir():
+        raise UserError(f"--data-dir {folder}: expected an existing folder")
+    paths = {a: find_file(folder, name, a) for a in arrays}
+    v = {a: read_array(p, a) for a, p in paths.items()}
+    n = len(v["imgs"])
+    if v["imgs"].shape != (n, side, side) or n == 0:
+        raise UserError(f"{paths['imgs']}: expected {name} images of shape (N, {side}, {side}), got {v['imgs'].shape}")
+    if abs(v["imgs"]).max() > 1:
+        raise UserError(f"{paths['imgs']}: expected pixel values in [-1, 1] (the course's are 0 or 1), found "
+                        f"{v['imgs'].min():g}..{v['imgs'].max():g}; divide the images by {abs(v['imgs']).max():g}")
+    for a in arrays[1:]:
+        if v[a].shape not in ((n,), (n, 1)):
+            raise UserError(f"{paths[a]}: expected {'labels' if a == 'labs' else 'widths'} of shape ({n},) or "
+                            f"({n}, 1) to match the {n} images, got {v[a].shape}")
+        v[a] = v[a].reshape(n)
+    bad = v["labs"][(v["labs"] != 0) & (v["labs"] != 1)]
+    if bad.size:
+        raise UserError(f"{paths['labs']}: expected labels in {{0, 1}}, found {float(bad[0])!r}")
+    if "width" in v and ((v["width"] <= 0) | (v["width"] > side)).any():
+        raise UserError(f"{paths['width']}: expected half-widths in (0, {side}] pixels, found "
+                        f"{v['width'][(v['width'] <= 0) | (v['width'] > side)][0]:g}")
+    files = {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in paths.values()}
+    return Dataset(name, *(torch.from_numpy(v[a]) if a in v else None for a in ("imgs", "labs", "width")), folder, files)
+
+
+def find_file(folder, name, array):
+    """FOLDER/name/name_array, or flat in FOLDER, or under its 2017 name; .npy or .mat."""
+    stems = ["detection_width" if array == "width" else f"{name}_{array}"] + (
+        [f"{DATASETS[name][2]}_{array}"] if DATASETS[name][2] else [])
+    for path in (p / f"{s}{e}" for p in (folder / name, folder) for s in stems for e in (".npy", ".mat")):
+        if path.is_symlink() and not path.exists():
+            raise UserError(f"{path}: a link that leads nowhere (missing, or a loop)")
+        if path.exists():
+            if not path.is_file():
+                raise UserError(f"{path}: expected a file, found a {'folder' if path.is_dir() else 'special file'}")
+            return path
+    raise UserError(f"{folder / name / stems[0]}.npy: file not found (expected the {name} dataset's {array} "
+                    "there, as .npy or .mat, or flat in the folder, or under its 2017 name)")
+
+
+def read_array(path, array):
+    """The numeric array in a .npy file (never unpickled) or in a .mat file's variable, as float64."""
+    try:
+        if path.suffix == ".npy":
+            with open(path, "rb") as f:
+                if f.read(6) != b"\x93NUMPY":
+                    raise UserError(f"{path}: not a NumPy .npy file (no .npy header)")
+            value = np.load(path, mmap_mode="r", allow_pickle=False)
+        else:
+            found = scipy.io.loadmat(path)
+            value = np.asarray(found.get(path.stem, found.get(array)))
+            if value.ndim == 0:
+                raise UserError(f"{path}: expected a variable named '{path.stem}' or '{array}'")
+            value = value[0] if array != "imgs" and value.ndim == 2 and value.shape[0] == 1 else value
+    except NotImplementedError:          # scipy's answer to MATLAB's HDF5 format
+        raise UserError(f"{path}: a MATLAB v7.3 file, which scipy cannot read; re-save it in MATLAB with "
+                        f"save('{path.name}', '{path.stem}', '-v7')") from None
+    except UserError:
+        raise
+    except Exception as err:             # numpy and scipy raise many kinds for a damaged file
+        raise UserError(f"{path}: cannot be read as a {path.suffix} file ({str(err) or type(err).__name__})") from None
+    if value.dtype.kind not in "biuf" or value.ndim == 0 or value.size > 100_000 * 256:
+        raise UserError(f"{path}: expected a numeric array of at most 100000 images, got {value.dtype} {value.shape}")
+    value = np.array(value, dtype=np.float64)
+    if not np.isfinite(value).all():
+        raise UserError(f"{path}: expected finite values, found NaN or infinity")
+    return value
+# ---- end of shared block "data" ----
+
+
 # ---- shared block "summary": one record per run, and the summary file that make verify reruns ----
 @dataclass
 class Run:
@@ -719,9 +530,8 @@ class Run:
 
 
 def summary(args, data, runs, rerun, weights, milestones=(), numbers=None):
-    """Enough to rerun and check every run: the flags, the data's SHA-256, what made the numbers (versions
-    and kernels), the starting weights' fingerprint (weights: {net: fingerprint}), each run's ending, and
-    points of every curve of the runs of --seed. The same arguments give the same bytes on one machine."""
+    """Enough to rerun and check every run: the flags that rerun it, the data's SHA-256, what made it, the
+    starting weights' fingerprint ({net: fingerprint}), each run's ending and points of the curves of --seed."""
     def points(curve):           # at t = 0, 1, 10, 100, 1000 and at the stop
         return {str(t): curve[t] if math.isfinite(curve[t]) else str(curve[t])
                 for t in sorted({0, 1, 10, 100, 1000, len(curve) - 1}) if t < len(curve)}
@@ -740,51 +550,180 @@ def summary(args, data, runs, rerun, weights, milestones=(), numbers=None):
 
 
 def fingerprint(net):
-    """SHA-256 of a net's parameters as float64 (little-endian, named_parameters() order). Of seed 0's
-    starting weights, it tells whether two machines started from the same weights, whatever made them."""
-    digest = hashlib.sha256()
-    for _, param in net.named_parameters():
-        digest.update(param.detach().to(torch.float64).numpy().astype("<f8").tobytes())
-    return digest.hexdigest()
+    """SHA-256 of a net's parameters as float64 (little-endian, named_parameters() order): of seed 0's starting
+    weights, it tells whether two machines started from the same weights."""
+    return hashlib.sha256(b"".join(p.detach().to(torch.float64).numpy().astype("<f8").tobytes()
+                                   for p in net.parameters())).hexdigest()
 
 
 def versions():
-    """What made the numbers: Python, the libraries, the machine, and the kernels torch actually ran
-    (cpu_capability) beside the settings that ask for them."""
+    """What made the numbers: Python, the libraries, the machine, and the kernels torch ran beside the settings
+    that ask for them (before torch 2.1, the kernels from torch's build report)."""
     try:
-        from torch.backends import cpu   # torch 2.1 and later
+        from torch.backends import cpu
         capability = cpu.get_cpu_capability()
-    except ImportError:                  # before: the line of torch's build report that says it
+    except ImportError:
         capability = next((line.split(":", 1)[1].strip() for line in torch.__config__.show().splitlines()
                            if "CPU capability usage" in line), "unknown")
     return {"python": platform.python_version(), "torch": torch.__version__.split("+")[0], "numpy": np.__version__,
             "scipy": scipy.__version__, "machine": platform.machine(), "system": platform.system(),
             "cpu_capability": capability, **{k: os.environ.get(k, "") for k in ("ATEN_CPU_CAPABILITY", "MKL_CBWR")}}
+
+
+def deterministic_torch():
+    """The same bits on every run: deterministic kernels, one thread, subnormal numbers flushed to 0 (as the
+    many-seed engine does; far below anything a result depends on)."""
+    torch.use_deterministic_algorithms(True)
+    torch.set_num_threads(1)
+    torch.set_flush_denormal(True)
 # ---- end of shared block "summary" ----
 
-# ================================ main ==========================================================
-def main(argv=None):
-    args = parse_args(argv)
-    data = load_dataset("random", args.data_dir)
-    say(data.describe())
-    if args.max_iters is None:                     # the 2017 cap counts epochs of --batch-size images
-        args.max_iters = (args.max_epochs * math.ceil(len(data) / min(args.batch_size, len(data)))
-                          if args.max_epochs else 2000 if args.quick else 10000)
-    say(f"training: {describe_training(args, len(data))}, lr {args.lr:g}, at most {args.max_iters} updates")
-    torch.use_deterministic_algorithms(True)
-    torch.set_num_threads(1)                       # the same bits whatever the machine's core count
-    torch.set_flush_denormal(True)                 # as the many-seed engine: numbers below 1e-308 become 0
-    data = data.to(getattr(torch, args.dtype))
-    seeds = sorted({args.seed} | set(range(args.seeds or 0)))
-    with Outputs(args.out_dir, figures=not args.no_figures) as out:
-        runs = [train(s, seed, red, data, args) for seed in seeds for s in SETTINGS for red in REDUCTIONS]
-        write_outputs(out, runs, args)
-        out.json("part2_summary.json", summary(args, data, runs, rerun=(
-            "seed", "seeds", "lr", "max_iters", "dtype", "init", "batch_size", "order", "optimizer", "momentum",
-            "weight_decay"), weights={"FCNet": fingerprint(init_weights(FCNet().double(), 0, args.init))}))
-    say(f"part 2: wrote {'' if args.no_figures else 'figures, '}part2_seed_table.csv and part2_summary.json "
-        f"to {args.out_dir}")
+
+# ---- shared block "plumbing": one-line errors, signals, outputs staged and moved in together ----
+class UserError(Exception):
+    """Bad input (a flag, a file, a folder): one line that names it, exit code 2, nothing written."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (exit code 2); --help keeps the docstring's layout."""
+
+    def __init__(self, **kwargs):
+        super().__init__(formatter_class=argparse.RawDescriptionHelpFormatter, **kwargs)
+
+    def error(self, message):
+        say_error(f"error: {message}")
+        sys.exit(2)
+
+
+def bounded(kind, low, high, what):
+    """An argparse type: a `kind` (int or float) in [low, high], else 'expected <what>'."""
+    def parse(text):
+        try:
+            value = kind(text)
+        except (ValueError, OverflowError):
+            value = math.nan
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
+        return value
+    return parse
+
+
+def folder(text):
+    """An argparse type: a folder path, never '' (which would mean the current folder)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a folder path, got an empty string")
+    return Path(text)
+
+
+def say(*lines):
+    """Print; a console that went away (| head) or is full must not stop the run: the rest goes nowhere."""
+    try:
+        print(*lines, sep="\n", flush=True)
+    except (OSError, ValueError):
+        sys.stdout = open(os.devnull, "w")
+
+
+def say_error(text):
+    try:
+        print(f"{os.path.basename(sys.argv[0])}: {text}", file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        pass
+
+
+WRITTEN = []                                       # the folders whose outputs are in place
+
+
+def stop(signum, frame):
+    raise KeyboardInterrupt(signum)
+
+
+def run_main(main, argv=None):
+    """main(argv) with one line for every way out: bad input exits 2, a signal 128 + its number."""
+    for name in ("stdout", "stderr"):              # a closed console, or one that cannot show every character
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w"))
+        if hasattr(getattr(sys, name), "reconfigure"):
+            getattr(sys, name).reconfigure(errors="backslashreplace")
+    for s in SIGNALS:
+        signal.signal(s, stop)
+    try:
+        main(argv)
+    except UserError as err:
+        say_error(f"error: {err}")
+        sys.exit(2)
+    except KeyboardInterrupt as stopped:
+        say_error("interrupted after its outputs were written" if WRITTEN else "interrupted; no output was written")
+        sys.exit(128 + (stopped.args[0] if stopped.args else signal.SIGINT))
+
+
+class Outputs:
+    """The run's files, staged in a hidden folder inside --out-dir and moved in together once it succeeds:
+    a failed or stopped run leaves --out-dir as it was. Another run's leftover folder (kill -9) is named."""
+
+    def __init__(self, out_dir, figures=True):
+        self.out, self.figures = Path(out_dir), figures
+        self.made = [p for p in (self.out, *self.out.parents) if not p.exists()]     # removed again on failure
+        if self.out.is_file():
+            raise UserError(f"--out-dir {self.out}: expected a folder, found a file")
+        try:
+            self.out.mkdir(parents=True, exist_ok=True)
+            self.dir = Path(tempfile.mkdtemp(prefix=STAGING, dir=self.out))
+        except OSError as err:
+            self.remove_made()
+            raise UserError(f"--out-dir {self.out}: cannot write there ({err.strerror or err})") from None
+        left = sorted(p for p in self.out.glob(STAGING + "*") if p != self.dir)
+        if left:
+            say_error(f"note: {left[0]}: left by a run that did not finish; delete it when no run is using it")
+
+    def remove_made(self):
+        for p in self.made:                           # deepest first: the folders this run created, if empty
+            if p.is_dir() and not any(p.iterdir()):
+                p.rmdir()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, value, tb):
+        held = {s: signal.signal(s, signal.SIG_IGN) for s in SIGNALS}    # no signal while the files move in
+        try:
+            if kind is None:
+                for path in sorted(self.dir.iterdir()):
+                    os.replace(path, self.out / path.name)
+                WRITTEN.append(self.out)
+        except OSError as err:
+            value = err
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            for s, handler in held.items():
+                signal.signal(s, handler)
+        if value is not None:
+            self.remove_made()
+        if isinstance(value, OSError):                # a full disk, a vanished folder: one line
+            raise UserError(f"--out-dir {self.out}: cannot write ({value.strerror or value})") from None
+
+    def write(self, name, text):
+        (self.dir / name).write_bytes(text.encode("utf-8"))
+
+    def json(self, name, obj):
+        self.write(name, json.dumps(obj, indent=1, sort_keys=True) + "\n")
+
+    def csv(self, name, header, rows):
+        with open(self.dir / name, "w", newline="", encoding="utf-8") as f:
+            csv.writer(f, lineterminator="\n").writerows([header, *rows])
+
+    def figure(self, fig, stem, tight=False):
+        """<stem>.png and <stem>.pdf, with no date inside (a rerun gives the same bytes); closes fig."""
+        try:
+            for ext, meta in (("png", {"Software": None}), ("pdf", {"CreationDate": None, "Producer": None})):
+                if self.figures:
+                    fig.savefig(self.dir / f"{stem}.{ext}", dpi=150, metadata=meta, bbox_inches="tight" if tight else None)
+        finally:
+            plt.close(fig)
+
+
+STAGING = f".staging-{Path(sys.argv[0]).stem}-"       # the hidden folder's name, per program
+# ---- end of shared block "plumbing" ----
 
 
 if __name__ == "__main__":
-    run_main(main, end=True)
+    run_main(main)
