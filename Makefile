@@ -33,13 +33,13 @@ check-data: venv           ## make check-data DIR=path/to/your/files
 	@exec $(PY) -m dlbasics.checkdata $(call arg,DIR)
 
 latex-deps: venv           ## latexmk and pdflatex: installed with apt-get as root, else named in one line
-	@$(PY) -m dlbasics.tools latex
+	@$(PY) -m dlbasics.common.deps latex
 
 test-deps: venv            ## what the tests also need: pdftotext
-	@$(PY) -m dlbasics.tools test
+	@$(PY) -m dlbasics.common.deps test
 
 # The numbers and sentences from figures/, the author line from report/author.txt, then the PDF, which
-# replaces the old one only once it is complete (dlbasics/report.py).
+# replaces the old one only once it is complete (dlbasics/report/pdf.py).
 report: venv
 	@exec $(PY) -m dlbasics.report
 
@@ -58,7 +58,7 @@ study: venv                ## the large study (make study DATA_DIR=...): 1000 se
 	@$(MAKE) --no-print-directory report
 
 beyond: venv               ## beyond the handout: initialisation, example order, the 2017 edition; the report
-	$(PY) -m dlbasics.beyond --data-dir $(call arg,DATA_DIR)
+	$(PY) -m dlbasics.study.beyond --data-dir $(call arg,DATA_DIR)
 	@$(MAKE) --no-print-directory report
 
 submission: venv           ## the handout's ZIP: report.pdf and the four scripts, 1_<penn key>.zip

@@ -344,13 +344,15 @@ def run_main(main, argv=None):
     for s in SIGNALS:
         signal.signal(s, stop)
     try:
-        main(argv)
+        code = main(argv)
     except UserError as err:
         say_error(f"error: {err}")
         sys.exit(2)
     except KeyboardInterrupt as stopped:
         say_error("interrupted after its outputs were written" if WRITTEN else "interrupted; no output was written")
         sys.exit(128 + (stopped.args[0] if stopped.args else signal.SIGINT))
+    if code:                                       # a command that reports a verdict (verify) returns its code
+        sys.exit(code)
 
 
 class Outputs:

@@ -21,18 +21,18 @@ import time
 from argparse import Namespace
 from functools import partial
 
-import dlbasics  # noqa: F401  (pins the kernels before torch loads)
 import torch
 
+import dlbasics  # noqa: F401  (pins the kernels before torch loads)
 import part2_fc
 import part3_detection
-from dlbasics import experiments
-from dlbasics.cli import Parser, positive_int, run_main, say
-from dlbasics.data import describe, load_dataset
-from dlbasics.engine import Job
-from dlbasics.parallel import train_jobs
-from dlbasics.paths import DATA_DIR, ROOT
-from dlbasics.runtime import configure_torch
+from dlbasics.common.cli import Parser, positive_int, run_main, say
+from dlbasics.common.data import describe, load_dataset
+from dlbasics.common.paths import DATA_DIR, ROOT
+from dlbasics.engine import experiments
+from dlbasics.engine.loop import Job
+from dlbasics.engine.parallel import train_jobs
+from dlbasics.engine.runtime import configure_torch
 
 COURSE = ROOT.parent / "shared" / "data" / "cis581"
 

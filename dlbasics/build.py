@@ -21,13 +21,12 @@ import sys
 import tempfile
 import time
 
+from dlbasics.common import processes
+from dlbasics.common.cli import Parser, UserError, folder, run_main, say
+from dlbasics.common.data import load_dataset
+from dlbasics.common.outputs import Outputs
+from dlbasics.common.paths import DATA_DIR, FIGURES_DIR, ROOT
 from part2_fc import DATASETS
-
-from . import processes
-from .cli import Parser, UserError, folder, run_main, say
-from .data import load_dataset
-from .outputs import Outputs
-from .paths import DATA_DIR, FIGURES_DIR, ROOT
 
 LARGE = {"study part2": ["--seeds=1000", "--sweep-seeds=1000", "--lrs=0.01,0.03,0.1,0.3,1,3"],
          "study line": ["--seeds=100"], "study detection": ["--seeds=32"]}
@@ -50,7 +49,7 @@ def inputs_digest(data_dir, large):
     """SHA-256 of everything the outputs depend on. Loading the data checks them too: bad data stop the
     build here, in one line, before anything runs."""
     digest = hashlib.sha256(f"large={large}\n".encode())
-    for path in sorted([*ROOT.glob("part*.py"), *(ROOT / "dlbasics").glob("*.py"), ROOT / "requirements.txt"]):
+    for path in sorted([*ROOT.glob("part*.py"), *(ROOT / "dlbasics").rglob("*.py"), ROOT / "requirements.txt"]):
         digest.update(f"{path.name}\n".encode() + path.read_bytes())
     for name in DATASETS:
         digest.update(" ".join(sorted(load_dataset(name, data_dir).files.values())).encode())

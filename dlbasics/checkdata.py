@@ -12,10 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
+from dlbasics.common.cli import Parser, UserError, say
+from dlbasics.common.data import load_dataset, origin
 from part2_fc import DATASETS
-
-from .cli import Parser, UserError, say
-from .data import load_dataset, origin
 
 
 def summary(ds):

@@ -12,10 +12,10 @@ import sys
 import zipfile
 from pathlib import Path
 
-from . import buildinfo
-from .cli import Parser, UserError, folder, run_main, say
-from .outputs import Outputs
-from .paths import ROOT
+from dlbasics.common.cli import Parser, UserError, folder, run_main, say
+from dlbasics.common.outputs import Outputs
+from dlbasics.common.paths import ROOT
+from dlbasics.report import author
 
 SCRIPTS = ("part1_loss_gradient.py", "part2_fc.py", "part3_conv.py", "part3_detection.py")
 PDF = ROOT / "report" / "report.pdf"
@@ -23,8 +23,8 @@ PDF = ROOT / "report" / "report.pdf"
 
 def penn_key(author_file):
     """The Penn key from the student's file; UserError while it is missing or still the placeholder."""
-    key = buildinfo.read_author(author_file)["penn key"]
-    if not key or key == buildinfo.PLACEHOLDERS["penn key"]:
+    key = author.read_author(author_file)["penn key"]
+    if not key or key == author.PLACEHOLDERS["penn key"]:
         raise UserError(f"{author_file}: expected your Penn key on the line 'penn key: ...' (it still holds the "
                         "placeholder); the ZIP is named 1_<penn key>.zip")
     if not re.fullmatch(r"[A-Za-z0-9]+", key):
@@ -42,7 +42,7 @@ def write_zip(path, pdf):
 
 def main(argv=None):
     parser = Parser(prog="python -m dlbasics.submission", description=__doc__)
-    parser.add_argument("--author-file", type=Path, default=buildinfo.AUTHOR_FILE,
+    parser.add_argument("--author-file", type=Path, default=author.AUTHOR_FILE,
                         help="the file with the Penn key (default: report/author.txt)")
     parser.add_argument("--pdf", type=Path, default=PDF, help="the report (default: report/report.pdf)")
     parser.add_argument("--out-dir", type=folder, default=ROOT, help="where the ZIP goes (default: the project)")

@@ -35,15 +35,15 @@ from pathlib import Path
 
 import torch
 
-from part2_fc import staging_prefix, sweep
-
-from . import claims, experiments, processes
-from .cli import Parser, UserError, folder, run_main, say
-from .data import load_dataset, origin
-from .engine import Job, train
-from .outputs import Outputs
-from .paths import DATA_DIR, ROOT
-from .summary import read
+from dlbasics.common import processes
+from dlbasics.common.cli import Parser, UserError, folder, run_main, say
+from dlbasics.common.data import load_dataset, origin
+from dlbasics.common.outputs import Outputs
+from dlbasics.common.paths import DATA_DIR, ROOT
+from dlbasics.engine import experiments
+from dlbasics.engine.loop import Job, train
+from dlbasics.report import claims
+from dlbasics.study.summary import read
 
 EXPECTED = Path(__file__).with_name("expected_results.json")
 CURVE_RTOL = 1e-9
@@ -60,7 +60,7 @@ SMALL_STUDY = {  # every setting, a few seeds, both reductions, on the bundled d
 }
 NOT_RERUN = {"author.tex"}                             # who wrote the report: not a result
 FORBIDDEN = {"--help", "--out-dir", "--data-dir", "--workers", "--no-progress", "--no-figures", "--against"}
-SCRATCH = "dlbasics-verify"                             # the reruns' folder in the system's temporary folder
+SCRATCH = "dlbasics-verify-"                            # the reruns' folder, in the system's temporary folder
 
 
 def command(writer, argv, data_dir, out_dir):
@@ -360,7 +360,7 @@ def verify_expected():
         raise UserError(f"{EXPECTED}: the expected results are missing (python -m dlbasics.verify --write-expected)")
     expected = json.loads(EXPECTED.read_text())
     rows, diffs, notes = [], [], []
-    with tempfile.TemporaryDirectory(prefix=staging_prefix(SCRATCH)) as tmp:
+    with tempfile.TemporaryDirectory(prefix=SCRATCH) as tmp:
         got = rerun_all({w: (argv, DATA_DIR) for w, argv in SMALL_STUDY.items()}, tmp)
     heading = provenance([(w, expected[w], got[w]) for w in got], "in the expected results")
     for writer, summary in got.items():
@@ -404,7 +404,7 @@ def verify_against(folder_, data_dir):
             raise UserError(f"{path}: expected the flags that rerun it, found {bad!r} among them")
     plan = {w: (s["argv"], data_dir_for(s, data_dir)) for w, s in theirs.items()} | part1_plan(folder_)
     rows, diffs, notes = [], [], []
-    with tempfile.TemporaryDirectory(prefix=staging_prefix(SCRATCH)) as tmp:
+    with tempfile.TemporaryDirectory(prefix=SCRATCH) as tmp:
         ours = rerun_all(plan, tmp)
         for writer, s in theirs.items():
             if sorted(ours[writer]["data"]["sha256"].values()) != sorted(s["data"]["sha256"].values()):
@@ -428,7 +428,7 @@ def verify_against(folder_, data_dir):
 
 
 def write_expected():
-    with tempfile.TemporaryDirectory(prefix=staging_prefix(SCRATCH)) as tmp:
+    with tempfile.TemporaryDirectory(prefix=SCRATCH) as tmp:
         found = rerun_all({w: (argv, DATA_DIR) for w, argv in SMALL_STUDY.items()}, tmp)
     kept = ("script", "argv", "data", "versions", "weights", "runs", "single_runs")
     found = {writer: {k: summary[k] for k in kept} for writer, summary in found.items()}
@@ -444,7 +444,6 @@ def main(argv=None):
     parser.add_argument("--write-expected", action="store_true",
                         help="regenerate dlbasics/expected_results.json (say why in the commit message)")
     args = parser.parse_args(argv)
-    sweep(Path(tempfile.gettempdir()), SCRATCH)         # the folders of reruns that were killed outright
     if args.write_expected:
         return write_expected()
     if args.against is not None:

@@ -3,16 +3,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import background
 import pytest
 
 import dlbasics  # noqa: F401  (pins the kernels before anything imports torch)
 import part2_fc
 import part3_conv
 import part3_detection
-from dlbasics.experiments import SETTINGS
-from dlbasics.runtime import configure_torch
-
-import background
+from dlbasics.engine.experiments import SETTINGS
+from dlbasics.engine.runtime import configure_torch
 
 ROOT = Path(__file__).resolve().parent.parent
 COURSE = ROOT.parent / "shared" / "data" / "cis581"

@@ -3,17 +3,18 @@ decay. The engine against the scripts' own loops on every new path (identical co
 optimiser against torch.optim.SGD, and the facts the study's report section rests on."""
 import sys
 
+import background
 import numpy as np
 import pytest
 import torch
+from conftest import ROOT, bundled, compute_loop
 
 import part2_fc
-import background
-from conftest import ROOT, bundled, compute_loop
-from dlbasics import beyond, experiments
-from dlbasics.engine import Job, train
-from dlbasics.optim import GradientDescent
-from dlbasics.sampling import MiniBatches
+from dlbasics.engine import experiments
+from dlbasics.engine.loop import Job, train
+from dlbasics.engine.optim import GradientDescent
+from dlbasics.engine.sampling import MiniBatches
+from dlbasics.study import beyond
 
 EDITION_2017 = {"momentum": 0.99, "weight_decay": 5e-4}
 FLAGS = {"batch_size": "--batch-size", "order": "--order", "init": "--init", "momentum": "--momentum",
@@ -121,7 +122,7 @@ def test_negatives_first_kills_more_relu_units_where_the_batch_averages():
 
 
 def _tiny_study_command():
-    return [([sys.executable, "-m", "dlbasics.beyond", "--seeds", "3", "--line-seeds", "1", "--max-iters", "400",
+    return [([sys.executable, "-m", "dlbasics.study.beyond", "--seeds", "3", "--line-seeds", "1", "--max-iters", "400",
               "--line-max-iters", "40", "--workers", "1", "--no-progress", "--out-dir",
               str(background.scratch("tiny_study"))], ROOT)]
 
@@ -134,7 +135,7 @@ def tiny_study():
     """The study's script end to end on a tiny budget."""
     proc, = background.wait("tiny_study")
     assert proc.returncode == 0, proc.stderr
-    from dlbasics.summary import read
+    from dlbasics.study.summary import read
     out = background.scratch("tiny_study")
     return out, read(out / "beyond_summary.json")
 

@@ -1,4 +1,4 @@
-"""The report's claims against the numbers: every outcome-dependent sentence (dlbasics/claims.py) is
+"""The report's claims against the numbers: every outcome-dependent sentence (dlbasics/report/claims.py) is
 recomputed here from the runs in the summary JSONs, with code of its own, and the sentences the
 report states as fixed facts are checked on the data.
 
@@ -11,13 +11,13 @@ import math
 import re
 import sys
 
+import background
 import numpy as np
 import pytest
-
-import background
 from conftest import COURSE, ROOT
-from dlbasics import claims
-from dlbasics.stats import fmt_pct
+
+from dlbasics.report import claims
+from dlbasics.study.stats import fmt_pct
 
 CAP = "--max-iters=4000"          # small, with a lower cap: the same claims, sooner
 COURSE_RUNS = [("part1_loss_gradient.py", "--points", "31"), ("part2_fc.py", CAP), ("part3_conv.py", CAP),
@@ -231,7 +231,7 @@ def test_part3_claims(outputs):
         r = cls_median / line_mean
         word = "about as fast as" if 1 / 1.15 <= r <= 1.15 else (f"{times(1 / r)} faster than" if r < 1 else
                                                                   f"{times(r)} slower than")
-        from scipy.stats import mannwhitneyu          # unpaired: different nets, different data
+        from scipy.stats import mannwhitneyu  # unpaired: different nets, different data
         p = mannwhitneyu(cls, iters([r for r in runs(line) if r["reduction"] == "mean"]), alternative="two-sided").pvalue
         if word != "about as fast as" and p >= claims.SIGNIFICANT:
             assert texts["det cls vs line"].startswith("cannot be told apart from the line task")
@@ -264,7 +264,7 @@ def test_every_claim_macro_is_used_by_a_document(quick_outputs):
     in the submission."""
     texts, _ = claims.build(quick_outputs[0])
     report, studies = ((ROOT / "report" / f"{n}.tex").read_text() for n in ("report", "studies"))
-    from dlbasics.outputs import macro_name
+    from dlbasics.common.outputs import macro_name
     unused = [k for k in texts if "\\" + macro_name(k if k.startswith("ans ") else f"claim {k}") not in report + studies]
     assert not unused, unused
     assert all("\\" + macro_name(k) in report for k in texts if k.startswith("ans ") and "coverage" not in k)
@@ -272,7 +272,7 @@ def test_every_claim_macro_is_used_by_a_document(quick_outputs):
 
 def test_stale_beyond_numbers_are_refused_before_latex(tmp_path):
     """An older study's beyond_numbers.tex lacks a macro the section uses: one line, not a LaTeX error."""
-    from dlbasics.cli import UserError
+    from dlbasics.common.cli import UserError
     (tmp_path / "beyond_numbers.tex").write_text("\\newcommand{\\BeyondSeeds}{100}\n")
     with pytest.raises(UserError, match="written by an older version"):
         claims.check_beyond(tmp_path)
@@ -351,8 +351,8 @@ def controls_table(out):
     class Capture:
         def write(self, name, text):
             files[name] = text
-    from dlbasics import claims_controls
-    claims_controls.table(*(load(out, n) for n in ("part2_study_summary.json", "part3_line_study_summary.json",
+    from dlbasics.report import causes
+    causes.table(*(load(out, n) for n in ("part2_study_summary.json", "part3_line_study_summary.json",
                                                    "part3_detection_study_summary.json")), Capture())
     return files["claims_controls.tex"]
 
@@ -443,6 +443,7 @@ def test_part3_control_claims(outputs):
 def test_the_widths_step_on_the_shared_layers(outputs):
     """Each loss's step on the conv layers at the start, from the script's own net and initialisation."""
     import torch
+
     import part3_detection
     texts, _ = built_claims(outputs)
     det = load(outputs, "part3_detection_study_summary.json")
@@ -520,7 +521,7 @@ def mechanism_table(out):
     class Capture:
         def write(self, name, text):
             files[name] = text
-    from dlbasics.summary import read
+    from dlbasics.study.summary import read
     claims.mechanism_table(claims.Part2(read(out / "part2_study_summary.json"), read(out / "part2_summary.json")),
                            Capture())
     return files["claims_mechanism.tex"]
@@ -578,7 +579,7 @@ def test_part1_gradient_descent_claim(outputs):
 def test_outputs_without_controls_or_traces_are_refused_in_one_line(tmp_path):
     """Studies run with --control-seeds 0 or --traces 0 (as make verify runs them) cannot make the report:
     the claims step says which file lacks what, and which flag did it."""
-    from dlbasics.cli import UserError
+    from dlbasics.common.cli import UserError
     for name, key, flag in (("part2_study_summary.json", "stability", "--traces 0"),
                             ("part3_detection_study_summary.json", "controls", "--control-seeds 0")):
         folder = tmp_path / key

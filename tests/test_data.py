@@ -5,11 +5,11 @@ import numpy as np
 import pytest
 import scipy.io
 import torch
-
 from conftest import ROOT, run_module
-from dlbasics import gendata
-from dlbasics.cli import UserError
-from dlbasics.data import load_dataset, origin
+
+from dlbasics.common import bundled
+from dlbasics.common.cli import UserError
+from dlbasics.common.data import load_dataset, origin
 
 BUNDLED = ROOT / "data"
 
@@ -79,7 +79,7 @@ def test_generator_reproduces_committed_files(tmp_path):
 
 
 def test_generated_data_follow_the_specification():
-    files = gendata.generate()
+    files = bundled.generate()
     imgs, widths = files["detection/detection_imgs.npy"], files["detection/detection_width.npy"]
     labs = files["detection/detection_labs.npy"]
     for img, w, lab in zip(imgs, widths, labs):
@@ -94,7 +94,7 @@ def test_generated_data_follow_the_specification():
         assert (square_cols.mean() < bar_col) == (lab == 1)
     rnd = files["random/random_imgs.npy"].reshape(64, 16).astype(float)
     rnd_labs = files["random/random_labs.npy"]
-    from scipy.optimize import linprog                           # separable: a feasible LP exists
+    from scipy.optimize import linprog  # separable: a feasible LP exists
     signs = 2 * rnd_labs - 1
     a = -signs[:, None] * np.hstack([rnd, np.ones((64, 1))])
     assert linprog(np.zeros(17), A_ub=a, b_ub=-np.ones(64), bounds=(None, None)).status == 0

@@ -6,16 +6,16 @@ are checked against the scripts' loops only as a sanity check of the maths: the 
 differently, and a few thousand steps of the conv nets grow that to ~4e-9 at most (measured), while a
 wrong gradient would be off by O(1).
 """
+import background
 import numpy as np
 import pytest
 import torch
-
-import background
-import part2_fc
 from conftest import bundled, compute_loop, script_loop
-from dlbasics import experiments
-from dlbasics.engine import CENSORED, DIVERGED, STUCK, Job, first_reached, train
-from dlbasics.sums import sum_samples
+
+import part2_fc
+from dlbasics.engine import experiments
+from dlbasics.engine.loop import CENSORED, DIVERGED, STUCK, Job, first_reached, train
+from dlbasics.engine.sums import sum_samples
 
 SEEDS = list(range(8))
 RTOL = 1e-6
@@ -147,7 +147,7 @@ def test_the_medians_interval_is_exact_with_its_true_coverage():
     stays at least 95 %: recomputed here by brute force over j."""
     from math import comb
 
-    from dlbasics.stats import median_ci
+    from dlbasics.study.stats import median_ci
 
     def coverage(n, j):
         return 1 - 2 * sum(comb(n, i) for i in range(j)) / 2 ** n
@@ -163,7 +163,7 @@ def test_the_medians_interval_is_exact_with_its_true_coverage():
 
 
 def test_an_interval_of_zero_width_is_marked_and_its_ties_counted():
-    from dlbasics.tables import fmt_ci, tie_note
+    from dlbasics.study.tables import fmt_ci, tie_note
     tied = {"ci_low": 25.0, "ci_high": 25.0, "seeds": 1000, "median_ties": 412}
     assert fmt_ci(tied, 10000, tex=True) == "25$^*$" and fmt_ci(tied, 10000) == "25"
     note, = tie_note([("sigmoid + L2 (sum)", tied)])

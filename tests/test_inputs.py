@@ -14,15 +14,18 @@ import time
 
 import numpy as np
 import pytest
+from conftest import ROOT, assert_one_line_error
 
 import part1_loss_gradient
 import part2_fc
 import part3_conv
 import part3_detection
-from conftest import ROOT, assert_one_line_error
-from dlbasics import checkdata, claims, cli, study
-from dlbasics.cli import UserError
-from dlbasics.data import load_dataset
+from dlbasics import checkdata
+from dlbasics.common import cli
+from dlbasics.common.cli import UserError
+from dlbasics.common.data import load_dataset
+from dlbasics.report import claims
+from dlbasics.study import run as study
 
 BUNDLED = ROOT / "data"
 MAINS = {"part1": part1_loss_gradient.main, "part2": part2_fc.main, "line": part3_conv.main,

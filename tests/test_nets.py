@@ -1,11 +1,11 @@
 """The batched nets written out as matrices, against the nn.Modules and autograd, in float64."""
 import pytest
 import torch
-
 from conftest import ROOT
-from dlbasics.convnet import ConvNet
-from dlbasics.data import load_dataset
-from dlbasics.fcnet import FCNet
+
+from dlbasics.common.data import load_dataset
+from dlbasics.engine.convnet import ConvNet
+from dlbasics.engine.fcnet import FCNet
 
 SEEDS = [0, 3, 7]
 TOL = 1e-12      # float64: both sides agree to ~1e-15; a wrong term would be off by O(1)

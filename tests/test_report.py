@@ -11,7 +11,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import ROOT, SCRIPTS
 
 REPORT_DIR = ROOT / "report"
@@ -36,7 +35,7 @@ def built(tmp_path_factory, quick_outputs):
     for name in (*DOCUMENTS, "beyond"):
         shutil.copy(REPORT_DIR / f"{name}.tex", work / "report" / f"{name}.tex")
     shutil.copytree(quick_outputs[0], work / "figures")
-    made = subprocess.run([sys.executable, "-m", "dlbasics.claims", str(work / "figures")], cwd=ROOT,
+    made = subprocess.run([sys.executable, "-m", "dlbasics.report.claims", str(work / "figures")], cwd=ROOT,
                           capture_output=True, text=True)
     assert made.returncode == 0, made.stderr
     for name in DOCUMENTS:
@@ -124,7 +123,7 @@ def test_figures_are_printed_at_their_drawn_size(built):
 
 
 def test_no_figure_text_below_8_pt():
-    from dlbasics import plots
+    from dlbasics.study import plots
     sizes = [v for k, v in plots.plt.rcParams.items() if k.endswith(("size", "fontsize")) and
              isinstance(v, (int, float)) and "font" in k or k in ("axes.titlesize", "axes.labelsize",
                                                                      "xtick.labelsize", "ytick.labelsize",

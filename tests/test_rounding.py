@@ -7,15 +7,17 @@ import shutil
 import subprocess
 import sys
 
+import background
 import numpy as np
 import pytest
 import torch
-
-import background
-import part2_fc
 from conftest import COURSE, ROOT, bundled
-from dlbasics import experiments, sensitivity, verify
-from dlbasics.engine import Job, train
+
+import part2_fc
+from dlbasics import verify
+from dlbasics.engine import experiments
+from dlbasics.engine.loop import Job, train
+from dlbasics.study import sensitivity
 
 DEFAULT_KERNELS = {"ATEN_CPU_CAPABILITY": "default"}      # torch's portable scalar kernels: another CPU's rounding
 

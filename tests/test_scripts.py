@@ -8,21 +8,22 @@ import subprocess
 import sys
 
 import pytest
+from conftest import ROOT, SCRIPTS, run_script
 
 import part1_loss_gradient
 import part2_fc
 import part3_conv
 import part3_detection
-from conftest import ROOT, SCRIPTS, run_script
-from dlbasics import study
-from dlbasics.summary import SCHEMA
+from dlbasics.study import run as study
+from dlbasics.study.summary import SCHEMA
 
 ALLOWED = {"torch", "numpy", "scipy", "matplotlib"}
 MODULES = {"part1_loss_gradient.py": part1_loss_gradient, "part2_fc.py": part2_fc, "part3_conv.py": part3_conv,
            "part3_detection.py": part3_detection}
 BLOCKS = {  # shared block -> the scripts that hold a copy
-    "setup": SCRIPTS, "errors": SCRIPTS, "outputs": SCRIPTS, "data": SCRIPTS[1:], "summary": SCRIPTS[1:],
-    "init": SCRIPTS[1:], "training": ("part2_fc.py", "part3_conv.py"), "pictures": ("part3_conv.py", "part3_detection.py")}
+    "kernels": SCRIPTS, "style": SCRIPTS, "plumbing": SCRIPTS, "data": SCRIPTS[1:], "summary": SCRIPTS[1:],
+    "init": SCRIPTS[1:], "curve": SCRIPTS[1:], "training": ("part2_fc.py", "part3_conv.py"),
+    "pictures": ("part3_conv.py", "part3_detection.py")}
 
 
 def names(folder):
@@ -73,7 +74,7 @@ def test_shared_blocks_are_identical_copies(name):
 
 
 def test_no_script_or_module_edits_the_import_path():
-    for path in [*(ROOT / s for s in SCRIPTS), *(ROOT / "dlbasics").glob("*.py"), *(ROOT / "bench").glob("*.py")]:
+    for path in [*(ROOT / s for s in SCRIPTS), *(ROOT / "dlbasics").rglob("*.py"), *(ROOT / "bench").glob("*.py")]:
         assert "sys.path" not in path.read_text(), path
 
 
@@ -204,3 +205,52 @@ def test_seed_table_is_sorted(quick_outputs):
     numeric = [int(c) for c in counts if c.isdigit()]
     assert numeric == sorted(numeric)
     assert all(not c.isdigit() for c in counts[len(numeric):])      # censored / dead / diverged last
+
+
+# ---- the layout a reader meets -----------------------------------------------------------------------------
+ORDER = ["# =+ The net", "# =+ The loss", "# =+ The training loop", "# =+ Figures", "# =+ main ",
+         "# ---- below: the plumbing"]
+
+
+@pytest.mark.parametrize("script", SCRIPTS[1:])
+def test_each_training_script_reads_experiment_first(script):
+    """The arguments, the net and its initialisation, the losses and rules, the loop, the figures, main();
+    then one marked line, and under it only the plumbing every script shares."""
+    text = (ROOT / script).read_text()
+    marks = [next((m.start() for m in re.finditer("^" + mark, text, flags=re.M)), -1) for mark in ORDER]
+    assert all(m > 0 for m in marks) and marks == sorted(marks), dict(zip(ORDER, marks))
+    assert text.find("def parse_args") < marks[0]
+    below = text[marks[-1]:]
+    assert {m for m in re.findall(r'^# ---- shared block "(\w+)"', below, flags=re.M)} == {"data", "summary", "plumbing"}
+    assert not re.search(r"^(def|class) (train|main|parse_args)\b", below, flags=re.M)
+
+
+def test_a_learner_meets_part2s_network_before_line_120():
+    lines = (ROOT / "part2_fc.py").read_text().splitlines()
+    assert next(i for i, line in enumerate(lines, 1) if line.startswith("class FCNet(nn.Module)")) < 120
+
+
+LAYERS = ["common", "engine", "study", "report", "tools"]        # each may import only the layers before it
+
+
+def layer(module):
+    parts = module.split(".")
+    return parts[1] if len(parts) > 2 and parts[1] in LAYERS[:4] else "tools"
+
+
+def test_the_package_imports_one_way_down():
+    """tools -> report -> study -> engine -> common -> the scripts: no import back up, no cycle between
+    layers (within a layer, files may import each other)."""
+    for path in (ROOT / "dlbasics").rglob("*.py"):
+        if path.name == "__init__.py" and path.parent.name == "dlbasics":
+            continue
+        module = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+        mine = LAYERS.index(layer(module))
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            targets = ([f"{node.module}.{a.name}" for a in node.names] if isinstance(node, ast.ImportFrom) and
+                       node.module and node.module.startswith("dlbasics") else [])
+            for target in targets:
+                assert node.level == 0, (module, "a relative import")
+                theirs = LAYERS.index(layer(target if target.count(".") > 1 else target + ".x"))
+                assert theirs <= mine, f"{module} imports {target}: {LAYERS[theirs]} is above {LAYERS[mine]}"

@@ -4,10 +4,10 @@ import subprocess
 import sys
 import zipfile
 
-import pytest
-
 import background
+import pytest
 from conftest import ROOT, SCRIPTS, assert_one_line_error, run_module
+
 from dlbasics import verify
 
 EXPECTED = json.loads(verify.EXPECTED.read_text())

@@ -2,10 +2,10 @@
 import json
 import re
 
-import pytest
-
 import background
+import pytest
 from conftest import ROOT, script_loop
+
 from dlbasics import verify
 
 EXPECTED = json.loads(verify.EXPECTED.read_text())

@@ -1,0 +1,79 @@
+"""Command-line plumbing of the package. The one-line errors, the signal handling and the argument
+types are the scripts' own (part2_fc.py holds the copy every script shares), so a study, verify or the
+report step fail exactly as the scripts do: one line, exit code 2 (bad input) or 128 + the signal."""
+import os
+import sys
+from pathlib import Path
+
+import part2_fc
+from part2_fc import Parser, UserError, bounded, folder, say, say_error  # noqa: F401  (re-exported)
+
+positive_int = bounded(int, 1, sys.maxsize, "a positive integer")
+nonnegative_int = bounded(int, 0, sys.maxsize, "an integer >= 0")
+positive_float = bounded(float, sys.float_info.min, sys.float_info.max, "a positive number")   # normal numbers only
+seed_int = bounded(int, 0, 2**32 - 1, "an integer in [0, 4294967295]")
+
+
+def float_list(text):
+    """Comma-separated positive numbers, e.g. '0.01,0.1,1'."""
+    return [positive_float(part) for part in text.split(",")]
+
+
+PACKAGE = Path(__file__).resolve().parents[1]
+
+
+def run_main(main, argv=None):
+    """The scripts' run_main, naming the module as it was run (python -m dlbasics.study) in its messages.
+    Run as a program, the process then ends at once: what is left to finalise (the workers' shared counters)
+    is collected first, and no signal can arrive while Python shuts down."""
+    program = Path(sys.argv[0]).resolve()
+    run = PACKAGE in program.parents                           # a module run as a program (not a test's call)
+    if run:
+        parts = program.relative_to(PACKAGE.parent).with_suffix("").parts
+        sys.argv[0] = "python -m " + ".".join(parts[:-1] if parts[-1] == "__main__" else parts)
+    try:
+        part2_fc.run_main(main, argv)
+    except SystemExit as leaving:
+        code = leaving.code
+    else:
+        code = 0
+    if not run:
+        if code:
+            sys.exit(code)
+        return
+    import gc
+    gc.collect()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code if isinstance(code, int) else 1)
+
+
+def cpu_count():
+    """CPUs this process may use (the affinity mask, not the machine's total)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def default_workers():
+    return min(2, cpu_count())
+
+
+def rerun_argv(args, names):
+    """The flags that rerun these arguments exactly, every value explicit (for `verify --against`)."""
+    argv = []
+    for name in names:
+        value, flag = getattr(args, name), "--" + name.replace("_", "-")
+        if value is None or value is False:
+            continue
+        if value is True:
+            argv.append(flag)
+            continue
+        if isinstance(value, (list, tuple)):
+            value = ",".join(str(v) for v in value)
+        argv.append(f"{flag}={value}")
+    return argv
