@@ -40,6 +40,7 @@ if __name__ == "__main__":                          # a signal while torch loads
 # ---- end of shared block "kernels" ----
 import argparse
 import csv
+import gc
 import json
 import math
 import shutil
@@ -69,7 +70,7 @@ def parse_args(argv=None):
     p.add_argument("--out-dir", type=folder, default=HERE / "figures",
                    help="where the outputs go (default: figures/ next to this script)")
     p.add_argument("--data-dir", type=folder, help="accepted like the other scripts' and not read: part 1 needs "
-                   "no data (one neuron, input x = 1)")
+                   "no data, one neuron with input x = 1 (default: none)")
     return p.parse_args(argv)
 
 
@@ -334,8 +335,9 @@ def stop(signum, frame):
     raise KeyboardInterrupt(signum)
 
 
-def run_main(main, argv=None):
-    """main(argv) with one line for every way out: bad input exits 2, a signal 128 + its number."""
+def run_main(main, argv=None, end=False):
+    """main(argv) with one line for every way out: bad input exits 2, a signal 128 + its number. end: leave
+    the process at once after a success, so that no late signal meets Python shutting down."""
     for name in ("stdout", "stderr"):              # a closed console, or one that cannot show every character
         if getattr(sys, name) is None:
             setattr(sys, name, open(os.devnull, "w"))
@@ -353,6 +355,16 @@ def run_main(main, argv=None):
         sys.exit(128 + (stopped.args[0] if stopped.args else signal.SIGINT))
     if code:                                       # a command that reports a verdict (verify) returns its code
         sys.exit(code)
+    if end:
+        for s in SIGNALS:
+            signal.signal(s, signal.SIG_IGN)
+        gc.collect()                               # what is left to finalise (a study's shared counters), now
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(0)
 
 
 class Outputs:
@@ -362,8 +374,10 @@ class Outputs:
     def __init__(self, out_dir, figures=True):
         self.out, self.figures = Path(out_dir), figures
         self.made = [p for p in (self.out, *self.out.parents) if not p.exists()]     # removed again on failure
-        if self.out.is_file():
-            raise UserError(f"--out-dir {self.out}: expected a folder, found a file")
+        blocker = next((p for p in (self.out, *self.out.parents) if p.exists()), None)
+        if blocker is not None and not blocker.is_dir():
+            raise UserError(f"--out-dir {self.out}: " + ("expected a folder, found a file" if blocker == self.out
+                                                         else f"cannot create a folder under the file {blocker}"))
         try:
             self.out.mkdir(parents=True, exist_ok=True)
             self.dir = Path(tempfile.mkdtemp(prefix=STAGING, dir=self.out))
@@ -425,4 +439,4 @@ STAGING = f".staging-{Path(sys.argv[0]).stem}-"       # the hidden folder's name
 
 
 if __name__ == "__main__":
-    run_main(main)
+    run_main(main, end=True)

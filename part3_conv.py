@@ -36,6 +36,7 @@ if __name__ == "__main__":                          # a signal while torch loads
 # ---- end of shared block "kernels" ----
 import argparse
 import csv
+import gc
 import hashlib
 import json
 import math
@@ -426,12 +427,16 @@ def find_file(folder, name, array):
     stems = ["detection_width" if array == "width" else f"{name}_{array}"] + (
         [f"{DATASETS[name][2]}_{array}"] if DATASETS[name][2] else [])
     for path in (p / f"{s}{e}" for p in (folder / name, folder) for s in stems for e in (".npy", ".mat")):
-        if path.is_symlink() and not path.exists():
-            raise UserError(f"{path}: a link that leads nowhere (missing, or a loop)")
-        if path.exists():
-            if not path.is_file():
-                raise UserError(f"{path}: expected a file, found a {'folder' if path.is_dir() else 'special file'}")
-            return path
+        try:
+            if path.is_symlink() and not path.exists():
+                raise UserError(f"{path}: a link that leads nowhere (missing, or a loop)")
+            if path.exists() and not path.is_file():
+                raise UserError(f"{path}: " + ("expected a file, found a folder" if path.is_dir() else
+                                               "expected a regular file, found a special one (a pipe or a device)"))
+            if path.exists():
+                return path
+        except OSError as err:
+            raise UserError(f"{path}: cannot be inspected ({err.strerror})") from None
     raise UserError(f"{folder / name / stems[0]}.npy: file not found (expected the {name} dataset's {array} "
                     "there, as .npy or .mat, or flat in the folder, or under its 2017 name)")
 
@@ -588,8 +593,9 @@ def stop(signum, frame):
     raise KeyboardInterrupt(signum)
 
 
-def run_main(main, argv=None):
-    """main(argv) with one line for every way out: bad input exits 2, a signal 128 + its number."""
+def run_main(main, argv=None, end=False):
+    """main(argv) with one line for every way out: bad input exits 2, a signal 128 + its number. end: leave
+    the process at once after a success, so that no late signal meets Python shutting down."""
     for name in ("stdout", "stderr"):              # a closed console, or one that cannot show every character
         if getattr(sys, name) is None:
             setattr(sys, name, open(os.devnull, "w"))
@@ -607,6 +613,16 @@ def run_main(main, argv=None):
         sys.exit(128 + (stopped.args[0] if stopped.args else signal.SIGINT))
     if code:                                       # a command that reports a verdict (verify) returns its code
         sys.exit(code)
+    if end:
+        for s in SIGNALS:
+            signal.signal(s, signal.SIG_IGN)
+        gc.collect()                               # what is left to finalise (a study's shared counters), now
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(0)
 
 
 class Outputs:
@@ -616,8 +632,10 @@ class Outputs:
     def __init__(self, out_dir, figures=True):
         self.out, self.figures = Path(out_dir), figures
         self.made = [p for p in (self.out, *self.out.parents) if not p.exists()]     # removed again on failure
-        if self.out.is_file():
-            raise UserError(f"--out-dir {self.out}: expected a folder, found a file")
+        blocker = next((p for p in (self.out, *self.out.parents) if p.exists()), None)
+        if blocker is not None and not blocker.is_dir():
+            raise UserError(f"--out-dir {self.out}: " + ("expected a folder, found a file" if blocker == self.out
+                                                         else f"cannot create a folder under the file {blocker}"))
         try:
             self.out.mkdir(parents=True, exist_ok=True)
             self.dir = Path(tempfile.mkdtemp(prefix=STAGING, dir=self.out))
@@ -679,4 +697,4 @@ STAGING = f".staging-{Path(sys.argv[0]).stem}-"       # the hidden folder's name
 
 
 if __name__ == "__main__":
-    run_main(main)
+    run_main(main, end=True)

@@ -129,7 +129,7 @@ def test_no_figure_text_below_8_pt():
                                                                      "xtick.labelsize", "ytick.labelsize",
                                                                      "legend.fontsize", "figure.titlesize")]
     assert sizes and min(sizes) >= plots.MIN_FONT == 8
-    for source in [(ROOT / "dlbasics" / "plots.py").read_text(), *((ROOT / s).read_text() for s in SCRIPTS)]:
+    for source in [(ROOT / "dlbasics" / "study" / "plots.py").read_text(), *((ROOT / s).read_text() for s in SCRIPTS)]:
         explicit = [float(x) for x in re.findall(r"fontsize=([\d.]+)", source)]
         assert all(x >= 8 for x in explicit), explicit
 

@@ -23,32 +23,14 @@ PACKAGE = Path(__file__).resolve().parents[1]
 
 
 def run_main(main, argv=None):
-    """The scripts' run_main, naming the module as it was run (python -m dlbasics.study) in its messages.
-    Run as a program, the process then ends at once: what is left to finalise (the workers' shared counters)
-    is collected first, and no signal can arrive while Python shuts down."""
+    """The scripts' run_main, naming the module as it was run (python -m dlbasics.study) in its messages;
+    run as a program, the process ends right after a success (no late signal meets Python shutting down)."""
     program = Path(sys.argv[0]).resolve()
     run = PACKAGE in program.parents                           # a module run as a program (not a test's call)
     if run:
         parts = program.relative_to(PACKAGE.parent).with_suffix("").parts
         sys.argv[0] = "python -m " + ".".join(parts[:-1] if parts[-1] == "__main__" else parts)
-    try:
-        part2_fc.run_main(main, argv)
-    except SystemExit as leaving:
-        code = leaving.code
-    else:
-        code = 0
-    if not run:
-        if code:
-            sys.exit(code)
-        return
-    import gc
-    gc.collect()
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):
-            pass
-    os._exit(code if isinstance(code, int) else 1)
+    part2_fc.run_main(main, argv, end=run)
 
 
 def cpu_count():
