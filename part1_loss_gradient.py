@@ -184,10 +184,10 @@ def plot_surface(out, w, b, z, title, zlabel, stem, extent):
     fig.suptitle(title, y=0.97, fontsize=plt.rcParams["axes.titlesize"])      # centred on the figure, not the axes
     ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
     ax.set_yticks(ticks[1:], [f"{t:g}" for t in ticks[1:]])      # -extent would meet the w axis's extent
-    ax.set_xlabel("weight $w$", labelpad=-6)
-    ax.set_ylabel("bias $b$", labelpad=-6)
-    ax.set_zlabel(zlabel, labelpad=3)
-    for axis, pad in (("x", -4), ("y", -4), ("z", -1)):
+    ax.set_xlabel("weight $w$", labelpad=-5)
+    ax.set_ylabel("bias $b$", labelpad=-2)
+    ax.set_zlabel(zlabel, labelpad=6)
+    for axis, pad in (("x", -4), ("y", -3), ("z", 2)):
         ax.tick_params(axis=axis, pad=pad)
     ax.zaxis.set_major_locator(plt.MaxNLocator(4))
     ax.view_init(elev=25, azim=-60)

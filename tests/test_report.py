@@ -179,8 +179,8 @@ def answer_words(figures):
         text = source[start + len(f"\\question{{{question}}}"):end]
         for _ in range(3):                                  # macros inside macros
             text = re.sub(r"\\([A-Za-z]+)(\{\})?", lambda m: macros.get(m.group(1), " "), text)
-        text = re.sub(r"\$[^$]*\$", "x", re.sub(r"[{}]", "", text))
-        out[question] = len(re.findall(r"[A-Za-z0-9][\w'.,\-]*", text))
+        text = re.sub(r"\\[,;!]|[{}$~]", lambda m: "" if m.group(0) != "~" else " ", text)
+        out[question] = len(text.split())                  # as `wc -w` counts the printed words, signs included
     return out
 
 

@@ -46,3 +46,16 @@ def tex_table(header, rows, align=None, notes=()):
     lines += [" & ".join(str(c) for c in row) + r" \\" for row in rows]
     lines += ["\\bottomrule"] + [f"\\multicolumn{{{len(header)}}}{{l}}{{\\footnotesize {n}}} \\\\" for n in notes]
     return "\n".join(lines + ["\\end{tabular}"]) + "\n"
+
+
+def two_level_table(groups, header, rows, notes=(), first=1):
+    """A booktabs tabular whose columns after the `first` ones come in len(groups) equal groups, each named
+    above its columns (\\cmidrule under each name); notes: lines under the last rule."""
+    width = (len(header) - first) // len(groups)
+    top = " & ".join([""] * first + [f"\\multicolumn{{{width}}}{{c}}{{{g}}}" for g in groups]) + r" \\"
+    rules = "".join(f"\\cmidrule(lr){{{first + 1 + i * width}-{first + (i + 1) * width}}}" for i in range(len(groups)))
+    lines = [f"\\begin{{tabular}}{{{'l' * first}{'r' * (len(header) - first)}}}", "\\toprule", top, rules,
+             " & ".join(header) + r" \\", "\\midrule", *(" & ".join(str(c) for c in row) + r" \\" for row in rows),
+             "\\bottomrule", *(f"\\multicolumn{{{len(header)}}}{{l}}{{\\footnotesize {n}}} \\\\" for n in notes),
+             "\\end{tabular}"]
+    return "\n".join(lines) + "\n"

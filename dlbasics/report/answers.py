@@ -7,7 +7,7 @@ it stays true on other data; tests/test_claims.py recomputes the facts behind ea
 """
 import math
 
-from dlbasics.common.outputs import fmt_int
+from dlbasics.common.outputs import fmt_int, two_level_table
 from dlbasics.report import causes
 from dlbasics.study.stats import SIGNIFICANT, fmt_iters, fmt_pct
 from dlbasics.study.tables import fmt_ci, fmt_coverage, tie_note
@@ -16,9 +16,7 @@ LABEL = causes.NAMES
 CLOSE = causes.CLOSE
 
 
-def x(r):
-    """A ratio for the prose, to what a comparison needs: 2.1\\,x, 2.0\\,x, 15\\,x."""
-    return (f"{r:.1f}" if r < 10 else f"{r:.0f}") + "\\,$\\times$"
+x = causes.times                 # one format for a ratio in both documents
 
 
 def both(values, fmt, what="either"):
@@ -44,26 +42,29 @@ def order(p2):
     """Seed --seed's four counts in order, and whether the study's medians and its neighbours agree."""
     runs, cap, seed = seed_runs(p2), p2.cap, p2.seed_runs["settings"]["seed"]
     ranked = sorted(runs, key=lambda s: (runs[s][1] != "reached", runs[s][0]))
-    said = [f"{count(runs[s], cap)} with {LABEL[s]}" for s in ranked]
-    said[0] = said[0].replace(" with", " iterations with", 1) if runs[ranked[0]][1] == "reached" else said[0]
-    text = f"To reach 100\\,\\%, seed {seed} needs " + ", ".join(said[:-1]) + f" and {said[-1]}"
-    seed_order = [s for s in ranked if runs[s][1] == "reached"]
+    reached = [s for s in ranked if runs[s][1] == "reached"]
+    said = [f"{fmt_int(runs[s][0])} with {LABEL[s]}" for s in reached]
+    text = (f"Seed {seed} reaches 100\\,\\% after {said[0].replace(' with', ' iterations with', 1)}"
+            + "".join(f", {x}" for x in said[1:-1]) + (f" and {said[-1]}" if len(said) > 1 else "")
+            if said else f"Seed {seed} reaches 100\\,\\% with no setting")
+    others = [s for s in ranked if runs[s][1] != "reached"]
+    if others:
+        text += "; " + " and ".join(f"{LABEL[s]} {count(runs[s], cap).replace('more than', 'is still short at')}"
+                                    .replace(" (censored)", "").replace("dead at", "dies at")
+                                    .replace("diverged at", "diverges at") for s in others)
     medians = p2.order("mean")
     seeds = fmt_int(p2.g[(p2.settings[0], "mean")]["seeds"])
     pairs = [r for r in p2.s["numbers"]["pairs"] if r["reduction"] == "mean"]
     ties = [r for r in pairs if r["p_value"] * len(pairs) >= SIGNIFICANT]
-    if seed_order == medians:
-        text += f". Over {seeds} seeds the medians rank them the same way"
-    else:
-        text += (f". Over {seeds} seeds the medians rank them " + " $<$ ".join(LABEL[s] for s in medians) +
-                 (", the rest beyond the cap" if len(medians) < len(p2.settings) else ""))
+    text += (f". The medians over {seeds} seeds rank them alike" if reached == medians else
+             f". The medians over {seeds} seeds rank them " + " $<$ ".join(LABEL[s] for s in medians))
     if pairs and not ties:
         worst = min(r["a_faster_pct"] for r in pairs)
-        text += (", and each setting needs fewer iterations than the next on " +
+        text += (", each setting beating the next on " +
                  ("every seed" if worst == 100 else f"at least {at_least_pct(worst)}\\,\\% of the seeds"))
     elif ties:
         text += ", but the seeds cannot tell " + "; ".join(f"{r['a']} and {r['b']}" for r in ties) + " apart"
-    return text, {"seed_order": seed_order, "median_order": medians, "ties": [(r["a"], r["b"]) for r in ties]}
+    return text, {"seed_order": reached, "median_order": medians, "ties": [(r["a"], r["b"]) for r in ties]}
 
 
 def at_least_pct(value):
@@ -122,7 +123,7 @@ def effect(p2, pairs, lead):
         if not math.isfinite(mb):
             parts.append(f"cannot be compared {where} (both medians beyond the cap)")
         elif not math.isfinite(ma):
-            parts.append(f"more than {math.floor(10 * p2.cap / mb) / 10:.1f}\\,$\\times$ as many iterations {where}")
+            parts.append(f"more than {causes.bound(p2.cap / mb)}\\,$\\times$ as many iterations {where}")
         else:
             parts.append(f"{x(ma / mb)} as many iterations {where}")
     parts[1:] = [p.replace(" as many iterations", "") for p in parts[1:]]
@@ -132,8 +133,8 @@ def effect(p2, pairs, lead):
 def loss(p2):
     ratios = [p2.median(f"{a}-l2") / p2.median(f"{a}-ce") if math.isfinite(p2.median(f"{a}-ce")) else math.nan
               for a in ("sigmoid", "relu")]
-    head = ("Cross-entropy is faster with either activation:" if all(r > 1 for r in ratios) else
-            "The loss matters, but not the same way with both activations:")
+    head = ("Under the mean loss, cross-entropy is faster with either activation:" if all(r > 1 for r in ratios) else
+            "Under the mean loss, the loss matters, but not the same way with both activations:")
     text = effect(p2, [(f"{a}-l2", f"{a}-ce", f"with {'sigmoid' if a == 'sigmoid' else 'ReLU'} units")
                        for a in ("sigmoid", "relu")], head + " L2 needs")
     mech = p2.s.get("mechanism", {})
@@ -148,7 +149,7 @@ def loss(p2):
         kinds = {c[4] for c in found}
         said = combined(found, {c[0]: f"with {LABEL[c[0]].split(' ')[0]} units" for c in found})
         text += (f". Dividing L2's learning rate by it {said} on {found[0][5]} seeds" +
-                 (": the shorter step is enough to explain L2's slowness" if kinds == {"all"} else
+                 (": a longer step alone removes L2's slowness" if kinds == {"all"} else
                   ": the shorter step explains part of L2's slowness" if kinds <= {"all", "part"} else ""))
     return text + " \\studies{sec:controls}.", {"controls": found, "factors": factors}
 
@@ -160,14 +161,14 @@ def activation(p2):
             "The activation matters, but not the same way with both losses:")
     text = effect(p2, [(f"sigmoid-{k}", f"relu-{k}", f"with {'L2' if k == 'l2' else 'cross-entropy'}")
                        for k in ("l2", "ce")], head + " sigmoid units need")
-    text += ". A sigmoid unit passes back at most a quarter of the gradient (\\mbox{$\\sigma' \\le 1/4$}), a ReLU all of it while on"
+    text += ". A sigmoid unit passes back at most a quarter of the gradient, a ReLU all of it while on"
     found = controlled(p2, "slope factor")
     if found:
         shown = {f"{c[2]:.1f}" for c in found}
         factors = shown.pop() if len(shown) == 1 else " and ".join(f"{c[2]:.1f}" for c in found)
         kinds = {c[4] for c in found}
         said = combined(found, {c[0]: "with " + ("L2" if c[0].endswith("l2") else "cross-entropy") for c in found})
-        text += (f". Raising the sigmoid net's first-layer learning rate by the measured slope ratio ({factors}) "
+        text += (f". Raising the sigmoid net's first-layer learning rate by the slope ratio ({factors}) "
                  f"{said}" + (": the slope explains it" if kinds == {"all"} else
                               ": the slope is part of the reason, not all of it" if "part" in kinds or "none" in kinds
                               else ""))
@@ -179,11 +180,11 @@ def together(p2):
     los = {a: p2.median(f"{a}-l2") / p2.median(f"{a}-ce") for a in ("sigmoid", "relu")}
     known = all(math.isfinite(v) and v > 0 for v in (*act.values(), *los.values()))
     alike = known and max(act.values()) / min(act.values()) <= CLOSE and max(los.values()) / min(los.values()) <= CLOSE
-    text = ("The two effects multiply: sigmoid + L2 pays both, ReLU + CE neither" if alike else "The two effects do not simply multiply: each depends on the other" if known else
-            "Whether the two effects multiply cannot be measured (a median beyond the cap)")
+    text = ("The two effects multiply: sigmoid + L2 pays both, ReLU + CE neither. " if alike else
+            "The two effects do not simply multiply: each depends on the other. " if known else "")
     failed = [s for s in p2.settings if not math.isfinite(p2.median(s, "sum"))]
     n = p2.s["data"]["class_counts"]
-    text += f". Under the sum loss every step is {sum(n)} times larger"
+    text += f"Under the sum loss every step is {sum(n)} times larger"
     if failed:
         parts = []
         for s in failed:
@@ -194,7 +195,8 @@ def together(p2):
         text += ": " + " and ".join(parts)
         rest = p2.order("sum")
         if rest:
-            same = rest == [s for s in p2.order("mean") if s in rest]
+            mean = p2.order("mean")
+            same = [s for s in rest if s in mean] == [s for s in mean if s in rest]    # where both rank them
             text += "; the others keep their order" if same else "; the others rank " + " $<$ ".join(LABEL[s] for s in rest)
     else:
         same = p2.order("sum") == p2.order("mean")
@@ -222,7 +224,7 @@ def part2_table(p2, dest):
         for red in ("mean", "sum"):
             g = p2.g[(s, red)]
             mark = "$^\\dagger$" if (s, red) in moved else ""
-            row += [tex_count(runs[red][s], cap) + mark, fmt_iters(g["median"], cap, tex=True),
+            row += [tex_count(runs[red][s], cap) + mark, fmt_iters(g["median"], cap, tex=True) + mark,
                     interval(g, cap), f"{fmt_pct(g['reached_pct'])}\\,\\%"]
             coverage.add(fmt_coverage(g["ci_coverage"]))
         rows.append(row)
@@ -240,26 +242,13 @@ def part2_table(p2, dest):
                                                   for (s, red), (m, t) in sorted(moved.items())) +
                 ": there, another CPU's rounding can move it too" +
                 ("; so does the study's engine, which sums in another order: " + "; ".join(
-                    f"it ends seed {seed}'s {LABEL[s]} run under the {red} loss at {tex_count(v, cap)}"
+                    f"it ends seed {seed}'s {LABEL[s]} run under the {red} loss at {tex_count(v, cap)}$^\\dagger$"
                     for (s, red), v in sorted(other.items())) if other else "") + " \\studies{sec:rounding}. ")
     else:
         cells = [c for c in p2.s.get("sensitivity", {}).get("cells", []) if c["lr"] == p2.lr]
         note = (f"No count moved when the start moved by one or two ulps ({min(c['twins'] for c in cells)} or more "
                 "seeds per cell) \\studies{sec:rounding}. " if cells else "")
     return "coverage " + " or ".join(f"{c}\\,\\%" for c in sorted(coverage)), note, {"moved": sorted(moved), "twins": twins}
-
-
-def two_level_table(groups, header, rows, notes=()):
-    """A booktabs tabular whose columns after the first come in len(groups) equal groups, each named above
-    its columns (\\cmidrule under each name)."""
-    width = (len(header) - 1) // len(groups)
-    top = " & ".join([""] + [f"\\multicolumn{{{width}}}{{c}}{{{g}}}" for g in groups]) + r" \\"
-    rules = "".join(f"\\cmidrule(lr){{{2 + i * width}-{1 + (i + 1) * width}}}" for i in range(len(groups)))
-    lines = [f"\\begin{{tabular}}{{l{'r' * (len(header) - 1)}}}", "\\toprule", top, rules,
-             " & ".join(header) + r" \\", "\\midrule", *(" & ".join(str(c) for c in row) + r" \\" for row in rows),
-             "\\bottomrule", *(f"\\multicolumn{{{len(header)}}}{{l}}{{\\footnotesize {n}}} \\\\" for n in notes),
-             "\\end{tabular}"]
-    return "\n".join(lines) + "\n"
 
 
 def tex_count(run, cap):
@@ -300,13 +289,17 @@ def line(p2, line_study, line_seed):
                  f"{x(own['ratio'])} the conv net's iterations")
         if wide and math.isfinite(wide["ratio"]) and own["ratio"] > wide["ratio"] > 1:
             size = math.log(own["ratio"] / wide["ratio"]) / math.log(own["ratio"])
-            facts |= {"size_share": size, "conv_share": 1 - size, "conv_p": wide["p_value"]}
-            tested = wide["p_value"] < SIGNIFICANT and wide["fewer"] < wide["more"]
+            fewer, more, p = causes.step_test(own["rows"], wide["rows"])
+            facts |= {"size_share": size, "conv_share": 1 - size, "conv_p": wide["p_value"], "size_p": p}
+            tested = {"size": p < SIGNIFICANT and fewer > more,
+                      "conv": wide["p_value"] < SIGNIFICANT and wide["fewer"] < wide["more"]}
             text += (f", and {x(wide['ratio'])} at about the conv net's size "
                      f"({wide['change'].replace('fully connected ', '')}). Of that gap (log scale), "
                      f"{100 * size:.0f}\\,\\% goes with the size and {100 * (1 - size):.0f}\\,\\% with the "
-                     "convolutions" + ("" if tested else f"; the last step is not told from chance on {wide['seeds']} "
-                                                         f"seeds (sign test, $p \\ge {SIGNIFICANT:g}$)"))
+                     "convolutions; " + ("each step holds seed by seed (sign test, $p < 0.01$)" if all(tested.values()) else
+                                         "the seeds tell neither step from chance" if not any(tested.values()) else
+                                         f"only the {'size' if tested['size'] else 'convolutions'}' step holds seed "
+                                         "by seed (sign test, $p < 0.01$)").replace("size' step", "size step"))
         elif wide and math.isfinite(wide["ratio"]):
             text += (f", and {x(wide['ratio'])} at about the conv net's size "
                      f"({wide['change'].replace('fully connected ', '')})")

@@ -3,20 +3,31 @@ table, from the studies' "controls" sections. Every sentence says what the contr
 "it does not explain it"; tests/test_claims.py recomputes each fact from the control's runs."""
 import math
 
-from dlbasics.common.outputs import fmt_int, tex_table
-from dlbasics.study.stats import SIGNIFICANT, fmt_iters, fmt_pct
+from dlbasics.common.outputs import fmt_int, two_level_table
+from dlbasics.study.stats import SIGNIFICANT, fmt_iters, fmt_pct, sign_test
 
 NAMES = {"sigmoid-l2": "sigmoid + L2", "sigmoid-ce": "sigmoid + CE", "relu-l2": "ReLU + L2", "relu-ce": "ReLU + CE"}
 CLOSE = 1.15            # two medians within this factor of each other: about as fast
 
 
 def times(x):
-    return f"{x:.2f}\\,$\\times$"
+    """A ratio in a sentence, as every document prints it: 2.5\\,x, 0.83\\,x, 15\\,x."""
+    return ratio_text(x) + "\\,$\\times$"
+
+
+def ratio_text(x):
+    """The digits a ratio gets everywhere: two decimals below 1, one below 10, none above."""
+    return f"{x:.2f}" if x < 1 else f"{x:.1f}" if x < 10 else f"{x:.0f}"
 
 
 def down(x):
-    """A lower bound to two decimals, rounded down so that it stays a bound (2.1749 is 'more than 2.17')."""
-    return math.floor(100 * x) / 100
+    """A lower bound to one decimal, rounded down so that it stays a bound (2.169 is 'more than 2.1')."""
+    return math.floor(10 * x + 1e-9) / 10
+
+
+def bound(x):
+    """A lower bound as every document prints it: one decimal, rounded down ('2.1')."""
+    return f"{down(x):.1f}"
 
 
 def pct(x):
@@ -92,7 +103,7 @@ def part2(controls, cap):
             facts[c["name"]] = {"before": c["ratio_before"], "after": c["ratio"], "closed_share": share,
                                 "before_floor": floor}
             before = (ratio_words(c["ratio_before"]) if math.isfinite(c["ratio_before"]) else
-                      f"more than {times(down(floor))}")
+                      f"more than {bound(floor)}\\,$\\times$")
             change = (f"from {before} to {ratio_words(c['ratio'])} on its {c['seeds']} seeds" if math.isfinite(share) else
                       "to " + (ratio_words(c["ratio"]) if math.isfinite(c["ratio"]) else "no number"))
             parts.append(f"for {NAMES[c['setting']]} against {NAMES[c['reference_setting']]} (factor {c['factor']:.2f}) "
@@ -112,7 +123,7 @@ def alike(values, fmt):
 
 def ratio_words(r):
     """A ratio of medians in a sentence: 2.1\\,x, 0.83\\,x."""
-    return (f"{r:.2f}" if r < 1 else f"{r:.1f}" if r < 10 else f"{r:.0f}") + "\\,$\\times$"
+    return times(r)
 
 
 def travel(numbers, seed):
@@ -167,6 +178,16 @@ def architecture(controls, cap, part2_median=math.nan):
     size = controls[0].get("conv_parameters", 0) if controls else 0
     text = (f"On the line images (the conv net has {size:,} parameters), ".replace(",", "\\,", 1) + " and ".join(parts)
             if controls else "No architecture control was run")
+    wide_c = next((c for c in controls if c is not own), None)
+    if own and wide_c:                              # the two controlled steps, each tested seed by seed
+        fewer, more, p = step_test(own["rows"], wide_c["rows"])
+        facts["size_step"] = {"fewer": fewer, "more": more, "p": p}
+        conv_p = wide_c["p_value"]
+        text += (f". Seed by seed, the wider net needs fewer iterations than the 256-4-1 net on {fewer} of "
+                 f"{wide_c['seeds']} seeds (more on {more}; sign test {p_text(p)}), and the conv net fewer than the "
+                 f"wider net on {wide_c['more']} (more on {wide_c['fewer']}; {p_text(conv_p)}" +
+                 ("" if conv_p < SIGNIFICANT else f", not below {SIGNIFICANT:g}: the seeds cannot tell that step from "
+                                                  "chance") + ")")
     if not all(math.isfinite(x) and x > 0 for x in (part2_median, fc, conv)):
         return text, facts
     data, net = part2_median / fc, fc / conv
@@ -185,9 +206,9 @@ def architecture(controls, cap, part2_median=math.nan):
     if wide > 1 and rest > 1:
         facts |= {"size_share_log": math.log(wide) / log_total, "rest_share_log": math.log(rest) / log_total}
         text += (f", {100 * math.log(wide) / log_total:.0f}\\,\\% with the size and "
-                 f"{100 * math.log(rest) / log_total:.0f}\\,\\% with the convolutions (controlled)")
+                 f"{100 * math.log(rest) / log_total:.0f}\\,\\% with the convolutions (the two steps tested above)")
     else:
-        text += f" and {100 * math.log(net) / log_total:.0f}\\,\\% with the conv net (controlled)"
+        text += f" and {100 * math.log(net) / log_total:.0f}\\,\\% with the conv net (a controlled step)"
     return text, facts
 
 
@@ -259,26 +280,48 @@ def ratio_cell(r, c, cap):
     """A ratio of medians for the controls' table: '>x' (cap / the reference's median, rounded down) when the
     slower median is beyond the cap, '--' when there is no ratio."""
     if math.isfinite(r):
-        return f"{r:.2f}"
+        return ratio_text(r)
     ref = float(c["reference"]["median"])
-    return f"$>${down(cap / ref):.2f}" if 0 < ref < math.inf else "--"   # the slower one: beyond the cap
+    return f"$>${bound(cap / ref)}" if 0 < ref < math.inf else "--"   # the slower one: beyond the cap
 
 
 def table(study2, line, det, dest):
-    """claims_controls.tex: every control against its reference on the same seeds."""
+    """claims_controls.tex: every control against its reference on the same seeds (does the change close
+    the gap?) and, for part 2's, against the same setting unchanged (did the change itself help?), each
+    with the seeds on which the control needs fewer or more iterations and the two-sided sign test."""
     rows = []
     for s, part in ((study2, "2"), (line, "3.1"), (det, "3.2")):
         cap = s["settings"]["max_iters"]
         for c in s.get("controls", []):
-            rows.append([part, c["name"].split(": ", 1)[1].replace(" (the L2/CE step factor)", "").replace(
-                " (the slope factor)", "").replace("fully connected", "FC").replace("first layer's", "layer 1").replace(
-                " x ", " $\\times$ "),
-                NAMES.get(c["setting"], c["setting"]), c["seeds"],
-                fmt_iters(c["control"]["median"], cap, tex=True), fmt_iters(c["reference"]["median"], cap, tex=True),
-                ratio_cell(c["ratio"], c, cap), ratio_cell(c["ratio_before"], c, cap) if "ratio_before" in c else "--",
-                f"{c['fewer']}/{c['more']}"])
-    dest.write("claims_controls.tex", tex_table(["part", "change", "setting", "seeds", "median", "reference",
-                                                 "ratio", "before", "fewer/more"], rows, align="lllrrrrrr"))
+            change = c["name"].split(": ", 1)[1]
+            for old, new in ((" (the L2/CE step factor)", ""), (" (the slope factor)", ""), ("fully connected", "FC"),
+                             ("first layer's", "layer 1"), (" x ", " $\\times$ ")):
+                change = change.replace(old, new)
+            rows.append([f"{part}: {change}", NAMES.get(c["setting"], c["setting"]), c["seeds"],
+                         fmt_iters(c["control"]["median"], cap, tex=True), fmt_iters(c["reference"]["median"], cap, tex=True),
+                         ratio_cell(c["ratio"], c, cap), f"{c['fewer']}/{c['more']}", p_cell(c["p_value"]),
+                         ratio_cell(c["ratio_before"], c, cap) if "ratio_before" in c else "--",
+                         f"{c['fewer_than_before']}/{c['more_than_before']}" if "p_before" in c else "--",
+                         p_cell(c["p_before"]) if "p_before" in c else "--"])
+    dest.write("claims_controls.tex", two_level_table(
+        ["against the reference", "against the unchanged"],
+        ["control", "setting", "seeds", "median", "ref.", "ratio", "fewer/more", "$p$", "ratio", "fewer/more", "$p$"],
+        rows, first=5))
+
+
+def step_test(rows_a, rows_b):
+    """Two controls' runs on the same seeds ([setting, lr, reduction, seed, iterations, status] rows): on how
+    many seeds b needs fewer iterations than a, on how many more, and the two-sided sign test."""
+    def values(rows):
+        return {r[3]: r[4] if r[5] == "reached" else math.inf for r in rows}
+    a, b = values(rows_a), values(rows_b)
+    seeds = sorted(set(a) & set(b))
+    return sign_test([b[k] for k in seeds], [a[k] for k in seeds])
+
+
+def p_cell(p):
+    """A sign test's p-value for a table: 0.031, 1.6$\\cdot10^{-5}$, $<10^{-6}$."""
+    return p_text(p).replace("$p = ", "$").replace("$p < ", "$<")
 
 
 def build(study2, line, det, dest=None):

@@ -104,8 +104,10 @@ def captions(run, numbers, net, labels, extra=""):
                                "positive, blue negative, one colour scale centred on 0.",
             "feature maps caption": f"Second-layer feature maps of the {net} (seed {run['seed']}) {when}: for {which}, "
                                     f"then averaged over each class. Each map has its own colour scale, from 0 (black) "
-                                    f"to its peak over all {labels} images, printed above it; {silent} of the 8 maps "
-                                    f"{'is' if silent == 1 else 'are'} 0 for every image.{extra}",
+                                    f"to its peak over all {labels} images, printed above it. " +
+                                    ("No map is 0 for every image." if silent == 0 else
+                                     f"{silent} of the 8 maps {'is' if silent == 1 else 'are'} 0 for every image.") +
+                                    extra,
             "silent maps": silent}
 
 

@@ -84,10 +84,13 @@ def compare(variant_runs, reference_runs, baseline_runs=None):
     out = {"seeds": len(mine), "control": summarise_with_ci(mine), "reference": summarise_with_ci(theirs),
            "fewer": fewer, "more": more, "p_value": p}
     out["ratio"] = ratio(out["control"]["median"], out["reference"]["median"])
-    if baseline_runs is not None:
+    if baseline_runs is not None:                  # the same setting unchanged: did the change itself help?
         base = {r.seed: r for r in baseline_runs}
-        out["baseline"] = summarise_with_ci([base[r.seed] for r in mine])
+        unchanged = [base[r.seed] for r in mine]
+        out["baseline"] = summarise_with_ci(unchanged)
         out["ratio_before"] = ratio(out["baseline"]["median"], out["reference"]["median"])
+        out["fewer_than_before"], out["more_than_before"], out["p_before"] = sign_test(censored_values(mine),
+                                                                                       censored_values(unchanged))
     return out
 
 

@@ -27,7 +27,7 @@ from dlbasics.study import controls, plots, sensitivity, summary
 from dlbasics.study.part2 import add_common_arguments
 from dlbasics.study.resources import check_study
 from dlbasics.study.stats import censored_values, fmt_iters, fmt_pct, group_runs, milestone_values
-from dlbasics.study.tables import summarise_with_ci, write_study_table
+from dlbasics.study.tables import moved_cells, summarise_with_ci, write_study_table
 
 REDUCTIONS = ("mean", "sum")
 LATE = 0.8  # the regression's falls are also measured from the first iteration with this share right
@@ -204,7 +204,8 @@ def main_line(args):
             f"{red} reduction": (censored_values(groups[(red,)]), [r.status for r in groups[(red,)]])
             for red in REDUCTIONS}}, args.max_iters, out, "part3_line_study_ecdf",
             f"Part 3.1: iterations to 100 % over {args.seeds} seeds")
-        write_study_table(out, "part3_line_study", {red: {"line": stats[red]} for red in REDUCTIONS}, args.max_iters)
+        write_study_table(out, "part3_line_study", {red: {"line": stats[red]} for red in REDUCTIONS}, args.max_iters,
+                          moved={(red, "line") for _, _, red in moved_cells(every)})
         data_samples(data, out, "line", lambda i: f"y={int(data.labels[i])}", "line (16×16)")
         single = next(r for r in runs if r.curves and r.reduction == "mean")
         values = {"p3 line seeds": args.seeds, "p3 line data": origin(data.files), "p3 line twin seeds": args.twin_seeds,
@@ -249,7 +250,8 @@ def main_detection(args):
         plots.plot_ecdf(panels, args.max_iters, out, "part3_detection_study_ecdf",
                         f"Part 3.2: iterations to 100 % over {args.seeds} seeds "
                         "(classification: first time, before the regression stop)")
-        write_study_table(out, "part3_detection_study", stats, args.max_iters, rank=False)
+        write_study_table(out, "part3_detection_study", stats, args.max_iters, rank=False,
+                          moved={(red, "regression") for _, _, red in moved_cells(every)})
         data_samples(data, out, "detection", lambda i: f"r={data.widths[i]:g}", "detection (16×16)")
         values = {"p3 det seeds": args.seeds, "p3 det data": origin(data.files), "p3 det twin seeds": args.twin_seeds,
                   "p3 det lr cls": f"{args.lr_cls:g}",

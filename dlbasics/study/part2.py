@@ -47,7 +47,13 @@ from dlbasics.study.stats import (
     sort_key,
     summarise,
 )
-from dlbasics.study.tables import summarise_with_ci, write_curves_csv, write_paired_table, write_study_table
+from dlbasics.study.tables import (
+    moved_cells,
+    summarise_with_ci,
+    write_curves_csv,
+    write_paired_table,
+    write_study_table,
+)
 from part2_fc import SETTINGS, add_training_arguments, describe_training, resolve_training
 
 REDUCTIONS = ("mean", "sum")
@@ -194,9 +200,10 @@ def mechanism_outputs(single, data, args, out):
             float(np.max(r.curves["predicted_1"][r.curves["acc"] == majority], initial=0)) for r in runs.values())}
 
 
-def study_outputs(runs, args, out):
-    """At --lr: the study table (medians with 95 % intervals), ECDF and paired comparisons; over --lrs:
-    the sweep heatmaps, its CSV and the 1/lr fit. Returns the summaries, pairs and fits."""
+def study_outputs(runs, args, out, moved=()):
+    """At --lr: the study table (medians with exact intervals), ECDF and paired comparisons; over --lrs:
+    the sweep heatmaps, its CSV and the 1/lr fit; a dagger on every cell in `moved` ({(label, lr, reduction)}:
+    a twin moved a count there). Returns the summaries, pairs and fits."""
     groups = group_runs(runs)
     stats = {key: summarise_with_ci(rs) if key[1] == args.lr else summarise(rs) for key, rs in groups.items()}
     settings = list(dict.fromkeys(r.setting for r in runs))
@@ -205,7 +212,8 @@ def study_outputs(runs, args, out):
     pairs = write_paired_table(out, "part2_paired", at_lr, summaries)
     tests = {red: sum(1 for r in pairs if r["reduction"] == red) for red in REDUCTIONS}     # Bonferroni, per reduction
     write_study_table(out, "part2_study", summaries, args.max_iters,
-                      ties={(r["reduction"], r["a"], r["b"]) for r in pairs if r["p_value"] * tests[r["reduction"]] >= SIGNIFICANT})
+                      ties={(r["reduction"], r["a"], r["b"]) for r in pairs if r["p_value"] * tests[r["reduction"]] >= SIGNIFICANT},
+                      moved={(red, lab) for lab, lr, red in moved if lr == args.lr})
     plots.plot_ecdf({f"{red} reduction, lr {args.lr:g}": {lab: (censored_values(rs), [r.status for r in rs])
                                                           for lab, rs in at_lr[red].items()} for red in REDUCTIONS},
                     args.max_iters, out, "part2_study_ecdf", f"Part 2: iterations to 100 % over {args.seeds} seeds")
@@ -214,12 +222,14 @@ def study_outputs(runs, args, out):
         cells = [[stats[(s, lr, red)] for lr in args.lrs] for s in settings]
         panels[f"{red} loss"] = (np.array([[c["median"] for c in row] for row in cells]),
                                  [[fmt_iters(c["median"], args.max_iters).replace(">10000", ">10k") +
-                                   f"\n{fmt_pct(c['reached_pct'])}%" for c in row] for row in cells])
+                                   ("\u2020" if (s.label, lr, red) in moved else "") + f"\n{fmt_pct(c['reached_pct'])}%"
+                                   for lr, c in zip(args.lrs, row)] for s, row in zip(settings, cells)])
         rows += [[s.label, red, f"{lr:g}", c["seeds"]] + [fmt_iters(c[q], args.max_iters) for q in ("median", "q1", "q3")]
                  + [f"{c['reached_pct']:.1f}", f"{c['diverged_pct']:.1f}", f"{c['stuck_pct']:.1f}"]
                  for s, row in zip(settings, cells) for lr, c in zip(args.lrs, row)]
     plots.plot_heatmaps(panels, [s.label for s in settings], [f"{lr:g}" for lr in args.lrs], args.max_iters, out,
-                        "part2_lr_sweep", "Median iterations to 100 % (% = share of seeds that got there)")
+                        "part2_lr_sweep", "Median iterations to 100 % (% = seeds that got there" +
+                        ("; \u2020 = a twin moved a count)" if moved else ")"))
     out.csv("part2_lr_sweep.csv", ["setting", "reduction", "lr", "seeds", "median", "Q1", "Q3", "reached %",
                                    "diverged %", "dead %"], rows)
     fits = {s: power_law(args.lrs, [stats[(s, lr, "mean")]["median"] for lr in args.lrs]) for s in settings}
@@ -352,7 +362,7 @@ def main(args):
         runs = sensitivity.main_runs(every)
         single = [r for r in runs if r.curves]
         mech = mechanism_outputs(single, data, args, out)
-        stats, pairs, fits = study_outputs(runs, args, out)
+        stats, pairs, fits = study_outputs(runs, args, out, moved_cells(every))
         data_outputs(data, out)
         values = numbers(stats, fits, mech, data, args)
         cells, traces = rounding_outputs(every, data.to(getattr(torch, args.dtype)), args, out)

@@ -47,13 +47,23 @@ def tie_note(summaries):
         for lab, s in tied) + "."]
 
 
-def write_study_table(out, stem, by_reduction, cap, rank=True, ties=()):
+SENSITIVE = "$^\\dagger$"      # a cell where a twin start (every parameter times 1 + 2^-52) moved a count
+
+
+def moved_cells(every):
+    """{(setting label, lr, reduction)} of the cells where a twin's count or status moved (every: the runs and
+    their twins)."""
+    from dlbasics.study import sensitivity
+    return {(getattr(s, "label", s), lr, red) for (s, lr, red), c in sensitivity.by_cell(every).items() if c["sensitive"]}
+
+
+def write_study_table(out, stem, by_reduction, cap, rank=True, ties=(), moved=()):
     """by_reduction: {reduction: {label: summary (with CI)}} -> <stem>.csv and <stem>.tex.
 
     Ranks go only to settings whose median is a number (two medians beyond the cap cannot be ordered),
     and only with `rank` (not for rows that measure different things, like part 3.2's two heads).
     ties: {(reduction, label, next label)} of neighbours the seeds cannot tell apart; they share a rank,
-    printed with "=".
+    printed with "=". moved: {(reduction, label)} of the cells whose twins moved; their medians get a dagger.
     """
     csv_rows, tex_rows = [], []
     for red, groups in by_reduction.items():
@@ -67,13 +77,17 @@ def write_study_table(out, stem, by_reduction, cap, rank=True, ties=()):
             pct = [fmt_pct(s["reached_pct"]), fmt_pct(s["diverged_pct"]), fmt_pct(s["stuck_pct"])]
             csv_rows.append([red, rank_text, lab, s["seeds"], fmt_iters(s["median"], cap), fmt_ci(s, cap),
                              fmt_coverage(s["ci_coverage"]), fmt_iters(s["q1"], cap), fmt_iters(s["q3"], cap)] + pct)
-            tex_rows.append([red if i == 1 else "", rank_text, lab, fmt_iters(s["median"], cap, True), fmt_ci(s, cap, True)]
+            mark = SENSITIVE if (red, lab) in moved else ""
+            tex_rows.append([red if i == 1 else "", rank_text, lab, fmt_iters(s["median"], cap, True) + mark,
+                             fmt_ci(s, cap, True)]
                             + [fmt_iters(s[k], cap, True) for k in ("q1", "q3")] + [p + "\\,\\%" for p in pct])
     header = TEX_STUDY_HEADER if rank else [h for h in TEX_STUDY_HEADER if h != "rank"]
     tex_rows = tex_rows if rank else [row[:1] + row[2:] for row in tex_rows]
     out.csv(f"{stem}.csv", STUDY_HEADER if rank else [h for h in STUDY_HEADER if h != "rank"],
             csv_rows if rank else [row[:1] + row[2:] for row in csv_rows])
     notes = tie_note([(f"{lab} ({red})", s) for red, groups in by_reduction.items() for lab, s in groups.items()])
+    notes += [f"{SENSITIVE} A twin start moved a count in this cell: its median, like its counts, can move with "
+              "another CPU's rounding."] if moved else []
     out.write(f"{stem}.tex", tex_table(header, tex_rows, align="lllrrrrrrr" if rank else "llrrrrrrr", notes=notes))
 
 
