@@ -24,12 +24,24 @@ report quotes).
 import logging
 import os
 import platform
+import re
 import signal
 import sys
 
-if platform.machine().lower() in ("x86_64", "amd64"):
-    os.environ.setdefault("ATEN_CPU_CAPABILITY", "avx2")
-    os.environ.setdefault("MKL_CBWR", "AVX2,STRICT")
+X86 = platform.machine().lower() in ("x86_64", "amd64")
+ENVIRONMENT = {  # variable -> (what torch, MKL or OpenMP accept, what this machine gets instead, or None: unset)
+    "ATEN_CPU_CAPABILITY": (r"default|avx2|avx512|vsx|zvector|sve256", "avx2" if X86 else None),
+    "MKL_CBWR": (r"(?i)(auto|compatible|sse2|ssse3|sse4_[12]|avx|avx2|avx512(_mic|_e[1-5])?)(,strict)?",
+                 "AVX2,STRICT" if X86 else None),
+    "OMP_NUM_THREADS": (r"[1-9][0-9]*(,[1-9][0-9]*)*", "1")}
+for _name, (_valid, _ours) in ENVIRONMENT.items():   # a value torch would warn about, or ignore: replaced, said
+    _value = os.environ.get(_name)
+    if _value is not None and not re.fullmatch(_valid, _value):
+        os.environ.pop(_name)
+        sys.stderr.write(f"{os.path.basename(sys.argv[0])}: note: {_name}={_value!r} is not a setting it knows; "
+                         f"{'using ' + _ours if _ours else 'left unset'}\n")
+    if X86 and _name != "OMP_NUM_THREADS":
+        os.environ.setdefault(_name, _ours)
 os.environ["MPLBACKEND"] = "Agg"                    # files only, whatever backend a notebook left set
 logging.getLogger("matplotlib").setLevel(logging.ERROR)        # no warning about an unwritable config folder
 SIGNALS = [getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)]
@@ -184,7 +196,7 @@ def plot_surface(out, w, b, z, title, zlabel, stem, extent):
     fig.suptitle(title, y=0.97, fontsize=plt.rcParams["axes.titlesize"])      # centred on the figure, not the axes
     ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
     ax.set_yticks(ticks[1:], [f"{t:g}" for t in ticks[1:]])      # -extent would meet the w axis's extent
-    ax.set_xlabel("weight $w$", labelpad=-5)
+    ax.set_xlabel("weight $w$", labelpad=-1)
     ax.set_ylabel("bias $b$", labelpad=-2)
     ax.set_zlabel(zlabel, labelpad=6)
     for axis, pad in (("x", -4), ("y", -3), ("z", 2)):

@@ -20,12 +20,24 @@ many-seed study is `python -m dlbasics.study line`.
 import logging
 import os
 import platform
+import re
 import signal
 import sys
 
-if platform.machine().lower() in ("x86_64", "amd64"):
-    os.environ.setdefault("ATEN_CPU_CAPABILITY", "avx2")
-    os.environ.setdefault("MKL_CBWR", "AVX2,STRICT")
+X86 = platform.machine().lower() in ("x86_64", "amd64")
+ENVIRONMENT = {  # variable -> (what torch, MKL or OpenMP accept, what this machine gets instead, or None: unset)
+    "ATEN_CPU_CAPABILITY": (r"default|avx2|avx512|vsx|zvector|sve256", "avx2" if X86 else None),
+    "MKL_CBWR": (r"(?i)(auto|compatible|sse2|ssse3|sse4_[12]|avx|avx2|avx512(_mic|_e[1-5])?)(,strict)?",
+                 "AVX2,STRICT" if X86 else None),
+    "OMP_NUM_THREADS": (r"[1-9][0-9]*(,[1-9][0-9]*)*", "1")}
+for _name, (_valid, _ours) in ENVIRONMENT.items():   # a value torch would warn about, or ignore: replaced, said
+    _value = os.environ.get(_name)
+    if _value is not None and not re.fullmatch(_valid, _value):
+        os.environ.pop(_name)
+        sys.stderr.write(f"{os.path.basename(sys.argv[0])}: note: {_name}={_value!r} is not a setting it knows; "
+                         f"{'using ' + _ours if _ours else 'left unset'}\n")
+    if X86 and _name != "OMP_NUM_THREADS":
+        os.environ.setdefault(_name, _ours)
 os.environ["MPLBACKEND"] = "Agg"                    # files only, whatever backend a notebook left set
 logging.getLogger("matplotlib").setLevel(logging.ERROR)        # no warning about an unwritable config folder
 SIGNALS = [getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)]

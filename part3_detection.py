@@ -22,12 +22,24 @@ study is `python -m dlbasics.study detection`.
 import logging
 import os
 import platform
+import re
 import signal
 import sys
 
-if platform.machine().lower() in ("x86_64", "amd64"):
-    os.environ.setdefault("ATEN_CPU_CAPABILITY", "avx2")
-    os.environ.setdefault("MKL_CBWR", "AVX2,STRICT")
+X86 = platform.machine().lower() in ("x86_64", "amd64")
+ENVIRONMENT = {  # variable -> (what torch, MKL or OpenMP accept, what this machine gets instead, or None: unset)
+    "ATEN_CPU_CAPABILITY": (r"default|avx2|avx512|vsx|zvector|sve256", "avx2" if X86 else None),
+    "MKL_CBWR": (r"(?i)(auto|compatible|sse2|ssse3|sse4_[12]|avx|avx2|avx512(_mic|_e[1-5])?)(,strict)?",
+                 "AVX2,STRICT" if X86 else None),
+    "OMP_NUM_THREADS": (r"[1-9][0-9]*(,[1-9][0-9]*)*", "1")}
+for _name, (_valid, _ours) in ENVIRONMENT.items():   # a value torch would warn about, or ignore: replaced, said
+    _value = os.environ.get(_name)
+    if _value is not None and not re.fullmatch(_valid, _value):
+        os.environ.pop(_name)
+        sys.stderr.write(f"{os.path.basename(sys.argv[0])}: note: {_name}={_value!r} is not a setting it knows; "
+                         f"{'using ' + _ours if _ours else 'left unset'}\n")
+    if X86 and _name != "OMP_NUM_THREADS":
+        os.environ.setdefault(_name, _ours)
 os.environ["MPLBACKEND"] = "Agg"                    # files only, whatever backend a notebook left set
 logging.getLogger("matplotlib").setLevel(logging.ERROR)        # no warning about an unwritable config folder
 SIGNALS = [getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)]
@@ -282,8 +294,8 @@ def main(argv=None):
         note = f"regression 100 % after {run.iterations} updates" if run.status == "reached" else \
             f"{run.status} after {run.iterations} updates"
         first = run.milestones["classification"]            # the classification's own event, on its panels
-        cls_note = (f"classification: 100 % at {first}" if first is not None else "classification: never 100 %") + (
-            f"\nregression: 100 % at {run.iterations}" if run.status == "reached" else f"\nregression: {note}")
+        cls_note = (f"100 % first at {first}" if first is not None else "never 100 %") + \
+            f" (the run ends at {run.iterations})"
         for key, (title, ylabel, logy) in CURVES.items():
             plot_curve(out, run.curves[key], f"{title}, seed {run.seed}", ylabel, f"part3_detection_{key}",
                        cls_note if key.startswith("cls") else note, logy=logy, ylim=None if logy else (0, 1.03))

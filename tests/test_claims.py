@@ -139,18 +139,33 @@ def test_loss_and_activation_effects(outputs):
     assert texts["ans activation"].startswith("ReLU is faster with either loss") == faster
 
 
+def text_of(texts, red):
+    """The part of the prediction check that speaks of reduction `red`."""
+    text = texts["prediction check"]
+    if text.startswith("under either"):
+        return text
+    mean, _, summed = text.partition("; under the sum")
+    return mean if red == "mean" else summed
+
+
 def test_prediction_check_and_orders(outputs):
     texts, _ = built_claims(outputs)
     s, g = part2_runs(outputs)
     med = {k: median(v) for k, v in g.items()}
     said = {}
     for red in ("mean", "sum"):
-        ce_first = all(med[(f"{a}-ce", red)] < med[(f"{a}-l2", red)] for a in ("sigmoid", "relu"))
+        holds = [a for a in ("sigmoid", "relu") if med[(f"{a}-ce", red)] < med[(f"{a}-l2", red)]]
         slowest = max((k for k in med if k[1] == red), key=lambda k: (med[k], k[0] == "sigmoid-l2"))[0]
         finite_ce = any(math.isfinite(med[(f"{a}-ce", red)]) for a in ("sigmoid", "relu"))
-        said[red] = ("cannot check the predictions" if not finite_ce else "confirm both predictions" if ce_first and
-                     slowest == "sigmoid-l2" else "confirm the first prediction, but the slowest setting is "
-                     + claims.LABEL[slowest] if ce_first else "contradict the first prediction")
+        second = ("the second holds too" if slowest == "sigmoid-l2" else
+                  f"the slowest setting is {claims.LABEL[slowest]}, not sigmoid + L2")
+        said[red] = ("cannot check the predictions" if not finite_ce else
+                     ("confirm both predictions" if slowest == "sigmoid-l2" else
+                      f"confirm the first prediction, but {second}") if len(holds) == 2 else
+                     f"confirm the first prediction with {'ReLU' if holds == ['relu'] else holds[0]} only" if holds
+                     else f"contradict the first prediction with both activations, and {second}")
+        if len(holds) == 1:
+            assert second in text_of(texts, red), (red, second)
     text = texts["prediction check"]
     if said["mean"] == said["sum"]:
         assert text.startswith(f"under either loss reduction the medians {said['mean']}"), text
@@ -378,12 +393,19 @@ def test_part2_control_claims(outputs):
         if math.isfinite(m) and math.isfinite(ref):
             assert f"to {times(m / ref)}" in text, (times(m / ref), text)
         before = median([r for r in g[(c["setting"], "mean")] if r["seed"] in {x["seed"] for x in mine}])
+        cap = s["settings"]["max_iters"]
         if math.isfinite(before) and math.isfinite(ref) and math.isfinite(m):
             assert f"goes from {times(before / ref)}" in text
         elif math.isinf(before) and math.isfinite(ref) and math.isfinite(m):   # only a lower bound is known
-            bound = f"{math.floor(10 * s['settings']['max_iters'] / ref) / 10:.1f}"       # a bound: rounded down
+            bound = f"{math.floor(10 * cap / ref) / 10:.1f}"       # a bound: rounded down
             assert f"goes from more than {bound}" in text
-            assert f"& $>${bound} &" in table
+        # the table's second group: the control's median over the unchanged one's (an upper bound, rounded
+        # up, when the unchanged median is beyond the cap)
+        if math.isfinite(before) and math.isfinite(m):
+            r = m / before
+            assert f"& {r:.2f} &" in table if r < 1 else f"& {r:.1f} &" in table if r < 10 else f"& {r:.0f} &" in table
+        elif math.isinf(before) and math.isfinite(m):
+            assert f"& $<${math.ceil(100 * m / cap) / 100:.2f} &" in table, (m, cap, table)
 
 
 def test_part3_control_claims(outputs):
@@ -514,7 +536,7 @@ def test_mechanism_multiply_and_plateau_claims(outputs):
         if math.isfinite(med[(a, "mean")]) and math.isfinite(med[(b, "mean")]):   # the sentence: which side
             side = "larger" if med[(a, "mean")] / med[(b, "mean")] > factor else "smaller"
             what = "L2's slowdown against cross-entropy" if a.endswith("l2") else "the sigmoid's against ReLU"
-            assert re.search(re.escape(what) + r" is (" + side + r" than its factor predicts|on either side)",
+            assert re.search(re.escape(what) + r" is (" + side + r" than its factor predicts|[^;]*\b" + side + r" than its factor (once|\d+ times))",
                              texts["mechanism"]), (what, side, texts["mechanism"])
     curves = (outputs / "part2_curves.csv").read_text().splitlines()
     header, table = curves[0].split(","), [line.split(",") for line in curves[1:]]
@@ -681,3 +703,33 @@ def test_the_answer_table_marks_every_rounding_sensitive_count_and_shows_the_scr
             shown_median = shown_median.removesuffix("$^\\dagger$")
             assert shown_median == (f"{med:,.1f}" if med != int(med) else f"{med:,.0f}").replace(",", "\\,") \
                 if math.isfinite(med) else shown_median.startswith("$>$")
+
+
+def test_part3_answers_say_what_the_sum_does(outputs):
+    """Q3.1 and Q3.2 compare under the mean loss and then say, from the study's runs, how each net ends
+    under the summed loss: its median, or how many seeds die, diverge, reach 100 % or stay short."""
+    texts, _ = built_claims(outputs)
+    part2 = part2_runs(outputs)[1]
+    for key, name, net in (("ans line", "part3_line_study_summary.json", "the conv net"),
+                           ("ans detection", "part3_detection_study_summary.json", "the detection net")):
+        s = load(outputs, name)
+        text, cap = texts[key], s["settings"]["max_iters"]
+        rows = [r for r in runs(s) if r["reduction"] == "sum"]     # a detection run ends with its regression
+        if not rows:
+            assert "summed loss" not in text
+            continue
+        m, n = median(rows), len(rows)
+        if math.isfinite(m):
+            assert f"Under the summed loss, {net}'s median is " in text and f"over {n} seeds" in text, text
+        else:
+            said = {"dies": "stuck", "diverges": "diverged", "reaches 100": "reached"}
+            after = text.split("summed loss", 1)[1]
+            for verb, status in said.items():
+                k = sum(r["status"] == status for r in rows)
+                found = re.search(re.escape(verb) + r"(\\,\\%)? on (\d+) of (\d+) seeds", after)
+                assert (found is not None and found.group(2, 3) == (str(k), str(n))) if k else found is None, \
+                    (verb, k, n, after)
+        assert text.lower().index("under the mean loss") < text.index("summed"), text
+    best = min((k for k in part2 if k[1] == "sum"), key=lambda k: median(part2[k]))
+    if math.isfinite(median(part2[best])) and "summed loss" in texts["ans line"]:
+        assert f"(part 2's {claims.LABEL[best[0]]}: median " in texts["ans line"], texts["ans line"]

@@ -23,6 +23,7 @@ from dlbasics.study.tables import fmt_ci, fmt_coverage, tie_note
 CLOSE = causes.CLOSE   # two medians within this factor of each other: about as fast
 
 LABEL = inputs.LABEL
+NAME = {"sigmoid": "sigmoid", "relu": "ReLU"}
 
 
 def num(x):
@@ -131,10 +132,15 @@ def mechanism(p2):
             parts.append(f"{what} cannot be measured (medians beyond the cap)")
             continue
         # a ratio whose slower median is beyond the cap is only a lower bound: it can be shown larger, never smaller
-        side = {"larger" if m > f else "open" if w.startswith("more") else "smaller" for w, f, m in said[kind]}
-        verb = ("is larger than its factor predicts" if side == {"larger"} else "is smaller than its factor predicts"
-                if side == {"smaller"} else "cannot be set against its factor" if side == {"open"} else
-                "is on either side of its factor, or cannot be set against it")
+        sides = ["larger" if m > f else "open" if w.startswith("more") else "smaller" for w, f, m in said[kind]]
+        if len(set(sides)) == 1:
+            verb = {"larger": "is larger than its factor predicts", "smaller": "is smaller than its factor predicts",
+                    "open": "cannot be set against its factor"}[sides[0]]
+        else:                                  # say each case as it is: one smaller, one only a lower bound...
+            how = {"larger": "larger than its factor", "smaller": "smaller than its factor",
+                   "open": "a lower bound that cannot be set against it"}
+            verb = "is " + " and ".join(f"{how[k]} {'once' if sides.count(k) == 1 else f'{sides.count(k)} times'}"
+                                        for k in ("smaller", "larger", "open") if k in sides)
         parts.append(f"{what} {verb} (" + "; ".join(f"{w} against {f:.1f}" for w, f, _ in said[kind]) + ")")
     return "; ".join(parts), facts
 
@@ -234,15 +240,22 @@ def prediction_check(p2):
     verdicts, facts = {}, {}
     for red in ("mean", "sum"):
         med = {s: p2.median(s, red) for s in p2.settings}
-        ce_first = all(med[f"{a}-ce"] < med[f"{a}-l2"] for a in ("sigmoid", "relu"))
+        holds = [a for a in ("sigmoid", "relu") if med[f"{a}-ce"] < med[f"{a}-l2"]]
         slowest = max(p2.settings, key=lambda s: (med[s], s == "sigmoid-l2"))   # ties: the prediction's own
-        facts[red] = {"ce_faster_with_both": ce_first, "slowest": slowest}
+        facts[red] = {"ce_faster_with_both": len(holds) == 2, "ce_faster_with": holds, "slowest": slowest}
+        second = ("the second holds too" if slowest == "sigmoid-l2" else
+                  f"the slowest setting is {LABEL[slowest]}, not sigmoid + L2")
         if not any(math.isfinite(med[f"{a}-ce"]) for a in ("sigmoid", "relu")):
             verdicts[red] = "cannot check the predictions (no cross-entropy median is a number)"
+        elif len(holds) == 2:
+            verdicts[red] = ("confirm both predictions" if slowest == "sigmoid-l2" else
+                             f"confirm the first prediction, but {second}")
+        elif holds:
+            other = ({"sigmoid", "relu"} - set(holds)).pop()
+            verdicts[red] = (f"confirm the first prediction with {NAME[holds[0]]} only ({NAME[other]}'s "
+                             f"cross-entropy is the slower), and {second}")
         else:
-            verdicts[red] = ("confirm both predictions" if ce_first and slowest == "sigmoid-l2" else
-                             f"confirm the first prediction, but the slowest setting is {LABEL[slowest]}" if ce_first
-                             else "contradict the first prediction")
+            verdicts[red] = f"contradict the first prediction with both activations, and {second}"
     if verdicts["mean"] == verdicts["sum"]:
         return f"under either loss reduction the medians {verdicts['mean']}", facts
     return f"under the mean loss the medians {verdicts['mean']}; under the sum they {verdicts['sum']}", facts
@@ -263,16 +276,18 @@ def sum_effect(p2):
         text += ". A dead net's hidden ReLUs are all 0 for every image, so no gradient reaches its first layer again"
     (mean_w, mean_r), (sum_w, sum_r) = (slower(p2.median("sigmoid-l2", red), p2.median("sigmoid-ce", red), p2.cap)
                                         for red in ("mean", "sum"))
+    moved = answers.sensitive_cells(p2)              # a ratio from a cell whose twins moved carries its dagger
+    mark = {red: "$^\\dagger$" if {("sigmoid-l2", red), ("sigmoid-ce", red)} & set(moved) else "" for red in ("mean", "sum")}
     if mean_w is None or sum_w is None:
         adv = ("With sigmoid units, the two losses cannot be compared under both reductions (cross-entropy's median "
                "is beyond the cap)")
     elif mean_w.startswith("more") or sum_w.startswith("more"):
-        adv = (f"With sigmoid units, L2 takes {mean_w} as many iterations as cross-entropy under the mean and "
-               f"{sum_w} under the sum (``more than'': L2's median is beyond the cap)")
+        adv = (f"With sigmoid units, L2 takes {mean_w}{mark['mean']} as many iterations as cross-entropy under the mean "
+               f"and {sum_w}{mark['sum']} under the sum (``more than'': L2's median is beyond the cap)")
     else:
         verb = "reverses" if sum_r < 1 else "shrinks" if sum_r < mean_r else "grows"
-        adv = (f"With sigmoid units, cross-entropy's lead over L2 {verb} from {times(mean_r)} (mean) to "
-               f"{times(sum_r)} (sum)")
+        adv = (f"With sigmoid units, cross-entropy's lead over L2 {verb} from {times(mean_r)}{mark['mean']} (mean) to "
+               f"{times(sum_r)}{mark['sum']} (sum)")
     return (text, adv), {"failed_under_sum": failed, "sigmoid_l2_over_ce": {"mean": mean_r, "sum": sum_r}}
 
 

@@ -1,5 +1,5 @@
 """The many-seed study of part 2: part2_fc.py's experiment over many seeds, both loss reductions and a
-sweep of learning rates, on the many-seed engine (the runs are the script's, count for count).
+sweep of learning rates, on the many-seed engine (the runs are the script's, up to the last bit).
 
     python -m dlbasics.study part2 [--seeds 1000] [--lrs 0.1,0.3,1,3] [--sweep-seeds 50] ...
 

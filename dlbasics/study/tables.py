@@ -63,7 +63,7 @@ def write_study_table(out, stem, by_reduction, cap, rank=True, ties=(), moved=()
     Ranks go only to settings whose median is a number (two medians beyond the cap cannot be ordered),
     and only with `rank` (not for rows that measure different things, like part 3.2's two heads).
     ties: {(reduction, label, next label)} of neighbours the seeds cannot tell apart; they share a rank,
-    printed with "=". moved: {(reduction, label)} of the cells whose twins moved; their medians get a dagger.
+    printed with "=". moved: {(reduction, label)} of the cells whose twins moved; their medians, intervals and quartiles get a dagger.
     """
     csv_rows, tex_rows = [], []
     for red, groups in by_reduction.items():
@@ -79,15 +79,15 @@ def write_study_table(out, stem, by_reduction, cap, rank=True, ties=(), moved=()
                              fmt_coverage(s["ci_coverage"]), fmt_iters(s["q1"], cap), fmt_iters(s["q3"], cap)] + pct)
             mark = SENSITIVE if (red, lab) in moved else ""
             tex_rows.append([red if i == 1 else "", rank_text, lab, fmt_iters(s["median"], cap, True) + mark,
-                             fmt_ci(s, cap, True)]
-                            + [fmt_iters(s[k], cap, True) for k in ("q1", "q3")] + [p + "\\,\\%" for p in pct])
+                             fmt_ci(s, cap, True) + mark]
+                            + [fmt_iters(s[k], cap, True) + mark for k in ("q1", "q3")] + [p + "\\,\\%" for p in pct])
     header = TEX_STUDY_HEADER if rank else [h for h in TEX_STUDY_HEADER if h != "rank"]
     tex_rows = tex_rows if rank else [row[:1] + row[2:] for row in tex_rows]
     out.csv(f"{stem}.csv", STUDY_HEADER if rank else [h for h in STUDY_HEADER if h != "rank"],
             csv_rows if rank else [row[:1] + row[2:] for row in csv_rows])
     notes = tie_note([(f"{lab} ({red})", s) for red, groups in by_reduction.items() for lab, s in groups.items()])
-    notes += [f"{SENSITIVE} A twin start moved a count in this cell: its median, like its counts, can move with "
-              "another CPU's rounding."] if moved else []
+    notes += [f"{SENSITIVE} A twin start moved a count in this cell: its median, interval and quartiles, like its "
+              "counts, can move with another CPU's rounding."] if moved else []
     out.write(f"{stem}.tex", tex_table(header, tex_rows, align="lllrrrrrrr" if rank else "llrrrrrrr", notes=notes))
 
 
