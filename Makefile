@@ -62,7 +62,7 @@ beyond: venv               ## beyond the handout: initialisation, example order,
 	@$(MAKE) --no-print-directory report
 
 submission: venv           ## the handout's ZIP: report.pdf and the four scripts, 1_<penn key>.zip
-	@exec $(PY) -m dlbasics.submission
+	@exec $(PY) -m dlbasics.submission $(if $(filter command line environment,$(origin DATA_DIR)),--data-dir $(call arg,DATA_DIR))
 
 clean:
 	rm -rf figures/*.png figures/*.pdf figures/*.json figures/*.csv figures/*.tex figures/.staging-* \

@@ -27,6 +27,7 @@ import platform
 import re
 import signal
 import sys
+import warnings
 
 X86 = platform.machine().lower() in ("x86_64", "amd64")
 ENVIRONMENT = {  # variable -> (what torch, MKL or OpenMP accept, what this machine gets instead, or None: unset)
@@ -38,7 +39,8 @@ for _name, (_valid, _ours) in ENVIRONMENT.items():   # a value torch would warn 
     _value = os.environ.get(_name)
     if _value is not None and not re.fullmatch(_valid, _value):
         os.environ.pop(_name)
-        sys.stderr.write(f"{os.path.basename(sys.argv[0])}: note: {_name}={_value!r} is not a setting it knows; "
+        sys.stderr.write(f"{'python' if sys.argv[0] == '-m' else os.path.basename(sys.argv[0])}: note: {_name}="
+                         f"{_value!r} is not a setting it knows; "
                          f"{'using ' + _ours if _ours else 'left unset'}\n")
     if X86 and _name != "OMP_NUM_THREADS":
         os.environ.setdefault(_name, _ours)
@@ -53,6 +55,7 @@ if __name__ == "__main__":                          # a signal while torch loads
 import argparse
 import csv
 import gc
+import hashlib
 import json
 import math
 import shutil
@@ -283,7 +286,7 @@ def main(argv=None):
             "gd_lr": args.gd_lr, "gd_start": list(start), "gd_start_output": round(float(sigmoid_output(*start)), 4),
             "gd_tolerance": GD_TOLERANCE, "gd_cap": GD_STEPS, "gd_l2_steps": len(paths["l2"]) - 1,
             "gd_ce_steps": len(paths["ce"]) - 1}
-        out.json("part1_numbers.json", numbers)
+        out.json("part1_numbers.json", numbers | out.record(__file__))
     say(f"part 1: wrote 11 figures and part1_numbers.json to {args.out_dir}",
         *(f"  {key}: {value}" for key, value in numbers.items()))
 
@@ -355,7 +358,8 @@ def run_main(main, argv=None, end=False):
             setattr(sys, name, open(os.devnull, "w"))
         if hasattr(getattr(sys, name), "reconfigure"):
             getattr(sys, name).reconfigure(errors="backslashreplace")
-    for s in SIGNALS:
+    warnings.formatwarning = lambda message, *_, **__: f"{os.path.basename(sys.argv[0])}: note: {message}\n"
+    for s in SIGNALS:                              # a library's warning: one line, no source line under it
         signal.signal(s, stop)
     try:
         code = main(argv)
@@ -384,7 +388,7 @@ class Outputs:
     a failed or stopped run leaves --out-dir as it was. Another run's leftover folder (kill -9) is named."""
 
     def __init__(self, out_dir, figures=True):
-        self.out, self.figures = Path(out_dir), figures
+        self.out, self.figures, self.left_out = Path(out_dir), figures, []
         self.made = [p for p in (self.out, *self.out.parents) if not p.exists()]     # removed again on failure
         blocker = next((p for p in (self.out, *self.out.parents) if p.exists()), None)
         if blocker is not None and not blocker.is_dir():
@@ -442,8 +446,19 @@ class Outputs:
             for ext, meta in (("png", {"Software": None}), ("pdf", {"CreationDate": None, "Producer": None})):
                 if self.figures:
                     fig.savefig(self.dir / f"{stem}.{ext}", dpi=150, metadata=meta, bbox_inches="tight" if tight else None)
+                else:
+                    self.left_out.append(f"{stem}.{ext}")
         finally:
             plt.close(fig)
+
+    def record(self, *sources):
+        """For the summary, written last: {"outputs": {file: SHA-256 of every file this run wrote, None for a
+        figure it left out (--no-figures)}, "scripts": {source file's name: its SHA-256}}. The report uses a
+        file only where it matches this record, so a figure of one run never stands beside another's numbers."""
+        def sha256(path):
+            return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        return {"outputs": {p.name: sha256(p) for p in sorted(self.dir.iterdir())} | dict.fromkeys(self.left_out),
+                "scripts": {Path(s).name: sha256(s) for s in sources}}
 
 
 STAGING = f".staging-{Path(sys.argv[0]).stem}-"       # the hidden folder's name, per program

@@ -25,6 +25,7 @@ import platform
 import re
 import signal
 import sys
+import warnings
 
 X86 = platform.machine().lower() in ("x86_64", "amd64")
 ENVIRONMENT = {  # variable -> (what torch, MKL or OpenMP accept, what this machine gets instead, or None: unset)
@@ -36,7 +37,8 @@ for _name, (_valid, _ours) in ENVIRONMENT.items():   # a value torch would warn 
     _value = os.environ.get(_name)
     if _value is not None and not re.fullmatch(_valid, _value):
         os.environ.pop(_name)
-        sys.stderr.write(f"{os.path.basename(sys.argv[0])}: note: {_name}={_value!r} is not a setting it knows; "
+        sys.stderr.write(f"{'python' if sys.argv[0] == '-m' else os.path.basename(sys.argv[0])}: note: {_name}="
+                         f"{_value!r} is not a setting it knows; "
                          f"{'using ' + _ours if _ours else 'left unset'}\n")
     if X86 and _name != "OMP_NUM_THREADS":
         os.environ.setdefault(_name, _ours)
@@ -80,9 +82,9 @@ def parse_args(argv=None):
                         "RandomState(seed)'s draws, the same under any torch or NumPy (default: %(default)s)")
     p.add_argument("--seeds", type=bounded(int, 1, 10**6, "an integer in [1, 1000000]"), default=None,
                    help="also run seeds 0..N-1 and print their iterations (default: --seed only)")
-    p.add_argument("--lr-cls", type=bounded(float, 1e-300, 1e300, "a positive number"), default=0.1,
+    p.add_argument("--lr-cls", type=bounded(float, 1e-12, 1e6, "a learning rate in [1e-12, 1e+06]"), default=0.1,
                    help="learning rate of the cross-entropy (default: %(default)s)")
-    p.add_argument("--lr-reg", type=bounded(float, 1e-300, 1e300, "a positive number"), default=0.001,
+    p.add_argument("--lr-reg", type=bounded(float, 1e-12, 1e6, "a learning rate in [1e-12, 1e+06]"), default=0.001,
                    help="learning rate of the L2 (width) loss (default: %(default)s)")
     p.add_argument("--reduction", choices=("mean", "sum"), default="mean",
                    help="batch losses: mean or sum of the per-image losses (default: %(default)s)")
@@ -307,7 +309,8 @@ def main(argv=None):
                                    "(8×4×4)", "part3_detection_feature_maps")
         out.json("part3_detection_summary.json", summary(args, data, runs, ("seed", "seeds", "lr_cls", "lr_reg",
                  "reduction", "max_iters", "dtype"), {"DetectionNet": fingerprint(init_weights(DetectionNet().double(), 0))},
-                 milestones=("classification",), numbers={"silent maps": silent, "pictured images": shown}))
+                 milestones=("classification",), numbers={"silent maps": silent, "pictured images": shown})
+                 | out.record(__file__))
     say(f"part 3.2: seed {run.seed}: {note}; classification first at 100 % after "
         f"{first if first is not None else 'never'}", *(f"  seed {r.seed}: {r.status} after {r.iterations} updates"
                                                         for r in runs if len(runs) > 1))
@@ -325,7 +328,7 @@ def add_common_arguments(p, holding, quick):
     p.add_argument("--dtype", choices=("float64", "float32"), default="float64",
                    help="precision of every run (default: %(default)s). Iterations to 100 %% are a threshold event: "
                         "in float32 a rounding difference between two CPUs' kernels can move them by hundreds")
-    p.add_argument("--data-dir", type=folder, default=HERE / "data",
+    p.add_argument("--data-dir", type=folder, default=None,
                    help=f"folder with {holding} (default: data/ next to this script)")
     p.add_argument("--out-dir", type=folder, default=HERE / "figures",
                    help="where the outputs go (default: figures/ next to this script)")
@@ -360,16 +363,25 @@ class Dataset:
                 + ", ".join(str(self.folder / f) for f in self.files))
 
 
-def load_dataset(name, folder):
-    """Find, read and check dataset `name` in `folder`; UserError names the file and what was wrong."""
-    folder, (side, arrays, _) = Path(folder), DATASETS[name]
+def load_dataset(name, folder=None):
+    """Find, read and check dataset `name` in `folder` (None: data/ next to the scripts); UserError names the
+    file and what was wrong. A note for data on which 100 % is trivial (one class, or a single image)."""
+    side, arrays, _ = DATASETS[name]
+    if folder is None and not (HERE / "data").is_dir():
+        files = " and ".join(f"{name}_{a}.npy" if a != "width" else "detection_width.npy" for a in arrays)
+        raise UserError(f"no data/ folder next to {Path(__file__).name} ({HERE / 'data'}): put the course's {files} "
+                        f"(or .mat) in data/{name}/, or give --data-dir")
+    folder = HERE / "data" if folder is None else Path(folder)
     if not folder.is_dir():
         raise UserError(f"--data-dir {folder}: expected an existing folder")
-    paths = {a: find_file(folder, name, a) for a in arrays}
-    v = {a: read_array(p, a) for a, p in paths.items()}
+    found = {a: find_file(folder, name, a) for a in arrays}
+    paths, v = {a: p for a, (p, _) in found.items()}, {a: value for a, (_, value) in found.items()}
     n = len(v["imgs"])
     if v["imgs"].shape != (n, side, side) or n == 0:
-        raise UserError(f"{paths['imgs']}: expected {name} images of shape (N, {side}, {side}), got {v['imgs'].shape}")
+        m = v["labs"].size
+        raise UserError(f"{paths['imgs']}: expected {name} images of shape (N, {side}, {side}), got {v['imgs'].shape}" + (
+            f"; this is MATLAB's height x width x N order ({m} = the number of labels): save permute(X, [3 1 2]) "
+            "instead, or np.moveaxis(X, -1, 0)" if v["imgs"].shape == (side, side, m) else ""))
     if abs(v["imgs"]).max() > 1:
         raise UserError(f"{paths['imgs']}: expected pixel values in [-1, 1] (the course's are 0 or 1), found "
                         f"{v['imgs'].min():g}..{v['imgs'].max():g}; divide the images by {abs(v['imgs']).max():g}")
@@ -384,14 +396,20 @@ def load_dataset(name, folder):
     if "width" in v and ((v["width"] <= 0) | (v["width"] > side)).any():
         raise UserError(f"{paths['width']}: expected half-widths in (0, {side}] pixels, found "
                         f"{v['width'][(v['width'] <= 0) | (v['width'] > side)][0]:g}")
+    ones = int(v["labs"].sum())
+    if n == 1 or ones in (0, n):
+        say_error(f"note: {paths['labs']}: " + ("a single image" if n == 1 else f"all {n} labels are {int(v['labs'][0])}")
+                  + ", so predicting one class is 100 % training accuracy: every count here is trivial")
     files = {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in paths.values()}
     return Dataset(name, *(torch.from_numpy(v[a]) if a in v else None for a in ("imgs", "labs", "width")), folder, files)
 
 
 def find_file(folder, name, array):
-    """FOLDER/name/name_array, or flat in FOLDER, or under its 2017 name; .npy or .mat."""
+    """(path, array) of FOLDER/name/name_array, or flat in FOLDER, or under its 2017 name; .npy or .mat. Two
+    such files that hold different arrays are refused: which one is meant cannot be guessed."""
     stems = ["detection_width" if array == "width" else f"{name}_{array}"] + (
         [f"{DATASETS[name][2]}_{array}"] if DATASETS[name][2] else [])
+    found = []
     for path in (p / f"{s}{e}" for p in (folder / name, folder) for s in stems for e in (".npy", ".mat")):
         try:
             if path.is_symlink() and not path.exists():
@@ -400,9 +418,15 @@ def find_file(folder, name, array):
                 raise UserError(f"{path}: " + ("expected a file, found a folder" if path.is_dir() else
                                                "expected a regular file, found a special one (a pipe or a device)"))
             if path.exists():
-                return path
+                found.append((path, read_array(path, array)))
         except OSError as err:
             raise UserError(f"{path}: cannot be inspected ({err.strerror})") from None
+    for path, value in found[1:]:
+        if value.size != found[0][1].size or not np.array_equal(value.ravel(), found[0][1].ravel()):
+            raise UserError(f"{found[0][0]} and {path}: two different files for the {name} {array}; keep the one "
+                            f"you mean and move the other out of {folder}, or give --data-dir")
+    if found:
+        return found[0]
     raise UserError(f"{folder / name / stems[0]}.npy: file not found (expected the {name} dataset's {array} "
                     "there, as .npy or .mat, or flat in the folder, or under its 2017 name)")
 
@@ -567,7 +591,8 @@ def run_main(main, argv=None, end=False):
             setattr(sys, name, open(os.devnull, "w"))
         if hasattr(getattr(sys, name), "reconfigure"):
             getattr(sys, name).reconfigure(errors="backslashreplace")
-    for s in SIGNALS:
+    warnings.formatwarning = lambda message, *_, **__: f"{os.path.basename(sys.argv[0])}: note: {message}\n"
+    for s in SIGNALS:                              # a library's warning: one line, no source line under it
         signal.signal(s, stop)
     try:
         code = main(argv)
@@ -596,7 +621,7 @@ class Outputs:
     a failed or stopped run leaves --out-dir as it was. Another run's leftover folder (kill -9) is named."""
 
     def __init__(self, out_dir, figures=True):
-        self.out, self.figures = Path(out_dir), figures
+        self.out, self.figures, self.left_out = Path(out_dir), figures, []
         self.made = [p for p in (self.out, *self.out.parents) if not p.exists()]     # removed again on failure
         blocker = next((p for p in (self.out, *self.out.parents) if p.exists()), None)
         if blocker is not None and not blocker.is_dir():
@@ -654,8 +679,19 @@ class Outputs:
             for ext, meta in (("png", {"Software": None}), ("pdf", {"CreationDate": None, "Producer": None})):
                 if self.figures:
                     fig.savefig(self.dir / f"{stem}.{ext}", dpi=150, metadata=meta, bbox_inches="tight" if tight else None)
+                else:
+                    self.left_out.append(f"{stem}.{ext}")
         finally:
             plt.close(fig)
+
+    def record(self, *sources):
+        """For the summary, written last: {"outputs": {file: SHA-256 of every file this run wrote, None for a
+        figure it left out (--no-figures)}, "scripts": {source file's name: its SHA-256}}. The report uses a
+        file only where it matches this record, so a figure of one run never stands beside another's numbers."""
+        def sha256(path):
+            return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        return {"outputs": {p.name: sha256(p) for p in sorted(self.dir.iterdir())} | dict.fromkeys(self.left_out),
+                "scripts": {Path(s).name: sha256(s) for s in sources}}
 
 
 STAGING = f".staging-{Path(sys.argv[0]).stem}-"       # the hidden folder's name, per program

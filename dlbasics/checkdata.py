@@ -5,14 +5,15 @@
 Prints, for each of random / line / detection, the files found, shapes, class balance, the range of
 the pixel values and the half-widths, or the problem found (on stderr). The files are read by the
 scripts' own loader, so a folder that passes here is one every script accepts. Exit code 0 if all
-three load, 2 otherwise.
+three load, 2 otherwise (also when the console cannot show a character of a path, or the error stream
+is full: every line still goes out, with such characters escaped, and the code stays 2).
 """
 import sys
 from pathlib import Path
 
 import numpy as np
 
-from dlbasics.common.cli import Parser, UserError, say
+from dlbasics.common.cli import Parser, UserError, run_main, say, say_error
 from dlbasics.common.data import load_dataset, origin
 from part2_fc import DATASETS
 
@@ -33,14 +34,13 @@ def main(argv=None):
     parser.add_argument("data_dir", type=Path, metavar="DIR", help="folder holding the dataset files")
     args = parser.parse_args(argv)
     if not args.data_dir.is_dir():
-        print(f"DIR {args.data_dir}: expected an existing folder", file=sys.stderr)
-        return 2
+        raise UserError(f"DIR {args.data_dir}: expected an existing folder")
     problems = 0
     for name in DATASETS:
         try:
             ds = load_dataset(name, args.data_dir)
         except UserError as err:
-            print(f"{name:9s} PROBLEM: {str(err).replace('--data-dir ', 'DIR ', 1)}", file=sys.stderr)
+            say_error(f"{name:9s} PROBLEM: {str(err).replace('--data-dir ', 'DIR ', 1)}")
             problems += 1
             continue
         say(f"{name:9s} ok: {summary(ds)}", *(f"{'':9s}   {ds.folder / f}" for f in ds.files))
@@ -48,4 +48,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    run_main(main, sys.argv[1:])

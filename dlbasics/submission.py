@@ -1,35 +1,103 @@
 """The handout's submission: a ZIP named 1_<penn_key>.zip holding the report and the four scripts.
 
-    python -m dlbasics.submission            (make submission)
+    python -m dlbasics.submission [--data-dir DIR]      (make submission [DATA_DIR=...])
 
-The Penn key comes from report/author.txt (the line "penn key: ..."); while that file still holds the
-placeholder, nothing is written. The ZIP holds exactly report.pdf and the four scripts, flat, each of
-which runs on its own (torch, numpy, scipy, matplotlib): unzipped anywhere, `python part2_fc.py
---data-dir DIR` reruns part 2. The entries carry a fixed date, so the same files give the same ZIP.
+The Penn key comes from report/author.txt (the line "penn key: ..."). Before anything is written, the
+report is checked against the record make report left beside it (report/report.build.json):
+- the PDF is the one make report last built;
+- its author line is the one in report/author.txt now, and not the placeholder;
+- every file it shows from figures/ is still the one it was built from;
+- the four scripts are the ones whose runs made its numbers (their SHA-256).
+Any difference is refused in one line that says what to run. A report built on the bundled datasets is
+said in one line, with the command that rebuilds it when the course's files are in data/ or --data-dir.
+The ZIP holds exactly report.pdf and the four scripts, flat, each of which runs on its own (torch, numpy,
+scipy, matplotlib): unzipped anywhere, `python part2_fc.py --data-dir DIR` reruns part 2. The entries
+carry a fixed date, so the same files give the same ZIP.
 """
+import json
 import re
 import sys
 import zipfile
 from pathlib import Path
 
 from dlbasics.common.cli import Parser, UserError, folder, run_main, say
+from dlbasics.common.data import load_dataset, origin
 from dlbasics.common.outputs import Outputs
-from dlbasics.common.paths import ROOT
+from dlbasics.common.paths import DATA_DIR, ROOT
 from dlbasics.report import author
+from dlbasics.report.provenance import sha256
 
 SCRIPTS = ("part1_loss_gradient.py", "part2_fc.py", "part3_conv.py", "part3_detection.py")
 PDF = ROOT / "report" / "report.pdf"
 
 
 def penn_key(author_file):
-    """The Penn key from the student's file; UserError while it is missing or still the placeholder."""
-    key = author.read_author(author_file)["penn key"]
+    """The Penn key from the student's file; UserError while it is missing or still the placeholder (or the
+    author line is)."""
+    found = author.read_author(author_file)
+    key = found["penn key"]
     if not key or key == author.PLACEHOLDERS["penn key"]:
         raise UserError(f"{author_file}: expected your Penn key on the line 'penn key: ...' (it still holds the "
                         "placeholder); the ZIP is named 1_<penn key>.zip")
     if not re.fullmatch(r"[A-Za-z0-9]+", key):
         raise UserError(f"{author_file}: expected a Penn key of letters and digits, found {key!r}")
+    if not found["author"] or found["author"] == author.PLACEHOLDERS["author"]:
+        raise UserError(f"{author_file}: expected your name on the line 'author: ...' (it still holds the "
+                        "placeholder); write it there, then make report")
     return key
+
+
+def check_report(pdf, author_file):
+    """The build record of `pdf`, once the PDF, its author line, the figures it shows and the scripts are
+    all the ones it was built from; UserError naming the first difference and what to run."""
+    if not pdf.is_file():
+        raise UserError(f"{pdf}: not found; build the report first (make all)")
+    sidecar = pdf.with_suffix(".build.json")
+    try:
+        record = json.loads(sidecar.read_text(encoding="utf-8"))
+        record["pdf"], record["author"], record["used"], record["scripts"], record["data"]["origin"]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise UserError(f"{pdf}: no record of what it was built from ({sidecar} is missing or damaged); "
+                        "run make report") from None
+    if sha256(pdf) != record["pdf"]:
+        raise UserError(f"{pdf}: not the PDF make report last built ({sidecar} describes another); run make report")
+    now = author.read_author(author_file)
+    if now != record["author"]:
+        said = record["author"].get("author") or "(none)"
+        raise UserError(f"{author_file} changed after {pdf} was built (the PDF says author {said!r}, Penn key "
+                        f"{record['author'].get('penn key') or '(none)'!r}); run make report")
+    figures = pdf.parent.parent / "figures"
+    for name, digest in record["used"].items():
+        path = figures / name
+        if not path.is_file() or sha256(path) != digest:
+            raise UserError(f"{path} changed after {pdf} was built, so the PDF does not show it; run make report")
+    for script in SCRIPTS:
+        if script not in record["scripts"]:
+            raise UserError(f"{pdf}: built from no run of {script}; run make all")
+        if sha256(ROOT / script) != record["scripts"][script]:
+            raise UserError(f"{script} changed after its runs made the numbers in {pdf}; run make all (the figures, "
+                            "then the report), so the ZIP's scripts give the PDF's numbers")
+    return record
+
+
+def data_note(record, data_dir):
+    """One line when the report was built on other than the course's files, with the command that rebuilds
+    it when they are at hand (in --data-dir, or in data/)."""
+    if record["data"]["origin"] == "course":
+        return None
+    where = {"bundled": "the bundled datasets", "user-supplied": "datasets of your own",
+             "mixed": "a mix of datasets"}.get(record["data"]["origin"], "unrecognised data")
+    text = (f"note: the report was built on {where}, not the course's files: a grader who reruns the scripts on the "
+            "course's files gets other numbers")
+    for folder_ in ([data_dir] if data_dir is not None else []) + [DATA_DIR]:
+        try:
+            digests = {f: d for name in ("random", "line", "detection")
+                       for f, d in load_dataset(name, folder_).files.items()}
+        except UserError:
+            continue
+        if origin(digests) == "course":
+            return text + f"; the course's files are in {folder_}: make all DATA_DIR={folder_}, then make submission"
+    return text + "; with the course's files in a folder DIR: make all DATA_DIR=DIR, then make submission"
 
 
 def write_zip(path, pdf):
@@ -44,16 +112,21 @@ def main(argv=None):
     parser = Parser(prog="python -m dlbasics.submission", description=__doc__)
     parser.add_argument("--author-file", type=Path, default=author.AUTHOR_FILE,
                         help="the file with the Penn key (default: report/author.txt)")
-    parser.add_argument("--pdf", type=Path, default=PDF, help="the report (default: report/report.pdf)")
+    parser.add_argument("--pdf", type=Path, default=PDF,
+                        help="the report (default: report/report.pdf); its figures are in ../figures/ beside it")
+    parser.add_argument("--data-dir", type=folder, default=None,
+                        help="where the course's files are, if the report was built on others (default: data/)")
     parser.add_argument("--out-dir", type=folder, default=ROOT, help="where the ZIP goes (default: the project)")
     args = parser.parse_args(argv)
     key = penn_key(args.author_file)
-    if not args.pdf.is_file():
-        raise UserError(f"{args.pdf}: not found; build the report first (make all)")
+    record = check_report(args.pdf, args.author_file)
     name = f"1_{key}.zip"
     with Outputs(args.out_dir) as out:
         write_zip(out.dir / name, args.pdf)
     say(f"wrote {args.out_dir / name}: report.pdf, {', '.join(SCRIPTS)}")
+    note = data_note(record, args.data_dir)
+    if note:
+        say(note)
 
 
 if __name__ == "__main__":

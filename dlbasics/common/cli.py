@@ -12,11 +12,22 @@ positive_int = bounded(int, 1, sys.maxsize, "a positive integer")
 nonnegative_int = bounded(int, 0, sys.maxsize, "an integer >= 0")
 positive_float = bounded(float, sys.float_info.min, sys.float_info.max, "a positive number")   # normal numbers only
 seed_int = bounded(int, 0, 2**32 - 1, "an integer in [0, 4294967295]")
+learning_rate = bounded(float, 1e-12, 1e6, "a learning rate in [1e-12, 1e+06]")      # as the scripts' --lr
+
+
+def workers(text):
+    """--workers: a positive integer; more than the CPUs this process may use is said, in one line, and the
+    study starts one worker per CPU."""
+    n, cpus = positive_int(text), cpu_count()
+    if n > cpus:
+        say_error(f"note: --workers {n}: this process may use {cpus} CPU{'s' if cpus > 1 else ''}, so at most {cpus} "
+                  "workers start")
+    return n
 
 
 def float_list(text):
-    """Comma-separated positive numbers, e.g. '0.01,0.1,1'."""
-    return [positive_float(part) for part in text.split(",")]
+    """Comma-separated learning rates, e.g. '0.01,0.1,1'."""
+    return [learning_rate(part) for part in text.split(",")]
 
 
 PACKAGE = Path(__file__).resolve().parents[1]

@@ -11,12 +11,13 @@ import json
 import math
 import re
 import sys
+from pathlib import Path
 
 from dlbasics.common.cli import Parser, UserError, folder, run_main
 from dlbasics.common.data import origin
 from dlbasics.common.outputs import Outputs, clean, tex_macros, tex_table
 from dlbasics.common.paths import ROOT
-from dlbasics.report import answers, author, causes, inputs, rounding
+from dlbasics.report import answers, author, causes, inputs, provenance, rounding
 from dlbasics.study.stats import SIGNIFICANT, fmt_pct
 from dlbasics.study.tables import fmt_ci, fmt_coverage, tie_note
 
@@ -571,6 +572,7 @@ def answer_texts(out, p2, dest):
 
 def reg_accuracy(out):
     """The script's regression accuracy of its seed at every iteration (part3_detection_curves.csv)."""
+    provenance.check_used(out, ["part3_detection_curves.csv"])      # from the run whose summary the report quotes
     rows = (out / "part3_detection_curves.csv").read_text().splitlines()
     column = rows[0].split(",").index("reg_acc")
     return [float(r.split(",")[column]) for r in rows[1:] if r.split(",")[column]]
@@ -579,23 +581,36 @@ def reg_accuracy(out):
 def main(argv=None):
     parser = Parser(prog="python -m dlbasics.report.claims", description=__doc__)
     parser.add_argument("out_dir", type=folder, metavar="DIR", help="the folder of the scripts' outputs")
+    parser.add_argument("--author-file", type=Path, default=author.AUTHOR_FILE,
+                        help="the author, collaborators and Penn key (default: report/author.txt)")
     args = parser.parse_args(argv)
+    write_report_inputs(args.out_dir, args.author_file)
+
+
+def write_report_inputs(out_dir, author_file=author.AUTHOR_FILE):
+    """Every TeX file the two documents \\input, into out_dir: the runs' numbers and sentences, the author
+    line and the PDF's record of what it is built from. Returns the names written."""
     missing = [n for n in (*inputs.PAIRS, *(p[1] for p in inputs.PAIRS.values()), "part1_numbers.json")
-               if not (args.out_dir / n).is_file()]
+               if not (out_dir / n).is_file()]
     if missing:
-        raise UserError(f"DIR {args.out_dir}: expected the scripts' and studies' outputs, {missing[0]} is missing "
+        raise UserError(f"DIR {out_dir}: expected the scripts' and studies' outputs, {missing[0]} is missing "
                         "(run make figures)")
-    check_beyond(args.out_dir)
-    check_sections(args.out_dir)
-    with Outputs(args.out_dir) as dest:
-        write_inputs(args.out_dir, dest)
-        dest.write("author.tex", author.author_macros())
+    check_beyond(out_dir)
+    check_sections(out_dir)
+    found = author.read_author(author_file)
+    with Outputs(out_dir) as dest:
+        write_inputs(out_dir, dest)
+        dest.write("author.tex", author.author_macros(author_file))
+        dest.write("pdfinfo.tex", provenance.pdf_info(provenance.build_record(out_dir, found)))
+        made = sorted(dest.record()["outputs"])
+    return made
 
 
 def write_inputs(out, dest):
     """Every input of the report made from the runs in `out` (not the author line), through `dest`."""
     inputs.write_all(out, dest)
-    with inputs.about(f"{out}/*_study_summary.json"):
+    with inputs.about(f"{out}/part2_study_summary.json, part3_line_study_summary.json or "
+                      "part3_detection_study_summary.json"):
         build(out, dest)
 
 

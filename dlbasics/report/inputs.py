@@ -21,6 +21,7 @@ SAME = ("seed", "lr", "lr_cls", "lr_reg", "max_iters", "dtype", "init", "batch_s
 PAIRS = {"part2_summary.json": ("part2_fc.py", "part2_study_summary.json", "study part2"),
          "part3_line_summary.json": ("part3_conv.py", "part3_line_study_summary.json", "study line"),
          "part3_detection_summary.json": ("part3_detection.py", "part3_detection_study_summary.json", "study detection")}
+PAIRS_OF_STUDY = {study_file: study for _, study_file, study in PAIRS.values()}
 
 
 @contextmanager
@@ -29,8 +30,9 @@ def about(what):
     try:
         yield
     except (KeyError, IndexError, TypeError, ValueError, AttributeError, ZeroDivisionError) as err:
-        raise UserError(f"{what}: expected what the report reads from it, found none for "
-                        f"{type(err).__name__} {err}; rerun make figures") from None
+        found = f"no entry {err.args[0]}" if isinstance(err, KeyError) and err.args else "a value of another kind"
+        raise UserError(f"{what}: expected what the report reads from it, found {found} (written by another version, "
+                        "or a study run with other flags); rerun make figures") from None
 
 
 def read_pair(out, name):
@@ -45,6 +47,23 @@ def read_pair(out, name):
     if sorted(mine["data"]["sha256"].values()) != sorted(theirs["data"]["sha256"].values()):
         raise UserError(f"{out / name} and {study_name} were made from different data; rerun both (make figures)")
     return mine, theirs
+
+
+def check_groups(out):
+    """Refuse, in one line, a study that lacks runs the report compares: part 2's four settings, and every
+    study's two batch losses, at its learning rate."""
+    for name, needed in (("part2_study_summary.json", list(LABEL)), ("part3_line_study_summary.json", ["line"]),
+                         ("part3_detection_study_summary.json", ["regression"])):
+        s = read(out / name, PAIRS_OF_STUDY[name])
+        lr = s["settings"].get("lr", s["settings"].get("lr_cls"))
+        have = {(g.get("setting"), g.get("reduction")) for g in s.get("groups", []) if g.get("lr") == lr}
+        for setting in needed:
+            for red in ("mean", "sum"):
+                if (setting, red) not in have:
+                    flags = " ".join(a for a in s["argv"] if a.startswith("--activations"))
+                    raise UserError(f"{out / name}: no {LABEL.get(setting, setting)} runs under the {red} loss at lr "
+                                    f"{lr:g} in it{f' (it ran {flags})' if flags else ''}, and the report compares "
+                                    "them; rerun make figures")
 
 
 def cell(row, cap, tex=True):
@@ -62,7 +81,8 @@ def part1(out, dest):
         numbers["l2_grad_at_corner"] + 0
     except (OSError, ValueError, TypeError, KeyError) as err:
         raise UserError(f"{path}: expected part1_loss_gradient.py's numbers ({err.__class__.__name__}); rerun it") from None
-    tex = {f"p1 {k.replace('_', ' ')}": ("n/a" if v is None else v) for k, v in numbers.items() if not isinstance(v, list)}
+    tex = {f"p1 {k.replace('_', ' ')}": ("n/a" if v is None else v) for k, v in numbers.items()
+           if not isinstance(v, (list, dict))}                  # dicts: the record of outputs and scripts
     for k, v in numbers.items():                   # pairs: (w, b) of the start; the lower and the upper value
         if isinstance(v, list) and len(v) == 2:
             ends = ("w", "b") if k == "gd_start" else ("low", "high")
@@ -130,6 +150,7 @@ def write_all(out, dest):
     """Read the scripts' outputs in the folder `out`; write the TeX through `dest` (a staged Outputs)."""
     for name in PAIRS:                             # every summary readable before anything is written
         read_pair(out, name)
+    check_groups(out)
     with about(out / "part1_numbers.json"):
         part1(out, dest)
     with about(out / "part2_summary.json"):

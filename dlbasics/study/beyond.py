@@ -24,10 +24,19 @@ import torch
 
 import part2_fc
 import part3_conv
-from dlbasics.common.cli import Parser, default_workers, folder, positive_int, rerun_argv, run_main, say
+from dlbasics.common.cli import (
+    Parser,
+    default_workers,
+    folder,
+    positive_int,
+    rerun_argv,
+    run_main,
+    say,
+    workers,
+)
 from dlbasics.common.data import describe, load_dataset, origin
 from dlbasics.common.outputs import Outputs, fmt_int, tex_macros, tex_table
-from dlbasics.common.paths import DATA_DIR, FIGURES_DIR
+from dlbasics.common.paths import FIGURES_DIR
 from dlbasics.engine import experiments
 from dlbasics.engine.loop import Job
 from dlbasics.engine.parallel import train_jobs
@@ -108,9 +117,9 @@ def parse_args(argv=None):
     p.add_argument("--line-seeds", type=positive_int, default=None, help="seeds per line-net condition (default: 16)")
     p.add_argument("--dtype", choices=("float64", "float32"), default="float64",
                    help="precision of every run (default: %(default)s; see the scripts' --help)")
-    p.add_argument("--data-dir", type=folder, default=DATA_DIR, help="folder with the datasets (default: data/)")
+    p.add_argument("--data-dir", type=folder, default=None, help="folder with the datasets (default: data/)")
     p.add_argument("--out-dir", type=folder, default=FIGURES_DIR, help="where outputs go (default: figures/)")
-    p.add_argument("--workers", type=positive_int, default=default_workers(),
+    p.add_argument("--workers", type=workers, default=default_workers(),
                    help="processes sharing the runs; results do not depend on it (default: %(default)s)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.add_argument("--max-iters", type=positive_int, default=None,
@@ -430,7 +439,8 @@ def main(argv=None):
         settings = {k: v for k, v in vars(args).items() if k not in ("data_dir", "out_dir")}
         out.json("beyond_summary.json", summary.build(
             "dlbasics.study.beyond", rerun_argv(args, ["seeds", "line_seeds", "max_iters", "line_max_iters", "dtype"]), settings, data["fc"], runs,
-            summary.fingerprints(part2_fc.FCNet, part3_conv.ConvNet), groups=groups, numbers=values))
+            summary.fingerprints(part2_fc.FCNet, part3_conv.ConvNet), groups=groups, numbers=values)
+            | out.record(part2_fc.__file__, part3_conv.__file__))
     say(f"beyond: wrote figures, tables and beyond_summary.json to {args.out_dir}")
 
 

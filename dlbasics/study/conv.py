@@ -16,7 +16,7 @@ import torch
 import part2_fc
 import part3_conv
 import part3_detection
-from dlbasics.common.cli import nonnegative_int, positive_float, positive_int, rerun_argv, say, seed_int
+from dlbasics.common.cli import learning_rate, nonnegative_int, positive_int, rerun_argv, say, seed_int
 from dlbasics.common.data import describe, load_dataset, origin
 from dlbasics.common.outputs import Outputs, fmt_int, tex_macros
 from dlbasics.engine import experiments
@@ -26,7 +26,7 @@ from dlbasics.engine.runtime import configure_torch
 from dlbasics.study import controls, plots, sensitivity, summary
 from dlbasics.study.part2 import add_common_arguments
 from dlbasics.study.resources import check_study
-from dlbasics.study.stats import censored_values, fmt_iters, fmt_pct, group_runs, milestone_values
+from dlbasics.study.stats import censored_values, fmt_iters, fmt_median, fmt_pct, group_runs, milestone_values
 from dlbasics.study.tables import moved_cells, summarise_with_ci, write_study_table
 
 REDUCTIONS = ("mean", "sum")
@@ -38,7 +38,7 @@ def add_line_arguments(p):
     p.add_argument("--seed", type=seed_int, default=0, help="seed of the recorded run (default: %(default)s)")
     p.add_argument("--seeds", type=positive_int, default=None, help="seeds 0..N-1 per reduction (default: 32; 4 "
                    "with --quick)")
-    p.add_argument("--lr", type=positive_float, default=None, help="learning rate (default: 0.1; 0.01 with "
+    p.add_argument("--lr", type=learning_rate, default=None, help="learning rate (default: 0.1; 0.01 with "
                    "--edition 2017)")
     p.add_argument("--max-iters", type=positive_int, default=None, help="update cap (default: 10000; 300 with --quick)")
     add_twin_argument(p, 8)
@@ -84,9 +84,9 @@ def add_detection_arguments(p):
     p.add_argument("--seed", type=seed_int, default=0, help="seed of the recorded run (default: %(default)s)")
     p.add_argument("--seeds", type=positive_int, default=None, help="seeds 0..N-1 per reduction (default: 8; 4 "
                    "with --quick)")
-    p.add_argument("--lr-cls", type=positive_float, default=0.1, help="learning rate of the cross-entropy "
+    p.add_argument("--lr-cls", type=learning_rate, default=0.1, help="learning rate of the cross-entropy "
                    "(default: %(default)s)")
-    p.add_argument("--lr-reg", type=positive_float, default=0.001, help="learning rate of the L2 (width) loss "
+    p.add_argument("--lr-reg", type=learning_rate, default=0.001, help="learning rate of the L2 (width) loss "
                    "(default: %(default)s)")
     p.add_argument("--max-iters", type=positive_int, default=None, help="update cap (default: 10000; 300 with --quick)")
     add_twin_argument(p, 2)
@@ -223,8 +223,9 @@ def main_line(args):
             settings_of(args), data, runs, summary.fingerprints(part3_conv.ConvNet, init=args.init),
             groups=[{"setting": "line", "lr": args.lr, "reduction": red} | s for red, s in stats.items()],
             numbers=values, sensitivity=rounding(every, "line", out))
-                 | {"controls": line_controls(runs, data.to(getattr(torch, args.dtype)), args)})
-    say("study line: " + "; ".join(f"{red}: median {fmt_iters(s['median'], args.max_iters)}" for red, s in stats.items()),
+                 | {"controls": line_controls(runs, data.to(getattr(torch, args.dtype)), args)}
+                 | out.record(part3_conv.__file__))
+    say("study line: " + "; ".join(f"{red}: {fmt_median(s, args.max_iters)}" for red, s in stats.items()),
         f"study line: wrote {'' if args.no_figures else 'figures, '}tables and part3_line_study_summary.json to "
         f"{args.out_dir}")
 
@@ -271,8 +272,9 @@ def main_detection(args):
             groups=[{"setting": head, "lr": args.lr_cls, "reduction": red} | s
                     for red, by_head in stats.items() for head, s in by_head.items()], numbers=values,
             sensitivity=rounding(every, "detection", out))
-                 | {"controls": detection_controls(runs, found, data.to(getattr(torch, args.dtype)), args)})
-    say("study detection: " + "; ".join(f"{red}: regression median {fmt_iters(s['regression']['median'], args.max_iters)}"
+                 | {"controls": detection_controls(runs, found, data.to(getattr(torch, args.dtype)), args)}
+                 | out.record(part3_detection.__file__))
+    say("study detection: " + "; ".join(f"{red}: regression {fmt_median(s['regression'], args.max_iters)}"
                                         for red, s in stats.items()),
         f"study detection: wrote {'' if args.no_figures else 'figures, '}tables and part3_detection_study_summary.json "
         f"to {args.out_dir}")

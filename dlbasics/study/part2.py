@@ -20,16 +20,17 @@ from dlbasics.common.cli import (
     default_workers,
     float_list,
     folder,
+    learning_rate,
     nonnegative_int,
-    positive_float,
     positive_int,
     rerun_argv,
     say,
     seed_int,
+    workers,
 )
 from dlbasics.common.data import describe, load_dataset, origin
 from dlbasics.common.outputs import Outputs, fmt_int, tex_macros
-from dlbasics.common.paths import DATA_DIR, FIGURES_DIR
+from dlbasics.common.paths import FIGURES_DIR
 from dlbasics.engine import experiments
 from dlbasics.engine.loop import Job
 from dlbasics.engine.parallel import train_jobs
@@ -64,7 +65,7 @@ def add_arguments(p):
     p.add_argument("--seed", type=seed_int, default=0, help="seed of the recorded runs (default: %(default)s)")
     p.add_argument("--seeds", type=positive_int, default=None, help="seeds 0..N-1 per setting and reduction at "
                    "--lr (default: 1000; 4 with --quick)")
-    p.add_argument("--lr", type=positive_float, default=0.1, help="learning rate of the study (default: %(default)s)")
+    p.add_argument("--lr", type=learning_rate, default=0.1, help="learning rate of the study (default: %(default)s)")
     p.add_argument("--lrs", type=float_list, default=None,
                    help="learning rates of the sweep, comma-separated (default: 0.1,0.3,1,3; 0.1,1 with --quick)")
     p.add_argument("--sweep-seeds", type=positive_int, default=None,
@@ -93,10 +94,10 @@ def add_common_arguments(p, dataset):
     """The flags every study shares."""
     p.add_argument("--dtype", choices=("float64", "float32"), default="float64",
                    help="precision of every run (default: %(default)s; see the scripts' --help)")
-    p.add_argument("--data-dir", type=folder, default=DATA_DIR, help=f"folder with the {dataset} dataset "
+    p.add_argument("--data-dir", type=folder, default=None, help=f"folder with the {dataset} dataset "
                    "(default: data/ in the project)")
     p.add_argument("--out-dir", type=folder, default=FIGURES_DIR, help="where outputs go (default: figures/)")
-    p.add_argument("--workers", type=positive_int, default=default_workers(),
+    p.add_argument("--workers", type=workers, default=default_workers(),
                    help="processes sharing the runs, at most the CPUs this process may use; results do not "
                         "depend on it (default: %(default)s)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
@@ -381,6 +382,7 @@ def main(args):
             settings, data, runs, summary.fingerprints(part2_fc.FCNet, init=args.init), groups=groups,
             numbers=values | {"pairs": pairs},
             sensitivity=sensitivity.record(every, cells), stability=traces)
-            | {"controls": found, "mechanism": {k: v for k, v in mech.items() if isinstance(v, float)}})
+            | {"controls": found, "mechanism": {k: v for k, v in mech.items() if isinstance(v, float)}}
+            | out.record(part2_fc.__file__))
     say(f"study part2: wrote {'' if args.no_figures else 'figures, '}tables and part2_study_summary.json to "
         f"{args.out_dir}")

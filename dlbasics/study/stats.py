@@ -69,6 +69,19 @@ def fmt_iters(value, cap, tex=False):
     return text.replace(",", "\\,") if tex else text.replace(",", "")
 
 
+def fmt_median(summary, cap):
+    """A group's median for the console: "median <count>", or how the runs ended when over half never reached 100 %
+    (">300" only when they all stopped at the cap)."""
+    if math.isfinite(summary["median"]):
+        return "median " + fmt_iters(summary["median"], cap)
+    censored = 100.0 - summary["reached_pct"] - summary["diverged_pct"] - summary["stuck_pct"]
+    ended = {"dead": summary["stuck_pct"], "diverged": summary["diverged_pct"], f"beyond the cap {cap}": censored}
+    ended = {word: pct for word, pct in ended.items() if pct > 1e-9}
+    if list(ended) == [f"beyond the cap {cap}"]:
+        return "median " + fmt_iters(math.inf, cap)
+    return "no median (" + ", ".join(f"{fmt_pct(pct)} % {word}" for word, pct in ended.items()) + ")"
+
+
 def fmt_pct(value):
     """A percentage as a table prints it: whole numbers bare, others with the fewest decimals (at least one)
     that keep a share short of 100 % (or above 0 %) from reading as 100 (or 0)."""

@@ -14,6 +14,8 @@
     numbers       the values the report quotes
     sensitivity   (studies) each twin's ending beside its run's (the twin starts one or two ulps away), per group
     stability     (study part2) the traced runs: growth rate of the twins' distance, lr x sharpness
+    outputs       every file the run wrote beside it: its SHA-256 (None: a figure left out, --no-figures)
+    scripts       the scripts whose code ran: their SHA-256 (what make submission zips must be these)
 
 No timestamps and no absolute paths: the same arguments give the same bytes on one machine (another
 machine differs in `versions` alone, or in its rounding-sensitive runs).
