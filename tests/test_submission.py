@@ -1,5 +1,6 @@
 """make submission: the handout's ZIP, and the four scripts in it run alone, as a grader runs them."""
 import json
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -14,12 +15,19 @@ EXPECTED = json.loads(verify.EXPECTED.read_text())
 
 
 def _unzipped_runs():
-    """Build the ZIP (a Penn key of its own), unzip it into an empty folder outside the project and run
-    every script there with python -I on the bundled data, side by side."""
+    """Build the report with an author of its own from a copy of figures/ (make all made it), then the ZIP;
+    unzip it into an empty folder outside the project and run every script there with python -I on the
+    bundled data, side by side."""
     where = background.scratch("submission")
     (where / "author.txt").write_text("author: A Student\npenn key: astudent\n")
-    subprocess.run([sys.executable, "-m", "dlbasics.submission", "--author-file", str(where / "author.txt"),
-                    "--out-dir", str(where)], cwd=ROOT, check=True, capture_output=True)
+    (where / "report").mkdir()
+    for name in ("report", "studies", "beyond"):
+        shutil.copy(ROOT / "report" / f"{name}.tex", where / "report")
+    shutil.copytree(ROOT / "figures", where / "figures")
+    for command in (["dlbasics.report", "--report-dir", where / "report"],
+                    ["dlbasics.submission", "--pdf", where / "report" / "report.pdf", "--out-dir", where]):
+        subprocess.run([sys.executable, "-m", *map(str, command), "--author-file", str(where / "author.txt")],
+                       cwd=ROOT, check=True, capture_output=True)
     with zipfile.ZipFile(where / "1_astudent.zip") as z:
         z.extractall(where / "unzipped")
     return [([sys.executable, "-I", script, *([] if script.startswith("part1") else ["--data-dir", str(ROOT / "data")]),
