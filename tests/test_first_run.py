@@ -15,6 +15,7 @@ from conftest import ROOT, assert_one_line_error, run_module, run_script
 
 import part2_fc
 from dlbasics.study.stats import fmt_median
+from dlbasics.study.summary import read
 
 BUNDLED = ROOT / "data"
 TRAINING = {"part2_fc.py": ("random", "random_imgs.npy and random_labs.npy"),
@@ -191,7 +192,7 @@ def test_a_study_whose_runs_all_die_says_so_on_the_console(tmp_path):
                       "--lr", "1e6", "--max-iters", "30", "--no-figures", "--no-progress", "--workers", "1",
                       "--out-dir", tmp_path)
     assert proc.returncode == 0, proc.stderr
-    summary = json.loads((tmp_path / "part3_line_study_summary.json").read_text())
+    summary = read(tmp_path / "part3_line_study_summary.json", "study line")       # "inf" read back as a float
     ended = {g["reduction"]: g for g in summary["groups"]}
     line = next(x for x in proc.stdout.splitlines() if x.startswith("study line: mean"))
     for red, g in ended.items():
