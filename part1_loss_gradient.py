@@ -396,11 +396,11 @@ class Outputs:
                                                          else f"cannot create a folder under the file {blocker}"))
         try:
             self.out.mkdir(parents=True, exist_ok=True)
-            self.dir = Path(tempfile.mkdtemp(prefix=STAGING, dir=self.out))
+            self.dir = Path(tempfile.mkdtemp(prefix=f"{STAGING}{os.getpid()}-", dir=self.out))
         except OSError as err:
             self.remove_made()
             raise UserError(f"--out-dir {self.out}: cannot write there ({err.strerror or err})") from None
-        left = sorted(p for p in self.out.glob(STAGING + "*") if p != self.dir)
+        left = sorted(p for p in self.out.glob(STAGING + "*") if p != self.dir and not running(p))
         if left:
             say_error(f"note: {left[0]}: left by a run that did not finish; delete it when no run is using it")
 
@@ -461,7 +461,21 @@ class Outputs:
                 "scripts": {Path(s).name: sha256(s) for s in sources}}
 
 
-STAGING = f".staging-{Path(sys.argv[0]).stem}-"       # the hidden folder's name, per program
+STAGING = f".staging-{Path(sys.argv[0]).stem}-"       # the hidden folder's name, per program (then its PID)
+
+
+def running(staging):
+    """True while the program that made this staging folder still runs (a study beside this one)."""
+    found = re.search(r"-(\d+)-[a-z0-9_]+$", staging.name)
+    if found is None:
+        return False
+    try:
+        os.kill(int(found.group(1)), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:                                    # alive, but another user's
+        return True
+    return True
 # ---- end of shared block "plumbing" ----
 
 

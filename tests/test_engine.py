@@ -120,8 +120,8 @@ def test_dead_runs_never_recover(monkeypatch):
         assert set(loop.curves["acc"][run.iterations:]) <= {zeros / len(data), ones / len(data)}
 
 
-@pytest.mark.parametrize("setting, lr, status", [("sigmoid-l2", 1e-9, CENSORED), ("relu-ce", 1e300, DIVERGED),
-                                                 ("sigmoid-ce", 1e300, CENSORED), ("relu-ce", 1e20, STUCK)])
+@pytest.mark.parametrize("setting, lr, status", [("sigmoid-l2", 1e-9, CENSORED), ("sigmoid-ce", 1e6, CENSORED),
+                                                 ("relu-ce", 1e6, STUCK)])      # the ends of --lr's range
 def test_extreme_learning_rates_end_as_in_the_scripts_loop(setting, lr, status):
     jobs = [Job(experiments.SETTINGS[setting], 1, lr, "sum"), Job(experiments.SETTINGS[setting], 2, 0.1, "mean")]
     runs = fc_runs(setting, jobs, max_iters=300)                       # the other run goes on as usual

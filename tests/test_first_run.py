@@ -14,6 +14,12 @@ import scipy.io
 from conftest import ROOT, assert_one_line_error, run_module, run_script
 
 import part2_fc
+import part3_conv
+import part3_detection
+from dlbasics import checkdata
+from dlbasics.common.cli import UserError, cpu_count
+from dlbasics.report import claims, provenance
+from dlbasics.study import run as study
 from dlbasics.study.stats import fmt_median
 from dlbasics.study.summary import read
 
@@ -21,6 +27,7 @@ BUNDLED = ROOT / "data"
 TRAINING = {"part2_fc.py": ("random", "random_imgs.npy and random_labs.npy"),
             "part3_conv.py": ("line", "line_imgs.npy and line_labs.npy"),
             "part3_detection.py": ("detection", "detection_imgs.npy and detection_labs.npy and detection_width.npy")}
+MODULES = {"part2_fc.py": part2_fc, "part3_conv.py": part3_conv, "part3_detection.py": part3_detection}
 
 
 def data_copy(tmp_path, *names):
@@ -31,13 +38,23 @@ def data_copy(tmp_path, *names):
 
 # ---- the data folder ---------------------------------------------------------------------------------------
 @pytest.mark.parametrize("script", sorted(TRAINING))
-def test_no_data_folder_beside_an_unzipped_script_says_what_to_put_where(tmp_path, script):
-    shutil.copy(ROOT / script, tmp_path / script)                     # as unzipped: no data/ beside it
-    proc = subprocess.run([sys.executable, "-I", str(tmp_path / script), "--max-iters", "1", "--no-figures"],
-                          cwd=tmp_path, capture_output=True, text=True)
+def test_no_data_folder_beside_a_script_says_what_to_put_where(script, monkeypatch):
+    module = MODULES[script]
+    monkeypatch.setattr(module, "HERE", Path("/nonexistent/unzipped"))
     name, files = TRAINING[script]
-    assert_one_line_error(proc, f"no data/ folder next to {script}", f"put the course's {files}",
-                          f"in data/{name}/", "or give --data-dir")
+    with pytest.raises(module.UserError) as err:
+        module.load_dataset(name, None)
+    text = str(err.value)
+    for fragment in (f"no data/ folder next to {script}", f"put the course's {files}", f"in data/{name}/",
+                     "or give --data-dir"):
+        assert fragment in text, text
+
+
+def test_the_unzipped_script_alone_says_it_in_one_line(tmp_path):
+    shutil.copy(ROOT / "part2_fc.py", tmp_path / "part2_fc.py")             # as unzipped: no data/ beside it
+    proc = subprocess.run([sys.executable, "-I", str(tmp_path / "part2_fc.py"), "--max-iters", "1", "--no-figures"],
+                          cwd=tmp_path, capture_output=True, text=True)
+    assert_one_line_error(proc, "error: no data/ folder next to part2_fc.py", "random_imgs.npy and random_labs.npy")
 
 
 def test_part1_takes_the_common_data_flag_and_says_it_needs_none(tmp_path):
@@ -46,44 +63,44 @@ def test_part1_takes_the_common_data_flag_and_says_it_needs_none(tmp_path):
     assert f"part 1: needs no data; --data-dir {BUNDLED} is not read" in proc.stdout
 
 
-def test_matlab_height_width_n_order_gets_the_permute_hint(tmp_path):
+def test_matlab_height_width_n_order_gets_the_permute_hint(tmp_path, capsys):
     folder = tmp_path / "d" / "random"
     folder.mkdir(parents=True)
     images = np.load(BUNDLED / "random" / "random_imgs.npy").astype(float)
     scipy.io.savemat(folder / "random_imgs.mat", {"random_imgs": np.moveaxis(images, 0, -1)})      # 4 x 4 x 64
     shutil.copy(BUNDLED / "random" / "random_labs.npy", folder)
-    for proc in (run_script("part2_fc.py", "--data-dir", tmp_path / "d", "--max-iters", "1", "--no-figures",
-                            "--out-dir", tmp_path / "o"),
-                 run_module("dlbasics.study", "part2", "--quick", "--data-dir", tmp_path / "d", "--out-dir", tmp_path / "o")):
-        assert_one_line_error(proc, "random_imgs.mat: expected random images of shape (N, 4, 4), got (4, 4, 64)",
-                              "64 = the number of labels", "permute(X, [3 1 2])")
-    checked = run_module("dlbasics.checkdata", tmp_path / "d")
-    assert checked.returncode == 2 and "permute(X, [3 1 2])" in checked.stderr
+    with pytest.raises(part2_fc.UserError) as err:             # the loader of every script and study
+        part2_fc.load_dataset("random", tmp_path / "d")
+    for fragment in ("random_imgs.mat: expected random images of shape (N, 4, 4), got (4, 4, 64)",
+                     "64 = the number of labels", "permute(X, [3 1 2])"):
+        assert fragment in str(err.value)
+    assert checkdata.main([str(tmp_path / "d")]) == 2
+    assert "permute(X, [3 1 2])" in capsys.readouterr().err
 
 
 def test_two_different_files_for_one_array_are_refused_naming_both(tmp_path):
     folder = data_copy(tmp_path, "random")
     labels = np.load(folder / "random" / "random_labs.npy")
     scipy.io.savemat(folder / "random" / "random_labs.mat", {"random_labs": 1 - labels})
-    proc = run_script("part2_fc.py", "--data-dir", folder, "--max-iters", "1", "--no-figures", "--out-dir", tmp_path / "o")
-    assert_one_line_error(proc, f"{folder / 'random' / 'random_labs.npy'} and {folder / 'random' / 'random_labs.mat'}",
-                          "two different files for the random labs", "or give --data-dir")
-    assert not (tmp_path / "o").exists()
+    with pytest.raises(part2_fc.UserError) as err:
+        part2_fc.load_dataset("random", folder)
+    assert str(err.value).startswith(f"{folder / 'random' / 'random_labs.npy'} and {folder / 'random' / 'random_labs.mat'}"
+                                     ": two different files for the random labs"), err.value
     scipy.io.savemat(folder / "random" / "random_labs.mat", {"random_labs": labels})    # the same labels: no doubt
-    proc = run_script("part2_fc.py", "--data-dir", folder, "--max-iters", "1", "--no-figures", "--out-dir", tmp_path / "o")
-    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    assert part2_fc.load_dataset("random", folder).files == {"random/random_labs.npy": provenance.sha256(
+        folder / "random" / "random_labs.npy"), "random/random_imgs.npy": provenance.sha256(folder / "random" / "random_imgs.npy")}
 
 
 def test_the_2017_name_beside_the_new_one_counts_as_a_second_file(tmp_path):
     folder = data_copy(tmp_path, "line")
-    images = np.load(folder / "line" / "line_imgs.npy")
-    np.save(folder / "p22_line_imgs.npy", images[::-1].copy())
-    proc = run_script("part3_conv.py", "--data-dir", folder, "--max-iters", "1", "--no-figures", "--out-dir", tmp_path / "o")
-    assert_one_line_error(proc, "line_imgs.npy and ", "p22_line_imgs.npy: two different files for the line imgs")
+    np.save(folder / "p22_line_imgs.npy", np.load(folder / "line" / "line_imgs.npy")[::-1].copy())
+    with pytest.raises(part3_conv.UserError) as err:
+        part3_conv.load_dataset("line", folder)
+    assert "line_imgs.npy and " in str(err.value) and "p22_line_imgs.npy: two different files for the line imgs" in str(err.value)
 
 
 @pytest.mark.parametrize("labels, said", [("ones", "all 64 labels are 1"), ("single", "a single image")])
-def test_data_on_which_100_percent_is_trivial_gets_one_note(tmp_path, labels, said):
+def test_data_on_which_100_percent_is_trivial_gets_one_note(tmp_path, labels, said, capsys):
     folder = data_copy(tmp_path, "random", "line", "detection")
     images = np.load(folder / "random" / "random_imgs.npy")
     if labels == "ones":
@@ -91,12 +108,12 @@ def test_data_on_which_100_percent_is_trivial_gets_one_note(tmp_path, labels, sa
     else:
         np.save(folder / "random" / "random_imgs.npy", images[:1])
         np.save(folder / "random" / "random_labs.npy", np.ones(1))
-    proc = run_script("part2_fc.py", "--data-dir", folder, "--max-iters", "3", "--no-figures", "--out-dir", tmp_path / "o")
-    assert proc.returncode == 0, proc.stderr
-    notes = proc.stderr.strip().splitlines()
-    assert len(notes) == 1 and said in notes[0] and "trivial" in notes[0], proc.stderr
-    checked = run_module("dlbasics.checkdata", folder)
-    assert checked.returncode == 0 and said in checked.stderr and "random    ok" in checked.stdout
+    part2_fc.load_dataset("random", folder)
+    notes = capsys.readouterr().err.strip().splitlines()
+    assert len(notes) == 1 and said in notes[0] and "trivial" in notes[0], notes
+    assert checkdata.main([str(folder)]) == 0
+    shown = capsys.readouterr()
+    assert said in shown.err and "random    ok" in shown.out
 
 
 # ---- the environment ---------------------------------------------------------------------------------------
@@ -144,23 +161,27 @@ def test_checkdata_with_a_full_error_stream_still_exits_2(tmp_path):
 
 # ---- flags -------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("value", ["1e-320", "1e308"])
-@pytest.mark.parametrize("command", [("part2_fc.py", "--lr"), ("part3_conv.py", "--lr"), ("part3_detection.py", "--lr-reg"),
-                                     ("-m", "part2", "--lr"), ("-m", "line", "--lr"), ("-m", "part2", "--lrs")])
-def test_a_learning_rate_out_of_range_names_the_range(command, value):
-    if command[0] == "-m":
-        proc = run_module("dlbasics.study", command[1], f"{command[2]}={value}")
-    else:
-        proc = run_script(command[0], f"{command[1]}={value}")
-    assert_one_line_error(proc, "expected a learning rate in [1e-12, 1e+06]", repr(value))
+@pytest.mark.parametrize("parse, flag", [(part2_fc.parse_args, "--lr"), (part3_conv.parse_args, "--lr"),
+                                         (part3_detection.parse_args, "--lr-cls"), (part3_detection.parse_args, "--lr-reg"),
+                                         (lambda argv: study.parse_args(["part2", *argv]), "--lr"),
+                                         (lambda argv: study.parse_args(["part2", *argv]), "--lrs"),
+                                         (lambda argv: study.parse_args(["line", *argv]), "--lr"),
+                                         (lambda argv: study.parse_args(["detection", *argv]), "--lr-reg")])
+def test_a_learning_rate_out_of_range_names_the_range(parse, flag, value, capsys):
+    with pytest.raises(SystemExit) as exc:
+        parse([f"{flag}={value}"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert exc.value.code == 2 and len(err) == 1, err
+    assert f"argument {flag}: expected a learning rate in [1e-12, 1e+06], got {value!r}" in err[0]
 
 
-def test_workers_beyond_the_cpus_are_said_in_one_line(tmp_path):
-    from dlbasics.common.cli import cpu_count
-    proc = run_module("dlbasics.study", "line", "--seeds", "1", "--twin-seeds", "0", "--control-seeds", "0",
-                      "--max-iters", "2", "--no-figures", "--no-progress", "--workers", "1000", "--out-dir", tmp_path)
-    assert proc.returncode == 0, proc.stderr
-    assert f"note: --workers 1000: this process may use {cpu_count()} CPU" in proc.stderr
-    assert proc.stderr.count("\n") == 1, proc.stderr
+def test_workers_beyond_the_cpus_are_said_in_one_line(capsys):
+    args = study.parse_args(["line", "--workers", "1000"])
+    assert args.workers == 1000                   # the pool starts at most one per CPU (parallel.worker_count)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"note: --workers 1000: this process may use {cpu_count()} CPU" in err[0], err
+    study.parse_args(["line", "--workers", str(cpu_count())])
+    assert capsys.readouterr().err == ""
 
 
 # ---- what a median says ------------------------------------------------------------------------------------
@@ -199,3 +220,20 @@ def test_a_study_whose_runs_all_die_says_so_on_the_console(tmp_path):
         assert f"{red}: {fmt_median(g, 30)}" in line
         if g["reached_pct"] == 0 and g["stuck_pct"] + g["diverged_pct"] == 100:
             assert ">30" not in line.split(f"{red}:")[1].split(";")[0], line
+
+
+# ---- the report on a study run with other flags ------------------------------------------------------------
+def test_a_study_without_the_sigmoid_runs_is_one_line_that_says_so(tmp_path, quick_outputs, capsys):
+    """As `python -m dlbasics.study part2 --activations relu` leaves it: no glob, no KeyError, the reason."""
+    shutil.copytree(quick_outputs[0], tmp_path / "out")
+    path = tmp_path / "out" / "part2_study_summary.json"
+    summary = json.loads(path.read_text())
+    summary["groups"] = [g for g in summary["groups"] if not g["setting"].startswith("sigmoid")]
+    summary["argv"] = [a for a in summary["argv"] if not a.startswith("--activations")] + ["--activations=relu"]
+    path.write_text(json.dumps(summary))
+    with pytest.raises(UserError) as err:
+        claims.write_report_inputs(tmp_path / "out", ROOT / "report" / "author.txt")
+    text = str(err.value)
+    assert text.startswith(f"{path}: no sigmoid + L2 runs under the mean loss at lr 0.1 in it (it ran "
+                           "--activations=relu)"), text
+    assert "rerun make figures" in text and "*" not in text and "KeyError" not in text

@@ -14,7 +14,7 @@ import time
 
 import numpy as np
 import pytest
-from conftest import ROOT, assert_one_line_error
+from conftest import ROOT, assert_one_line_error, run_module
 
 import part1_loss_gradient
 import part2_fc
@@ -74,8 +74,8 @@ BAD_FLAGS = [
     ("part2", ["--seed", "9223372036854775808"], "argument --seed: expected an integer in [0, 4294967295]"),
     ("part2", ["--seeds", "1000000000"], "argument --seeds: expected an integer in [1, 1000000]"),
     ("part2", ["--max-iters", "1000000000"], "argument --max-iters: expected an integer in [1, 1000000]"),
-    ("part2", ["--lr", "-1"], "argument --lr: expected a positive number, got '-1'"),
-    ("part2", ["--lr", "nan"], "argument --lr: expected a positive number, got 'nan'"),
+    ("part2", ["--lr", "-1"], "argument --lr: expected a learning rate in [1e-12, 1e+06], got '-1'"),
+    ("part2", ["--lr", "nan"], "argument --lr: expected a learning rate in [1e-12, 1e+06], got 'nan'"),
     ("part2", ["--seeds", "0"], "argument --seeds: expected an integer in [1, 1000000], got '0'"),
     ("part2", ["--reduction", "avg"], "argument --reduction: invalid choice: 'avg'"),
     ("part2", ["--dtype", "float16"], "argument --dtype: invalid choice: 'float16'"),
@@ -83,12 +83,12 @@ BAD_FLAGS = [
     ("part2", ["--order", "shuffled"], "argument --order: needs --batch-size"),
     ("line", ["--max-iters", "1000000000"], "argument --max-iters: expected an integer in [1, 1000000]"),
     ("line", ["--batch-size", "0"], "argument --batch-size: expected a positive integer, got '0'"),
-    ("detection", ["--lr-reg", "0"], "argument --lr-reg: expected a positive number"),
+    ("detection", ["--lr-reg", "0"], "argument --lr-reg: expected a learning rate in [1e-12, 1e+06]"),
     ("detection", ["--seeds", "-3"], "argument --seeds: expected an integer in [1, 1000000]"),
     ("study", ["part2", "--seeds", "1000000000"], "--seeds: a study of"),
     ("study", ["part2", "--max-iters", "1000000000"], "--max-iters: the curves of"),
     ("study", ["part2", "--activations", "tanh"], "argument --activations: unknown activation 'tanh'"),
-    ("study", ["part2", "--lrs", "0.1,x"], "argument --lrs: expected a positive number, got 'x'"),
+    ("study", ["part2", "--lrs", "0.1,x"], "argument --lrs: expected a learning rate in [1e-12, 1e+06], got 'x'"),
     ("study", ["line", "--seeds", "1000000000"], "--seeds: a study of"),
     ("study", ["nonsense"], "argument STUDY: invalid choice: 'nonsense'"),
 ]
@@ -218,10 +218,13 @@ def test_checkdata_reports_on_stderr(tmp_path, capsys):
     assert checkdata.main([str(tmp_path)]) == 2
     captured = capsys.readouterr()
     assert "line      PROBLEM" in captured.err and "got (64, 8, 8)" in captured.err
-    assert checkdata.main([str(tmp_path / "nope")]) == 2
-    captured = capsys.readouterr()
-    assert f"DIR {tmp_path / 'nope'}: expected an existing folder" in captured.err
-    assert "--data-dir" not in captured.err and captured.out == ""
+    with pytest.raises(UserError):
+        checkdata.main([str(tmp_path / "nope")])          # run_main: one line, exit 2 (test_first_run)
+    proc = run_module("dlbasics.checkdata", tmp_path / "nope")
+    assert proc.returncode == 2
+    captured = proc
+    assert f"DIR {tmp_path / 'nope'}: expected an existing folder" in captured.stderr
+    assert "--data-dir" not in captured.stderr and captured.stdout == ""
 
 
 def test_corrupt_summary_is_refused_by_the_report_step(tmp_path, capsys):

@@ -150,36 +150,80 @@ def test_a_placeholder_author_is_refused_even_with_a_penn_key(reported, tmp_path
     assert not (where / "zip").exists()
 
 
+def set_pdf_key(pdf, key, change):
+    """Rewrite one key of the record inside a PDF's metadata: change(text) -> new text."""
+    data = pdf.read_bytes()
+    start = data.index(f"/{key} <FEFF".encode()) + len(key) + 7
+    end = data.index(b">", start)
+    text = bytes.fromhex(data[start:end].decode()).decode("utf-16-be")
+    pdf.write_bytes(data[:start] + change(text).encode("utf-16-be").hex().upper().encode() + data[end:])
+
+
 def test_a_pdf_built_with_the_placeholder_is_refused(reported, tmp_path):
     """The student fills in author.txt but does not rebuild: the PDF still says 'Your Name'."""
     where = copy_of(reported, tmp_path)
-    record_path = where / "report" / "report.build.json"
-    record = json.loads(record_path.read_text())
-    record["author"] = {"author": "Your Name", "collaborators": "", "penn key": "your Penn key"}
-    record_path.write_text(json.dumps(record))
+    set_pdf_key(where / "report" / "report.pdf", "AuthorLine", lambda text: json.dumps(
+        {"author": "Your Name", "collaborators": "none", "penn key": "your Penn key"}, sort_keys=True))
     proc = submit(where)
     assert_one_line_error(proc, "author.txt changed after", "'Your Name'", "make report")
 
 
-@pytest.mark.parametrize("change", ["pdf", "figure", "record", "script"])
-def test_a_pdf_that_no_longer_matches_its_pieces_is_refused(reported, tmp_path, change):
+def test_a_build_record_edited_by_hand_changes_nothing(reported, tmp_path):
+    """What counts is the record inside the PDF: editing report.build.json to match another author, or
+    emptying its list of files, gets no ZIP past the checks."""
     where = copy_of(reported, tmp_path)
     record_path = where / "report" / "report.build.json"
-    expected = {"pdf": "not the PDF make report last built", "figure": "part2_overlay.pdf changed after",
-                "record": "no record of what it was built from", "script": "part2_fc.py changed after its runs"}
-    if change == "pdf":
-        with open(where / "report" / "report.pdf", "ab") as f:
-            f.write(b"%\n")
-    elif change == "figure":
-        with open(where / "figures" / "part2_overlay.pdf", "ab") as f:
-            f.write(b"%\n")
-    elif change == "record":
-        record_path.unlink()
-    else:                                     # the project's script is not edited: its recorded digest is
-        record = json.loads(record_path.read_text())
-        record["scripts"]["part2_fc.py"] = "0" * 64
-        record_path.write_text(json.dumps(record))
+    record = json.loads(record_path.read_text())
+    record["author"] = {"author": "Eve", "collaborators": "none", "penn key": "eve"}
+    record["used"] = {}
+    record_path.write_text(json.dumps(record))
+    (where / "author.txt").write_text("author: Eve\ncollaborators: none\npenn key: eve\n")
+    proc = submit(where)
+    assert_one_line_error(proc, "author.txt changed after", "'Ada Student'")
+    assert not (where / "zip").exists()
+
+
+@pytest.mark.parametrize("change", ["figure", "table", "summary", "script", "no record"])
+def test_a_pdf_that_no_longer_matches_its_pieces_is_refused(reported, tmp_path, change):
+    where = copy_of(reported, tmp_path)
+    pdf = where / "report" / "report.pdf"
+    expected = {"figure": "part2_overlay.pdf changed after", "table": "part2_study.tex changed after",
+                "summary": "part3_line_summary.json changed after", "script": "part2_fc.py changed after its runs",
+                "no record": "carries no record of what it was built from"}
+    if change in ("figure", "table", "summary"):
+        name = {"figure": "part2_overlay.pdf", "table": "part2_study.tex", "summary": "part3_line_summary.json"}[change]
+        with open(where / "figures" / name, "a") as f:
+            f.write(" ")
+    elif change == "script":                  # the project's script is not edited: the PDF's record of it is
+        set_pdf_key(pdf, "ScriptsSHA256", lambda text: text.replace(json.loads(
+            (where / "figures" / "part2_summary.json").read_text())["scripts"]["part2_fc.py"], "0" * 64))
+    else:
+        pdf.write_bytes(pdf.read_bytes().replace(b"/ScriptsSHA256 <FEFF", b"/XcriptsSHA256 <FEFF"))
     proc = submit(where)
     assert_one_line_error(proc, expected[change])
     assert not (where / "zip").exists()
 
+
+def test_a_missing_script_is_one_line(reported, tmp_path, monkeypatch, capsys):
+    from dlbasics import submission
+    where = copy_of(reported, tmp_path)
+    monkeypatch.setattr(submission, "SCRIPTS", (*submission.SCRIPTS, "part9.py"))
+    with pytest.raises(submission.UserError) as err:
+        submission.check_report(where / "report" / "report.pdf", where / "author.txt")
+    assert str(err.value).startswith(f"{ROOT / 'part9.py'}: not found")
+
+
+def test_a_data_folder_that_does_not_exist_is_refused(reported, tmp_path):
+    where = copy_of(reported, tmp_path)
+    proc = submit(where, "--data-dir", tmp_path / "nowhere")
+    assert_one_line_error(proc, f"--data-dir {tmp_path / 'nowhere'}: expected an existing folder")
+    assert not (where / "zip").exists()
+
+
+@pytest.mark.parametrize("author_line, key", [("your name", "adastu"), ("Ada Student", "YourPennKey"),
+                                              ("YOUR  NAME", "adastu")])
+def test_the_placeholder_in_any_spelling_is_refused(reported, tmp_path, author_line, key):
+    where = copy_of(reported, tmp_path)
+    (where / "author.txt").write_text(f"author: {author_line}\ncollaborators: none\npenn key: {key}\n")
+    proc = submit(where)
+    assert_one_line_error(proc, "author.txt: expected your ", "(it still holds the placeholder)")

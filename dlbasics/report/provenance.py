@@ -127,13 +127,34 @@ def pdf_info(record):
     author = record["author"]
     subject = (f"built on the {record['data']['origin']} data; author {author['author'] or '(not given)'}, Penn key "
                f"{author['penn key'] or '(not given)'}, collaborators {author['collaborators'] or '(not given)'}")
-    keys = {"DataSHA256": "; ".join(f"{k} {v}" for k, v in record["data"]["files"].items()),
+    keys = {"AuthorLine": json.dumps(author, sort_keys=True), "DataOrigin": record["data"]["origin"],
+            "DataSHA256": "; ".join(f"{k} {v}" for k, v in record["data"]["files"].items()),
             "ScriptsSHA256": "; ".join(f"{k} {v}" for k, v in record["scripts"].items()),
             "SummariesSHA256": "; ".join(f"{k} {v}" for k, v in record["summaries"].items())}
     return ("% Written from the runs; do not edit.\n"
             f"\\hypersetup{{pdfauthor={{{tex_escape(author['author'] or '(not given)')}}}, "
             f"pdfsubject={{{tex_escape(subject)}}}}}\n"
             "\\pdfinfo{" + " ".join(f"/{k} {hex_string(v)}" for k, v in keys.items()) + "}\n")
+
+
+def read_pdf_record(pdf):
+    """The record pdf_info put into a PDF, read back from its bytes (pdfTeX writes the document's
+    information uncompressed): {"author", "origin", "scripts", "summaries"}; None if it carries none."""
+    import re
+    found = {m.group(1).decode(): bytes.fromhex(m.group(2).decode()).decode("utf-16-be", errors="replace")
+             for m in re.finditer(rb"/(AuthorLine|DataOrigin|ScriptsSHA256|SummariesSHA256) <FEFF([0-9A-F]*)>",
+                                  Path(pdf).read_bytes())}
+    if len(found) < 4:
+        return None
+    try:
+        author = json.loads(found["AuthorLine"])
+        pairs = {k: dict(p.rsplit(" ", 1) for p in found[k].split("; ") if p) for k in ("ScriptsSHA256", "SummariesSHA256")}
+    except ValueError:
+        return None
+    if not isinstance(author, dict):
+        return None
+    return {"author": author, "origin": found["DataOrigin"], "scripts": pairs["ScriptsSHA256"],
+            "summaries": pairs["SummariesSHA256"]}
 
 
 def used_files(fls, report_dir, out_dir):
