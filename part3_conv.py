@@ -678,9 +678,14 @@ class Outputs:
         except OSError as err:
             self.remove_made()
             raise UserError(f"--out-dir {self.out}: cannot write there ({err.strerror or err})") from None
-        left = sorted(p for p in self.out.glob(STAGING + "*") if p != self.dir and not running(p))
-        if left:
-            say_error(f"note: {left[0]}: left by a run that did not finish; delete it when no run is using it")
+        try:                                          # a signal from here on must not leave the folder behind
+            left = sorted(p for p in self.out.glob(STAGING + "*") if p != self.dir and not running(p))
+            if left:
+                say_error(f"note: {left[0]}: left by a run that did not finish; delete it when no run is using it")
+        except BaseException:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            self.remove_made()
+            raise
 
     def remove_made(self):
         for p in self.made:                           # deepest first: the folders this run created, if empty
