@@ -107,9 +107,11 @@ class FCNet(nn.Module):
 
     def __init__(self, activation="sigmoid", pixels=16, hidden=4):
         super().__init__()
-        self.fc1 = nn.Linear(pixels, hidden)
-        self.act = {"sigmoid": nn.Sigmoid, "relu": nn.ReLU}[activation]()
-        self.fc2 = nn.Linear(hidden, 1)
+        with torch.device("meta"):                 # shapes only: torch's own initialisation would draw
+            self.fc1 = nn.Linear(pixels, hidden)   # from torch's generator, which changes between releases
+            self.act = {"sigmoid": nn.Sigmoid, "relu": nn.ReLU}[activation]()
+            self.fc2 = nn.Linear(hidden, 1)
+        init_weights(self.to_empty(device="cpu"), seed=0)       # the values: seed 0's until redrawn
 
     def forward(self, images):                     # (N, 4, 4) -> logits (N,) and hidden units (N, 4)
         hidden = self.act(self.fc1(images.flatten(1)))
@@ -673,74 +675,79 @@ def say_error(text):
         pass
 
 
-WRITTEN = []                                       # the folders whose outputs are in place
+WRITTEN, STOPPED = [], []                          # the folders whose outputs are in place; the signals met
 
 
 def stop(signum, frame):
+    STOPPED.append(signum)
     raise KeyboardInterrupt(signum)
 
 
 def run_main(main, argv=None, end=False):
-    """main(argv) with one line for every way out: bad input exits 2, a signal 128 + its number. end: leave
-    the process at once after a success, so that no late signal meets Python shutting down."""
+    """main(argv) with one line for every way out: bad input exits 2, a signal 128 + its number (also when a
+    library turned it into another error). end: after a success, leave at once, ignoring late signals."""
     for name in ("stdout", "stderr"):              # a closed console, or one that cannot show every character
         if getattr(sys, name) is None:
             setattr(sys, name, open(os.devnull, "w"))
         if hasattr(getattr(sys, name), "reconfigure"):
             getattr(sys, name).reconfigure(errors="backslashreplace")
     warnings.formatwarning = lambda message, *_, **__: f"{os.path.basename(sys.argv[0])}: note: {message}\n"
-    for s in SIGNALS:                              # a library's warning: one line, no source line under it
+    WRITTEN.clear(), STOPPED.clear()
+    for s in SIGNALS:
         signal.signal(s, stop)
     try:
         code = main(argv)
     except UserError as err:
         say_error(f"error: {err}")
         sys.exit(2)
-    except KeyboardInterrupt as stopped:
+    except (KeyboardInterrupt, Exception) as err:
+        if not (STOPPED or isinstance(err, KeyboardInterrupt)):
+            raise
         say_error("interrupted after its outputs were written" if WRITTEN else "interrupted; no output was written")
-        sys.exit(128 + (stopped.args[0] if stopped.args else signal.SIGINT))
-    if code:                                       # a command that reports a verdict (verify) returns its code
-        sys.exit(code)
-    if end:
-        for s in SIGNALS:
-            signal.signal(s, signal.SIG_IGN)
-        gc.collect()                               # what is left to finalise (a study's shared counters), now
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except (OSError, ValueError):
-                pass
-        os._exit(0)
+        sys.exit(128 + (STOPPED or [signal.SIGINT])[0])
+    if code and not end:
+        sys.exit(code)                             # a verdict (verify's) is the exit code
+    if not end:
+        return
+    for s in SIGNALS:
+        signal.signal(s, signal.SIG_IGN)
+    gc.collect()                                   # what is left to finalise (a study's shared counters), now
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code or 0)
+
+
+STAGING = f".staging-{Path(sys.argv[0]).stem}-"       # the hidden folder's name, per program
 
 
 class Outputs:
-    """The run's files, staged in a hidden folder inside --out-dir and moved in together once it succeeds:
-    a failed or stopped run leaves --out-dir as it was. Another run's leftover folder (kill -9) is named."""
+    """The run's files, written to a hidden folder inside --out-dir and moved in together once the run
+    succeeds: a failed or stopped run leaves --out-dir as it was (a folder it made is removed again). The
+    folder a run killed with no time to clean up (kill -9) left behind is named in a note."""
 
     def __init__(self, out_dir, figures=True):
         self.out, self.figures, self.left_out = Path(out_dir), figures, []
-        self.made = [p for p in (self.out, *self.out.parents) if not p.exists()]     # removed again on failure
-        blocker = next((p for p in (self.out, *self.out.parents) if p.exists()), None)
-        if blocker is not None and not blocker.is_dir():
+        self.made = [p for p in (self.out, *self.out.parents) if not p.exists()]     # deepest first
+        blocker = next(p for p in (self.out, *self.out.parents) if p.exists())
+        if not blocker.is_dir():
             raise UserError(f"--out-dir {self.out}: " + ("expected a folder, found a file" if blocker == self.out
                                                          else f"cannot create a folder under the file {blocker}"))
+        left = sorted(self.out.glob(STAGING + "*")) if self.out.is_dir() else []
+        if left:
+            say_error(f"note: {left[0]}: left by a run that did not finish, or made by one still running; delete "
+                      "it when no run is using it")
         try:
             self.out.mkdir(parents=True, exist_ok=True)
-            self.dir = Path(tempfile.mkdtemp(prefix=f"{STAGING}{os.getpid()}-", dir=self.out))
+            self.dir = Path(tempfile.mkdtemp(prefix=STAGING, dir=self.out))
         except OSError as err:
             self.remove_made()
             raise UserError(f"--out-dir {self.out}: cannot write there ({err.strerror or err})") from None
-        try:                                          # a signal from here on must not leave the folder behind
-            left = sorted(p for p in self.out.glob(STAGING + "*") if p != self.dir and not running(p))
-            if left:
-                say_error(f"note: {left[0]}: left by a run that did not finish; delete it when no run is using it")
-        except BaseException:
-            shutil.rmtree(self.dir, ignore_errors=True)
-            self.remove_made()
-            raise
 
     def remove_made(self):
-        for p in self.made:                           # deepest first: the folders this run created, if empty
+        for p in self.made:                           # the folders this run made, if still empty
             if p.is_dir() and not any(p.iterdir()):
                 p.rmdir()
 
@@ -794,23 +801,6 @@ class Outputs:
             return hashlib.sha256(Path(path).read_bytes()).hexdigest()
         return {"outputs": {p.name: sha256(p) for p in sorted(self.dir.iterdir())} | dict.fromkeys(self.left_out),
                 "scripts": {Path(s).name: sha256(s) for s in sources}}
-
-
-STAGING = f".staging-{Path(sys.argv[0]).stem}-"       # the hidden folder's name, per program (then its PID)
-
-
-def running(staging):
-    """True while the program that made this staging folder still runs (a study beside this one)."""
-    found = re.search(r"-(\d+)-[a-z0-9_]+$", staging.name)
-    if found is None:
-        return False
-    try:
-        os.kill(int(found.group(1)), 0)
-    except ProcessLookupError:
-        return False
-    except OSError:                                    # alive, but another user's
-        return True
-    return True
 # ---- end of shared block "plumbing" ----
 
 

@@ -11,6 +11,7 @@ import hashlib
 import numpy as np
 import pytest
 import torch
+from conftest import ROOT
 
 import part2_fc
 import part3_conv
@@ -139,3 +140,14 @@ def test_minibatch_orders_come_from_the_frozen_stream():
         for script in (part2_fc, part3_conv):
             np.testing.assert_array_equal(script.epoch_order(seed, epoch, labels, "shuffled"), want)
     assert list(np.random.RandomState([0, 0]).permutation(16)[:4]) == [15, 2, 3, 11]
+
+
+def test_no_run_draws_from_torchs_generator(tmp_path):
+    """torch's generator is a stream no release promises to keep: the nets are built without torch's own
+    initialisation (which draws from it and is thrown away), and nothing else in a run draws from it, so its
+    state is the same before and after each training script's run."""
+    before = torch.get_rng_state()
+    for script in (part2_fc, part3_conv, part3_detection):
+        script.main(["--max-iters", "3", "--no-figures", "--data-dir", str(ROOT / "data"), "--out-dir",
+                     str(tmp_path / script.__name__)])
+    assert torch.equal(before, torch.get_rng_state())

@@ -116,7 +116,8 @@ def test_process_control_a_killed_runs_staging_folder_is_named_in_one_line(tmp_p
                            str(out)], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr.strip().splitlines() == [f"part1_loss_gradient.py: note: {left}: left by a run that did not "
-                                                "finish; delete it when no run is using it"]
+                                                "finish, or made by one still running; delete it when no run is "
+                                                "using it"]
     assert left.is_dir() and (out / "part1_numbers.json").is_file()
 
 
@@ -604,3 +605,19 @@ def test_odd_data_a_pipe_in_place_of_a_file_is_refused_at_once(tmp_path, capsys)
     with pytest.raises(SystemExit) as exc:
         part2_fc.run_main(part2_fc.main, ["--data-dir", str(tmp_path), "--out-dir", str(tmp_path / "out")])
     assert exc.value.code == 2 and "random_imgs.npy: expected a regular file" in capsys.readouterr().err
+
+
+def test_process_control_a_signal_a_library_turned_into_another_error_is_still_one_line(capsys):
+    """A signal that lands inside an import torch makes late (torch.use_deterministic_algorithms loads its
+    compiler then) reaches run_main as a RuntimeError raised from the KeyboardInterrupt: still the signal's
+    one line and 128 + its number, no traceback."""
+    def main(argv):
+        try:
+            part2_fc.stop(signal.SIGTERM, None)
+        except KeyboardInterrupt as err:
+            raise RuntimeError("Error calling __set_name__ on 'Field' instance") from err
+    with pytest.raises(SystemExit) as leaving:
+        part2_fc.run_main(main, [])
+    assert leaving.value.code == 128 + signal.SIGTERM
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].endswith(": interrupted; no output was written"), lines
