@@ -668,7 +668,7 @@ def run_main(main, argv=None, end=False):
     os._exit(code or 0)
 
 
-STAGING = f".staging-{Path(sys.argv[0]).stem}-"       # the hidden folder's name, per program
+STAGING = ".staging-"                                 # the hidden folder's name, before mkdtemp's random part
 
 
 class Outputs:

@@ -75,15 +75,17 @@ def up_to_date(out_dir, digest):
 
 def run_all(data_dir, out_dir, large=False, shown_as=None):
     """Start every program and wait for all; the first that fails stops the others at once. Returns the
-    names of the programs that failed (not those stopped because of it). Their logs name the folder
-    `out_dir` as `shown_as` (the staging folder as the one it becomes)."""
+    names of the programs that failed (not those stopped because of it). Each program writes to a folder of
+    its own inside `out_dir` (so that none meets another's staging folder), whose files join `out_dir` once
+    all have succeeded; the logs name those folders as `shown_as` (the folder `out_dir` becomes)."""
     procs, failed, started = [], [], {}
+    folders = {program: out_dir / program.replace(" ", "-") for program, _, _ in PROGRAMS}
     try:
         for program, extra, nice in PROGRAMS:
             log = tempfile.TemporaryFile(mode="w+")
             proc = subprocess.Popen(command(program, extra + (LARGE.get(program, []) if large else []), data_dir,
-                                            out_dir), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, text=True,
-                                    preexec_fn=processes.child_setup(nice))
+                                            folders[program]), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                                    text=True, preexec_fn=processes.child_setup(nice))
             procs.append((program, proc, log))
             started[program] = time.monotonic()
         running = list(procs)
@@ -95,10 +97,14 @@ def run_all(data_dir, out_dir, large=False, shown_as=None):
                     failed.append(program)
                     processes.stop([p for _, p, _ in running])    # one failure fails the build
                 log.seek(0)
-                text = log.read().rstrip("\n").replace(str(out_dir), str(shown_as or out_dir))
+                text = log.read().rstrip("\n").replace(str(folders[program]), str(shown_as or out_dir))
                 say(text + (f"\nFAILED: {program}" if program in failed else "\n(stopped)" if proc.returncode != 0
                             else f" ({time.monotonic() - started[program]:.0f} s, {proc.cpu_seconds:.0f} s of CPU)"))
             time.sleep(0.1 if running and not done else 0)
+        for program in () if failed else folders:
+            for path in sorted(folders[program].iterdir()):
+                os.replace(path, out_dir / path.name)
+            folders[program].rmdir()
         return failed
     finally:
         processes.stop([p for _, p, _ in procs])
