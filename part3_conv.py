@@ -433,9 +433,9 @@ def load_dataset(name, folder=None):
         raise UserError(f"{paths['imgs']}: expected pixel values in [-1, 1] (the course's are 0 or 1), found "
                         f"{v['imgs'].min():g}..{v['imgs'].max():g}; divide the images by {abs(v['imgs']).max():g}")
     for a in arrays[1:]:
-        if v[a].shape not in ((n,), (n, 1)):
-            raise UserError(f"{paths[a]}: expected {'labels' if a == 'labs' else 'widths'} of shape ({n},) or "
-                            f"({n}, 1) to match the {n} images, got {v[a].shape}")
+        if v[a].shape not in ((n,), (n, 1), (1, n)):        # (1, n): MATLAB's row vector
+            raise UserError(f"{paths[a]}: expected {'labels' if a == 'labs' else 'widths'} of shape ({n},), "
+                            f"({n}, 1) or (1, {n}) to match the {n} images, got {v[a].shape}")
         v[a] = v[a].reshape(n)
     bad = v["labs"][(v["labs"] != 0) & (v["labs"] != 1)]
     if bad.size:
@@ -491,7 +491,6 @@ def read_array(path, array):
             value = np.asarray(found.get(path.stem, found.get(array)))
             if value.ndim == 0:
                 raise UserError(f"{path}: expected a variable named '{path.stem}' or '{array}'")
-            value = value[0] if array != "imgs" and value.ndim == 2 and value.shape[0] == 1 else value
     except NotImplementedError:          # scipy's answer to MATLAB's HDF5 format
         raise UserError(f"{path}: a MATLAB v7.3 file, which scipy cannot read; re-save it in MATLAB with "
                         f"save('{path.name}', '{path.stem}', '-v7')") from None

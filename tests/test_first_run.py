@@ -237,3 +237,18 @@ def test_a_study_without_the_sigmoid_runs_is_one_line_that_says_so(tmp_path, qui
     assert text.startswith(f"{path}: no sigmoid + L2 runs under the mean loss at lr 0.1 in it (it ran "
                            "--activations=relu)"), text
     assert "rerun make figures" in text and "*" not in text and "KeyError" not in text
+
+
+def test_a_label_row_is_read_alike_from_npy_and_mat(tmp_path):
+    """MATLAB saves a vector as a 1 x N row; the same row saved with NumPy is read the same way, not refused."""
+    images, labels = (np.load(ROOT / "data" / "random" / f"random_{a}.npy") for a in ("imgs", "labs"))
+    for kind in ("npy", "mat"):
+        folder = tmp_path / kind / "random"
+        folder.mkdir(parents=True)
+        np.save(folder / "random_imgs.npy", images)
+        if kind == "npy":
+            np.save(folder / "random_labs.npy", labels.reshape(1, -1))
+        else:
+            scipy.io.savemat(folder / "random_labs.mat", {"random_labs": labels.reshape(1, -1)})
+        data = part2_fc.load_dataset("random", folder.parent)
+        assert np.array_equal(data.labels.numpy(), labels.reshape(-1).astype(np.float64)), kind
