@@ -26,7 +26,13 @@ RUNNING = 2             # pieces at a time: enough to keep both cores busy while
 _SPECS, _STARTED, _TIMES, _QUEUE, _LONG = {}, {}, {}, [], set()
 _LOCK = threading.RLock()
 _T0 = time.perf_counter()
-_SCRATCH = Path(tempfile.mkdtemp(prefix="dlbasics-tests-"))
+_SCRATCH = []           # the session's scratch folder, made when first needed: a reference run's process makes none
+
+
+def _root():
+    if not _SCRATCH:
+        _SCRATCH.append(Path(tempfile.mkdtemp(prefix="dlbasics-tests-")))
+    return _SCRATCH[0]
 
 
 def define(name, make, needed_by=None, long=False):
@@ -76,7 +82,7 @@ def _feed():
 
 def scratch(name):
     """A fresh folder for a piece's outputs, removed with the rest at the end of the session."""
-    path = _SCRATCH / name.replace(" ", "_")
+    path = _root() / name.replace(" ", "_")
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -89,7 +95,7 @@ def start(name):
         if name not in _STARTED:
             procs = []
             for i, (argv, cwd, *env) in enumerate(_SPECS[name][0]()):
-                log = _SCRATCH / f"{name}-{i}".replace("/", "_").replace(" ", "_")
+                log = _root() / f"{name}-{i}".replace("/", "_").replace(" ", "_")
                 out, err = open(f"{log}.out", "w+"), open(f"{log}.err", "w+")
                 proc = subprocess.Popen(argv, cwd=cwd, stdout=out, stderr=err, text=True,
                                         env=os.environ | env[0] if env else None)
@@ -133,7 +139,8 @@ def stop_all():
                 proc.wait()
             out.close()
             err.close()
-    shutil.rmtree(_SCRATCH, ignore_errors=True)
+    for path in _SCRATCH:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 # ---- runs of the scripts' own loops in a process of their own -----------------------------------------
@@ -143,10 +150,10 @@ _REFERENCES = {}      # (kind, seed, reduction, lr) -> (piece name, result file)
 def define_references(name, runs, needed_by, long=False):
     """Runs of the scripts' loops [(kind, seed, reduction, lr), ...] on the bundled data (cap 10 000, one
     torch thread), one background process for all of them; conftest.script_loop picks the results up."""
-    path = _SCRATCH / f"reference-{len(_REFERENCES)}.pkl"
+    file = f"reference-{len(_REFERENCES)}.pkl"
     for run in runs:
-        _REFERENCES[run] = (name, path)
-    define(name, lambda: [([sys.executable, str(Path(__file__)), "reference", str(path),
+        _REFERENCES[run] = (name, file)
+    define(name, lambda: [([sys.executable, str(Path(__file__)), "reference", str(_root() / file),
                             *("/".join(map(str, run)) for run in runs)], ROOT,
                            {"PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")])})], needed_by, long)
 
@@ -156,10 +163,10 @@ def load_reference(kind, seed, reduction, lr):
     key = (kind, seed, reduction, lr)
     if key not in _REFERENCES:
         return None
-    name, path = _REFERENCES[key]
+    name, file = _REFERENCES[key]
     proc, = wait(name)
     assert proc.returncode == 0, proc.stderr
-    return pickle.loads(path.read_bytes())[key]
+    return pickle.loads((_root() / file).read_bytes())[key]
 
 
 def _main(argv):
