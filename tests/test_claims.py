@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from conftest import COURSE, ROOT
 
-from dlbasics.report import claims
+from dlbasics.report import claims, mechanism, part2_claims
 from dlbasics.study.stats import fmt_pct
 
 CAP = "--max-iters=4000"          # small, with a lower cap: the same claims, sooner
@@ -553,8 +553,8 @@ def mechanism_table(out):
         def write(self, name, text):
             files[name] = text
     from dlbasics.study.summary import read
-    claims.mechanism_table(claims.Part2(read(out / "part2_study_summary.json"), read(out / "part2_summary.json")),
-                           Capture())
+    mechanism.mechanism_table(part2_claims.Part2(read(out / "part2_study_summary.json"), read(out / "part2_summary.json")),
+                              Capture())
     return files["claims_mechanism.tex"]
 
 

@@ -1,6 +1,7 @@
 """The grader's check: `make verify` reproduces the shipped numbers, and the scripts' own loops agree."""
 import json
 import re
+import shutil
 
 import background
 import pytest
@@ -93,3 +94,21 @@ def test_last_digits_of_printed_numbers_are_told_apart_from_differences():
     assert verify.close("566,0.002903587765,1,0.1371618412", "566,0.002903587764,1,0.1371618412")
     assert not verify.close("566,0.0029035878,1", "566,0.0029035877,1")           # 3e-8 relative
     assert not verify.close("ReLU + CE,227", "ReLU + L2,227") and not verify.close("1,2", "1,2,3")
+
+
+def test_the_record_of_files_is_not_a_result(tmp_path, quick_outputs):
+    """part1_numbers.json holds the SHA-256 of every figure its run wrote; a figure's bytes change with
+    matplotlib and its fonts, so another machine's record differs and says nothing about the numbers. The
+    check compares the numbers and leaves the record out, yet still names a changed number."""
+    theirs, rerun = tmp_path / "theirs", tmp_path / "rerun"
+    for folder in (theirs, rerun):
+        folder.mkdir()
+        shutil.copy(quick_outputs[0] / "part1_numbers.json", folder)
+    numbers = json.loads((theirs / "part1_numbers.json").read_text())
+    numbers["outputs"] = {name: "0" * 64 for name in numbers["outputs"]}       # figures of another matplotlib
+    numbers["scripts"] = {name: "1" * 64 for name in numbers["scripts"]}
+    (theirs / "part1_numbers.json").write_text(json.dumps(numbers, indent=1, sort_keys=True) + "\n")
+    assert verify.compare_files(theirs, rerun)[0] == []
+    numbers["gd_l2_steps"] += 1
+    (theirs / "part1_numbers.json").write_text(json.dumps(numbers, indent=1, sort_keys=True) + "\n")
+    assert any("gd_l2_steps" in d for d in verify.compare_files(theirs, rerun)[0])
