@@ -26,27 +26,37 @@ import sys
 import warnings
 
 X86 = platform.machine().lower() in ("x86_64", "amd64")
-ENVIRONMENT = {  # variable -> (what torch, MKL or OpenMP accept, what this machine gets instead, or None: unset)
-    "ATEN_CPU_CAPABILITY": (r"default|avx2|avx512|vsx|zvector|sve256", "avx2" if X86 else None),
+ENVIRONMENT = {  # variable -> (what torch, MKL or OpenMP accept here, what this machine gets instead, or None: unset)
+    "ATEN_CPU_CAPABILITY": (r"default|avx2|avx512" if X86 else r"default|vsx|zvector|sve256", "avx2" if X86 else None),
     "MKL_CBWR": (r"(?i)(auto|compatible|sse2|ssse3|sse4_[12]|avx|avx2|avx512(_mic|_e[1-5])?)(,strict)?",
                  "AVX2,STRICT" if X86 else None),
-    "OMP_NUM_THREADS": (r"[1-9][0-9]*(,[1-9][0-9]*)*", "1")}
+    "OMP_NUM_THREADS": (r"[1-9][0-9]{0,5}(,[1-9][0-9]{0,5})*", "1")}
+
+
+def stderr_line(text):
+    """One line on stderr, named by the program, if there is a stderr to write to."""
+    try:
+        os.write(2, f"{'python' if sys.argv[0] == '-m' else os.path.basename(sys.argv[0])}: {text}\n".encode())
+    except OSError:
+        pass
+
+
 for _name, (_valid, _ours) in ENVIRONMENT.items():   # a value torch would warn about, or ignore: replaced, said
     _value = os.environ.get(_name)
     if _value is not None and not re.fullmatch(_valid, _value):
         os.environ.pop(_name)
-        sys.stderr.write(f"{'python' if sys.argv[0] == '-m' else os.path.basename(sys.argv[0])}: note: {_name}="
-                         f"{_value!r} is not a setting it knows; "
-                         f"{'using ' + _ours if _ours else 'left unset'}\n")
+        stderr_line(f"note: {_name}={_value!r} is not a setting it knows; {'using ' + _ours if _ours else 'left unset'}")
     if X86 and _name != "OMP_NUM_THREADS":
         os.environ.setdefault(_name, _ours)
 os.environ["MPLBACKEND"] = "Agg"                    # files only, whatever backend a notebook left set
 logging.getLogger("matplotlib").setLevel(logging.ERROR)        # no warning about an unwritable config folder
 SIGNALS = [getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)]
-if __name__ == "__main__":                          # a signal while torch loads: one line, nothing written
+if __name__ == "__main__":        # until main() runs: a signal, or a library that refuses this environment, is one line
     for _s in SIGNALS:
-        signal.signal(_s, lambda s, f: (os.write(2, f"{os.path.basename(sys.argv[0])}: interrupted; no output was "
-                                                    "written\n".encode()), os._exit(128 + s)))
+        signal.signal(_s, lambda s, f: (stderr_line("interrupted; no output was written"), os._exit(128 + s)))
+    sys.excepthook = lambda kind, err, tb: (stderr_line(f"error: a library failed to load ({kind.__name__}: "
+                                                 f"{(str(err).strip().splitlines() or [''])[0]}); check the installation "
+                                                 "and the variables it reads (TORCH_*, MKL_*, OMP_*)"), os._exit(2))
 # ---- end of shared block "kernels" ----
 import argparse
 import csv
@@ -622,36 +632,51 @@ def say_error(text):
         pass
 
 
-WRITTEN, STOPPED = [], []                          # the folders whose outputs are in place; the signals met
+WRITTEN, STOPPED, HOLD = [], [], []       # outputs in place; the signal met; steps that must not be cut in two
 
 
 def stop(signum, frame):
+    """The first signal stops the run (the rest would cut its clean-up short); during a held step (staging,
+    the final move), once the step is done."""
+    for s in SIGNALS:
+        signal.signal(s, signal.SIG_IGN)
     STOPPED.append(signum)
-    raise KeyboardInterrupt(signum)
+    if not HOLD:
+        raise KeyboardInterrupt(signum)
 
 
 def run_main(main, argv=None, end=False):
-    """main(argv) with one line for every way out: bad input exits 2, a signal 128 + its number (also when a
-    library turned it into another error). end: after a success, leave at once, ignoring late signals."""
+    """main(argv) with one line for every way out: bad input (a file system's refusal too) exits 2, a signal
+    128 + its number, also when a library turned either into another error. end: after a success, leave at
+    once, ignoring late signals."""
+    sys.excepthook = sys.__excepthook__           # from here on, a fault of the program's own shows in full
     for name in ("stdout", "stderr"):              # a closed console, or one that cannot show every character
         if getattr(sys, name) is None:
             setattr(sys, name, open(os.devnull, "w"))
         if hasattr(getattr(sys, name), "reconfigure"):
             getattr(sys, name).reconfigure(errors="backslashreplace")
     warnings.formatwarning = lambda message, *_, **__: f"{os.path.basename(sys.argv[0])}: note: {message}\n"
-    WRITTEN.clear(), STOPPED.clear()
-    for s in SIGNALS:
-        signal.signal(s, stop)
+    WRITTEN.clear(), STOPPED.clear(), HOLD.clear()
+    previous = {s: signal.signal(s, stop) for s in SIGNALS}
     try:
         code = main(argv)
     except UserError as err:
         say_error(f"error: {err}")
         sys.exit(2)
     except (KeyboardInterrupt, Exception) as err:
+        cause = err                                # a disk that filled up under matplotlib, a name too long
+        while cause is not None and not isinstance(cause, OSError):
+            cause = cause.__cause__ or cause.__context__
         if not (STOPPED or isinstance(err, KeyboardInterrupt)):
-            raise
+            if cause is None:
+                raise
+            say_error(f"error: {cause.filename or 'a file'}: cannot be used ({cause.strerror or cause})")
+            sys.exit(2)
         say_error("interrupted after its outputs were written" if WRITTEN else "interrupted; no output was written")
         sys.exit(128 + (STOPPED or [signal.SIGINT])[0])
+    finally:
+        for s, handler in previous.items() if not end else ():     # a caller in the same process gets its own back
+            signal.signal(s, handler)
     if code and not end:
         sys.exit(code)                             # a verdict (verify's) is the exit code
     if not end:
@@ -686,10 +711,12 @@ class Outputs:
         if left:
             say_error(f"note: {left[0]}: left by a run that did not finish, or made by one still running; delete "
                       "it when no run is using it")
+        HOLD.append(self)                             # a signal from here to the with block is answered there
         try:
             self.out.mkdir(parents=True, exist_ok=True)
             self.dir = Path(tempfile.mkdtemp(prefix=STAGING, dir=self.out))
         except OSError as err:
+            HOLD.remove(self)
             self.remove_made()
             raise UserError(f"--out-dir {self.out}: cannot write there ({err.strerror or err})") from None
 
@@ -699,25 +726,34 @@ class Outputs:
                 p.rmdir()
 
     def __enter__(self):
+        HOLD.remove(self)
+        if STOPPED:
+            self.__exit__(KeyboardInterrupt, KeyboardInterrupt(STOPPED[0]), None)
+            raise KeyboardInterrupt(STOPPED[0])
         return self
 
     def __exit__(self, kind, value, tb):
-        held = {s: signal.signal(s, signal.SIG_IGN) for s in SIGNALS}    # no signal while the files move in
+        HOLD.append(self)                             # the files move in together: a signal waits for the end
         try:
             if kind is None:
-                for path in sorted(self.dir.iterdir()):
+                staged = sorted(self.dir.iterdir())
+                blocked = next((p.name for p in staged if (self.out / p.name).is_dir()), None)
+                if blocked:                           # checked first: never half old, half new
+                    raise IsADirectoryError(f"a folder named {blocked} is where that output goes")
+                for path in staged:
                     os.replace(path, self.out / path.name)
                 WRITTEN.append(self.out)
         except OSError as err:
             value = err
         finally:
             shutil.rmtree(self.dir, ignore_errors=True)
-            for s, handler in held.items():
-                signal.signal(s, handler)
+            HOLD.remove(self)
         if value is not None:
             self.remove_made()
         if isinstance(value, OSError):                # a full disk, a vanished folder: one line
             raise UserError(f"--out-dir {self.out}: cannot write ({value.strerror or value})") from None
+        if STOPPED and kind is None:                  # a signal during the move: answered now that it is done
+            raise KeyboardInterrupt(STOPPED[0])
 
     def write(self, name, text):
         (self.dir / name).write_bytes(text.encode("utf-8"))

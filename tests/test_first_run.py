@@ -117,13 +117,18 @@ def test_data_on_which_100_percent_is_trivial_gets_one_note(tmp_path, labels, sa
 
 
 # ---- the environment ---------------------------------------------------------------------------------------
-def test_kernel_settings_nobody_understands_are_replaced_in_one_line_each_and_the_real_ones_recorded(tmp_path):
-    env = os.environ | {"ATEN_CPU_CAPABILITY": "garbage", "MKL_CBWR": "garbage", "OMP_NUM_THREADS": "abc"}
-    proc = run_script("part2_fc.py", "--max-iters", "2", "--no-figures", "--out-dir", tmp_path, env=env)
+FOREIGN = "vsx" if part2_fc.X86 else "avx512"       # a kernel path of another kind of CPU than this one
+
+
+@pytest.mark.parametrize("settings", [{"ATEN_CPU_CAPABILITY": "garbage", "MKL_CBWR": "garbage", "OMP_NUM_THREADS": "abc"},
+                                      {"ATEN_CPU_CAPABILITY": FOREIGN, "MKL_CBWR": "avx9",
+                                       "OMP_NUM_THREADS": "99999999999999999999"}], ids=["garbage", "out of range"])
+def test_kernel_settings_nobody_understands_are_replaced_in_one_line_each_and_the_real_ones_recorded(tmp_path, settings):
+    proc = run_script("part2_fc.py", "--max-iters", "2", "--no-figures", "--out-dir", tmp_path, env=os.environ | settings)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 3, proc.stderr
-    for name in ("ATEN_CPU_CAPABILITY='garbage'", "MKL_CBWR='garbage'", "OMP_NUM_THREADS='abc'"):
+    for name in (f"{k}={v!r}" for k, v in settings.items()):
         assert any(name in line and "is not a setting it knows" in line for line in lines), (name, lines)
     assert "Warning" not in proc.stderr and "libgomp" not in proc.stderr
     versions = json.loads((tmp_path / "part2_summary.json").read_text())["versions"]

@@ -7,10 +7,12 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import background
+import matplotlib.figure
 import numpy as np
 import pytest
 from conftest import ROOT, SCRIPTS, assert_one_line_error, run_script
@@ -634,3 +636,119 @@ def test_process_control_a_signal_a_library_turned_into_another_error_is_still_o
     assert leaving.value.code == 128 + signal.SIGTERM
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and lines[0].endswith(": interrupted; no output was written"), lines
+
+
+def test_staging_a_folder_in_the_way_of_one_output_leaves_every_file_as_it_was(tmp_path):
+    """The outputs move in together or not at all: a folder where the second one goes is found before the
+    first one replaces anything."""
+    out = tmp_path / "out"
+    (out / "b.csv").mkdir(parents=True)
+    (out / "a.csv").write_text("old")
+    with pytest.raises(UserError, match="a folder named b.csv is where that output goes"):
+        with part2_fc.Outputs(out) as staged:
+            staged.write("a.csv", "new")
+            staged.write("b.csv", "new")
+    assert (out / "a.csv").read_text() == "old" and sorted(p.name for p in out.iterdir()) == ["a.csv", "b.csv"]
+
+
+@pytest.mark.parametrize("flag", ["--out-dir", "--data-dir"])
+def test_environment_a_name_too_long_for_the_file_system_is_one_line(tmp_path, flag, capsys):
+    args = ["--max-iters", "2", "--no-figures", "--out-dir", str(tmp_path / "out"), flag, str(tmp_path / ("a" * 300))]
+    with pytest.raises(SystemExit) as leaving:
+        part2_fc.run_main(part2_fc.main, args)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert leaving.value.code == 2 and len(err) == 1 and "a" * 300 in err[0], err
+    assert not (tmp_path / "out").exists()
+
+
+def test_environment_a_disk_that_fills_up_inside_matplotlib_is_one_line(tmp_path, capsys, monkeypatch):
+    """matplotlib's PDF writer turns a full disk into an AttributeError raised while handling the OSError:
+    still the file system's one line, exit 2, and the new folder removed again."""
+    def full(*args, **kwargs):
+        try:
+            raise OSError(28, "No space left on device")
+        except OSError:
+            raise AttributeError("'Stream' object has no attribute 'pos'")
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", full)
+    with pytest.raises(SystemExit) as leaving:
+        part2_fc.run_main(part2_fc.main, ["--max-iters", "2", "--out-dir", str(tmp_path / "new" / "out")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert leaving.value.code == 2 and len(err) == 1 and "No space left on device" in err[0], err
+    assert not (tmp_path / "new").exists()
+
+
+def test_process_control_a_second_signal_does_not_cut_the_clean_up_short(capsys):
+    """The first signal stops the run; one that follows (Ctrl-C, then kill) must not interrupt the clean-up
+    the first one started, nor change the exit code."""
+    cleaned = []
+
+    def main(argv):
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(5)
+        finally:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.05)
+            cleaned.append(True)
+    with pytest.raises(SystemExit) as leaving:
+        part2_fc.run_main(main, [])
+    assert leaving.value.code == 128 + signal.SIGINT and cleaned
+    assert capsys.readouterr().err.strip().endswith("interrupted; no output was written")
+
+
+def test_staging_a_signal_while_the_outputs_move_in_is_answered_once_they_are_in(tmp_path, capsys, monkeypatch):
+    replace, sent = os.replace, []
+
+    def replace_then_signal(a, b):
+        if not sent:
+            sent.append(os.kill(os.getpid(), signal.SIGTERM))
+        replace(a, b)
+    monkeypatch.setattr(os, "replace", replace_then_signal)
+
+    def main(argv):
+        with part2_fc.Outputs(tmp_path / "out") as staged:
+            staged.write("a.txt", "1")
+            staged.write("b.txt", "2")
+    with pytest.raises(SystemExit) as leaving:
+        part2_fc.run_main(main, [])
+    assert leaving.value.code == 128 + signal.SIGTERM
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.txt", "b.txt"]
+    assert capsys.readouterr().err.strip().endswith("interrupted after its outputs were written")
+
+
+def test_staging_a_signal_right_after_the_staging_folder_is_made_leaves_nothing(tmp_path, capsys, monkeypatch):
+    mkdtemp = tempfile.mkdtemp
+
+    def mkdtemp_then_signal(*args, **kwargs):
+        path = mkdtemp(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGTERM)
+        return path
+    monkeypatch.setattr(tempfile, "mkdtemp", mkdtemp_then_signal)
+
+    def main(argv):
+        with part2_fc.Outputs(tmp_path / "new" / "out") as staged:
+            staged.write("a.txt", "1")
+    with pytest.raises(SystemExit) as leaving:
+        part2_fc.run_main(main, [])
+    assert leaving.value.code == 128 + signal.SIGTERM and not (tmp_path / "new").exists()
+    assert capsys.readouterr().err.strip().endswith("interrupted; no output was written")
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full, a stream every write to fails")
+def test_environment_notes_and_signals_before_main_survive_an_unusable_error_stream(tmp_path):
+    argv = [sys.executable, str(ROOT / "part2_fc.py"), "--max-iters", "2", "--no-figures", "--out-dir", str(tmp_path / "out")]
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run(argv, env=os.environ | {"OMP_NUM_THREADS": "0"}, stdout=subprocess.DEVNULL, stderr=full,
+                              timeout=120)
+        assert proc.returncode == 0 and (tmp_path / "out" / "part2_summary.json").is_file()
+        proc = subprocess.Popen(argv[:-1] + [str(tmp_path / "out2")], stdout=subprocess.DEVNULL, stderr=full)
+        time.sleep(0.4)                            # inside the imports
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 128 + signal.SIGTERM and not (tmp_path / "out2").exists()
+
+
+def test_environment_a_torch_setting_torch_refuses_at_import_is_one_line(tmp_path):
+    proc = run_script("part2_fc.py", "--max-iters", "2", "--out-dir", tmp_path / "out",
+                      env=os.environ | {"TORCH_LOGS": "bogus"})
+    assert_one_line_error(proc, "a library failed to load", "bogus")
+    assert not (tmp_path / "out").exists()
