@@ -727,8 +727,10 @@ def run_main(main, argv=None, end=False):
         say_error("interrupted after its outputs were written" if WRITTEN else "interrupted; no output was written")
         sys.exit(128 + (STOPPED or [signal.SIGINT])[0])
     finally:
-        for s, handler in previous.items() if not end else ():     # a caller in the same process gets its own back
-            signal.signal(s, handler)
+        if not end:                                # a caller in the same process gets its state back
+            STOPPED.clear()
+            for s, handler in previous.items():
+                signal.signal(s, handler)
     if code and not end:
         sys.exit(code)                             # a verdict (verify's) is the exit code
     if not end:
