@@ -34,7 +34,8 @@ def _unzipped_runs():
               "--out-dir", str(where / "out")], where / "unzipped") for script in SCRIPTS]
 
 
-background.define("unzipped submission", _unzipped_runs, long=True)
+background.define("unzipped submission", _unzipped_runs, long=True,
+                  needed_by=lambda item: "unzipped" in getattr(item, "fixturenames", ()))
 
 
 @pytest.fixture(scope="module")
