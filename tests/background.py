@@ -23,7 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNNING = 2             # pieces at a time: enough to keep both cores busy while the tests wait for one
-_SPECS, _STARTED, _TIMES, _QUEUE, _LONG, _AFTER, _APART = {}, {}, {}, [], set(), {}, set()
+_SPECS, _STARTED, _TIMES, _QUEUE, _LONG, _AFTER = {}, {}, {}, [], set(), {}
 _LOCK = threading.RLock()
 _T0 = time.perf_counter()
 _SCRATCH = []           # the session's scratch folder, made when first needed: a reference run's process makes none
@@ -35,7 +35,7 @@ def _root():
     return _SCRATCH[0]
 
 
-def define(name, make, needed_by=None, long=False, after=(), apart=False):
+def define(name, make, needed_by=None, long=False, after=()):
     """Register a piece: make() -> list of (argv, cwd[, extra environment]) commands, run side by side.
     It is queued at the end of collection if needed_by(item) holds for a collected test (default: the test uses a fixture
     called `name`), else started when first waited for. A `long` piece (one process that takes long)
@@ -43,8 +43,6 @@ def define(name, make, needed_by=None, long=False, after=(), apart=False):
     once the pieces named in `after` have ended (make() may read what they wrote)."""
     _SPECS[name] = (make, needed_by or (lambda item: name in getattr(item, "fixturenames", ())))
     _AFTER[name] = tuple(after)
-    if apart:                  # a piece that paces its own processes (make all): it takes none of the RUNNING slots
-        _APART.add(name)
     if long:
         _LONG.add(name)
 
@@ -73,7 +71,7 @@ def _feed():
             running = 0
             for name, procs in _STARTED.items():
                 if any(p.poll() is None for p, _, _ in procs):
-                    running += name not in _APART
+                    running += 1
                 elif _TIMES[name][1] is None:
                     _TIMES[name][1] = time.perf_counter()
             ready = [name for name in _QUEUE if all(_ended(dep) for dep in _AFTER[name])]
