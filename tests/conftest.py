@@ -102,7 +102,7 @@ def _quick_commands():
 background.define("quick_outputs", _quick_commands)
 background.define("build", lambda: [(["make", "--no-print-directory", "all"], ROOT)], long=True,
                   needed_by=lambda item: "build_outputs" in getattr(item, "fixturenames", ()) or
-                  any(isinstance(v, str) and v == "build" for v in getattr(getattr(item, "callspec", None), "params", {}).values()))
+                  "build" in getattr(getattr(item, "callspec", None), "params", {}).values())
 
 
 def pytest_collection_modifyitems(session, config, items):
