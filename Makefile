@@ -43,8 +43,8 @@ test-deps: venv            ## what the tests also need: pdftotext
 report: venv
 	@exec $(PY) -m dlbasics.report
 
-# The suite runs `make all` itself, as its first background piece, beside the tests that do not need it.
 test: test-deps
+	@$(MAKE) --no-print-directory all
 	$(PY) -m pytest -q
 
 verify: venv               ## the grader's check: rerun a small study, compare with the shipped numbers

@@ -23,7 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNNING = 2             # pieces at a time: enough to keep both cores busy while the tests wait for one
-_SPECS, _STARTED, _TIMES, _QUEUE, _LONG, _AFTER = {}, {}, {}, [], set(), {}
+_SPECS, _STARTED, _TIMES, _QUEUE, _LONG = {}, {}, {}, [], set()
 _LOCK = threading.RLock()
 _T0 = time.perf_counter()
 _SCRATCH = []           # the session's scratch folder, made when first needed: a reference run's process makes none
@@ -35,14 +35,12 @@ def _root():
     return _SCRATCH[0]
 
 
-def define(name, make, needed_by=None, long=False, after=()):
+def define(name, make, needed_by=None, long=False):
     """Register a piece: make() -> list of (argv, cwd[, extra environment]) commands, run side by side.
     It is queued at the end of collection if needed_by(item) holds for a collected test (default: the test uses a fixture
     called `name`), else started when first waited for. A `long` piece (one process that takes long)
-    goes to the head of the queue, so that it is not what the last tests wait for. A piece starts only
-    once the pieces named in `after` have ended (make() may read what they wrote)."""
+    goes to the head of the queue, so that it is not what the last tests wait for."""
     _SPECS[name] = (make, needed_by or (lambda item: name in getattr(item, "fixturenames", ())))
-    _AFTER[name] = tuple(after)
     if long:
         _LONG.add(name)
 
@@ -74,17 +72,12 @@ def _feed():
                     running += 1
                 elif _TIMES[name][1] is None:
                     _TIMES[name][1] = time.perf_counter()
-            ready = [name for name in _QUEUE if all(_ended(dep) for dep in _AFTER[name])]
-            if ready and running < RUNNING:
-                start(ready[0])
+            if _QUEUE and running < RUNNING:
+                start(_QUEUE[0])
                 continue
             if not _QUEUE and not running:
                 return
         time.sleep(0.1)
-
-
-def _ended(name):
-    return name in _STARTED and all(p.poll() is not None for p, _, _ in _STARTED[name])
 
 
 def scratch(name):
@@ -115,8 +108,6 @@ def start(name):
 
 def wait(name, timeout=900):
     """Start `name` if needed, wait for it, and return one CompletedProcess per command."""
-    for dep in _AFTER.get(name, ()):
-        wait(dep, timeout)
     done, since = [], time.perf_counter()
     for proc, out, err in start(name):
         proc.wait(timeout=timeout)

@@ -100,9 +100,6 @@ def _quick_commands():
 
 
 background.define("quick_outputs", _quick_commands)
-background.define("build", lambda: [(["make", "--no-print-directory", "all"], ROOT)], long=True,
-                  needed_by=lambda item: "build_outputs" in getattr(item, "fixturenames", ()) or
-                  "build" in getattr(getattr(item, "callspec", None), "params", {}).values())
 
 
 def pytest_collection_modifyitems(session, config, items):
@@ -136,12 +133,3 @@ def quick_outputs():
         assert proc.returncode == 0, (name, proc.stderr)
         done[name] = proc
     return background.scratch("quick_outputs"), done
-
-
-@pytest.fixture(scope="session")
-def build_outputs():
-    """`make all` run as the suite's first background piece (a no-op where figures/ is up to date): the
-    project's own figures/, and report/ built from them."""
-    proc, = background.wait("build", timeout=1800)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return ROOT / "figures"

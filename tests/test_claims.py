@@ -59,7 +59,9 @@ def outputs(request, quick_outputs):
     if request.param == "bundled":
         return quick_outputs[0]
     if request.param == "build":
-        return request.getfixturevalue("build_outputs")
+        if not (ROOT / "figures" / "part3_detection_study_summary.json").is_file():
+            pytest.skip("no build in figures/ (make all makes one)")
+        return ROOT / "figures"
     return request.getfixturevalue("course_outputs")
 
 

@@ -34,12 +34,12 @@ def _unzipped_runs():
               "--out-dir", str(where / "out")], where / "unzipped") for script in SCRIPTS]
 
 
-background.define("unzipped submission", _unzipped_runs, long=True, after=("build",),
+background.define("unzipped submission", _unzipped_runs, long=True,
                   needed_by=lambda item: "unzipped" in getattr(item, "fixturenames", ()))
 
 
 @pytest.fixture(scope="module")
-def unzipped(build_outputs):
+def unzipped():
     procs = background.wait("unzipped submission", timeout=600)
     return background.scratch("submission"), dict(zip(SCRIPTS, procs))
 
