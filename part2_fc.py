@@ -82,6 +82,7 @@ import scipy.io
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.nn.utils import skip_init
 
 HERE = Path(__file__).resolve().parent          # data/ and figures/ are found from here, never from the cwd
 REDUCTIONS = ("mean", "sum")
@@ -117,11 +118,12 @@ class FCNet(nn.Module):
 
     def __init__(self, activation="sigmoid", pixels=16, hidden=4):
         super().__init__()
-        with torch.device("meta"):                 # shapes only: torch's own initialisation would draw
-            self.fc1 = nn.Linear(pixels, hidden)   # from torch's generator, which changes between releases
-            self.act = {"sigmoid": nn.Sigmoid, "relu": nn.ReLU}[activation]()
-            self.fc2 = nn.Linear(hidden, 1)
-        init_weights(self.to_empty(device="cpu"), seed=0)       # the values: seed 0's until redrawn
+        # skip_init: each layer without torch's own initialisation, which draws from torch's generator (its
+        # stream changes between releases); init_weights gives the values, seed 0's until redrawn
+        self.fc1 = skip_init(nn.Linear, pixels, hidden)
+        self.act = {"sigmoid": nn.Sigmoid, "relu": nn.ReLU}[activation]()
+        self.fc2 = skip_init(nn.Linear, hidden, 1)
+        init_weights(self, seed=0)
 
     def forward(self, images):                     # (N, 4, 4) -> logits (N,) and hidden units (N, 4)
         hidden = self.act(self.fc1(images.flatten(1)))

@@ -78,6 +78,7 @@ import scipy.io
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.nn.utils import skip_init
 
 HERE = Path(__file__).resolve().parent          # data/ and figures/ are found from here, never from the cwd
 CURVES = {"cls_loss": ("Cross-entropy loss", "cross-entropy", True), "cls_acc": ("Classification accuracy", "accuracy",
@@ -113,12 +114,13 @@ class DetectionNet(nn.Module):
 
     def __init__(self):
         super().__init__()
-        with torch.device("meta"):                 # shapes only: torch's own initialisation would draw
-            self.conv1 = nn.Conv2d(1, 16, 7)       # from torch's generator, which changes between releases
-            self.conv2 = nn.Conv2d(16, 8, 7)
-            self.fc = nn.Linear(128, 1)            # the classifier: the logit z
-            self.reg = nn.Linear(128, 1)           # the regressor: the half-width
-        init_weights(self.to_empty(device="cpu"), seed=0)       # the values: seed 0's until redrawn
+        # skip_init: each layer without torch's own initialisation, which draws from torch's generator (its
+        # stream changes between releases); init_weights gives the values, seed 0's until redrawn
+        self.conv1 = skip_init(nn.Conv2d, 1, 16, 7)
+        self.conv2 = skip_init(nn.Conv2d, 16, 8, 7)
+        self.fc = skip_init(nn.Linear, 128, 1)             # the classifier: the logit z
+        self.reg = skip_init(nn.Linear, 128, 1)            # the regressor: the half-width
+        init_weights(self, seed=0)
 
     def forward(self, images):                     # (N, 16, 16) -> logits (N,), widths (N,), the ReLU layers
         conv1 = torch.relu(self.conv1(images.unsqueeze(1)))                  # (N, 16, 10, 10)
