@@ -1,4 +1,6 @@
+import contextlib
 import functools
+import io
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +12,7 @@ import dlbasics  # noqa: F401  (pins the kernels before anything imports torch)
 import part2_fc
 import part3_conv
 import part3_detection
+from dlbasics.common.cli import run_main
 from dlbasics.engine.experiments import SETTINGS
 from dlbasics.engine.runtime import configure_torch
 
@@ -29,6 +32,21 @@ def run_script(script, *args, timeout=600, env=None, cwd="/"):
 def run_module(module, *args, env=None, timeout=300):
     return subprocess.run([sys.executable, "-m", module, *map(str, args)], cwd=ROOT,
                           capture_output=True, text=True, timeout=timeout, env=env)
+
+
+def run_here(main, *args):
+    """main(args) as its program runs it (run_main: its one-line errors and exit codes), but in this process,
+    as a CompletedProcess. For what a program says to a given input, where a process of its own would add only
+    the seconds torch takes to load; what needs a process (signals, consoles, the environment, the kernels
+    set before torch loads) is tested in one."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            run_main(main, [str(a) for a in args])
+            code = 0
+        except SystemExit as exit_:
+            code = exit_.code if isinstance(exit_.code, int) else 0 if exit_.code is None else 1
+    return subprocess.CompletedProcess([main.__module__, *map(str, args)], code, out.getvalue(), err.getvalue())
 
 
 def assert_one_line_error(proc, *fragments):

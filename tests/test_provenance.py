@@ -8,9 +8,12 @@ import shutil
 import subprocess
 
 import pytest
-from conftest import ROOT, SCRIPTS, assert_one_line_error, run_module, run_script
+from conftest import ROOT, SCRIPTS, assert_one_line_error, run_here
 
-from dlbasics.report import provenance
+import part2_fc
+import part3_conv
+from dlbasics import submission
+from dlbasics.report import pdf, provenance
 
 AUTHOR = "author: Ada Student\ncollaborators: none\npenn key: adastu\n"
 
@@ -26,7 +29,7 @@ def reported(tmp_path_factory, quick_outputs):
         shutil.copy(ROOT / "report" / f"{name}.tex", where / "report")
     shutil.copytree(quick_outputs[0], where / "figures")
     (where / "author.txt").write_text(AUTHOR)
-    proc = run_module("dlbasics.report", "--report-dir", where / "report", "--author-file", where / "author.txt")
+    proc = run_here(pdf.main, "--report-dir", where / "report", "--author-file", where / "author.txt")
     assert proc.returncode == 0, proc.stderr
     return where, proc
 
@@ -37,7 +40,7 @@ def copy_of(reported, tmp_path):
 
 
 def submit(where, *extra):
-    return run_module("dlbasics.submission", "--pdf", where / "report" / "report.pdf", "--author-file",
+    return run_here(submission.main, "--pdf", where / "report" / "report.pdf", "--author-file",
                       where / "author.txt", "--out-dir", where / "zip", *extra)
 
 
@@ -60,7 +63,7 @@ def test_every_summary_records_each_file_its_run_wrote_and_its_script(quick_outp
 
 
 def test_a_run_without_figures_records_the_figures_it_left_out(tmp_path):
-    proc = run_script("part3_conv.py", "--max-iters", "3", "--no-figures", "--out-dir", tmp_path)
+    proc = run_here(part3_conv.main, "--max-iters", "3", "--no-figures", "--out-dir", tmp_path)
     assert proc.returncode == 0, proc.stderr
     outputs = json.loads((tmp_path / "part3_line_summary.json").read_text())["outputs"]
     assert outputs["part3_line_loss.pdf"] is None and outputs["part3_line_filters.png"] is None
@@ -91,9 +94,9 @@ def test_a_figure_of_another_run_is_refused_naming_both_files(reported, tmp_path
     where = copy_of(reported, tmp_path)
     old_pdf = (where / "report" / "report.pdf").read_bytes()
     for flags in (["--seed", "4"], ["--seed", "0", "--no-figures"]):
-        proc = run_script("part2_fc.py", "--quick", *flags, "--out-dir", where / "figures")
+        proc = run_here(part2_fc.main, "--quick", *flags, "--out-dir", where / "figures")
         assert proc.returncode == 0, proc.stderr
-    proc = run_module("dlbasics.report", "--report-dir", where / "report", "--author-file", where / "author.txt")
+    proc = run_here(pdf.main, "--report-dir", where / "report", "--author-file", where / "author.txt")
     assert_one_line_error(proc, str(where / "figures" / "part2_"), str(where / "figures" / "part2_summary.json"),
                           "different runs", "--no-figures")
     assert (where / "report" / "report.pdf").read_bytes() == old_pdf           # the old PDF kept
@@ -103,7 +106,7 @@ def test_a_figure_changed_after_its_run_is_refused(reported, tmp_path):
     where = copy_of(reported, tmp_path)
     with open(where / "figures" / "part3_line_loss.pdf", "ab") as f:
         f.write(b"\n")
-    proc = run_module("dlbasics.report", "--report-dir", where / "report", "--author-file", where / "author.txt")
+    proc = run_here(pdf.main, "--report-dir", where / "report", "--author-file", where / "author.txt")
     assert_one_line_error(proc, "part3_line_loss.pdf and ", "part3_line_summary.json are from different runs")
 
 
@@ -113,7 +116,7 @@ def test_summaries_made_by_two_versions_of_a_script_are_refused(reported, tmp_pa
     value = json.loads(path.read_text())
     value["scripts"]["part3_conv.py"] = "0" * 64
     path.write_text(json.dumps(value))
-    proc = run_module("dlbasics.report", "--report-dir", where / "report", "--author-file", where / "author.txt")
+    proc = run_here(pdf.main, "--report-dir", where / "report", "--author-file", where / "author.txt")
     assert_one_line_error(proc, "part3_line", "made by different versions of part3_conv.py")
 
 
@@ -205,7 +208,6 @@ def test_a_pdf_that_no_longer_matches_its_pieces_is_refused(reported, tmp_path, 
 
 
 def test_a_missing_script_is_one_line(reported, tmp_path, monkeypatch, capsys):
-    from dlbasics import submission
     where = copy_of(reported, tmp_path)
     monkeypatch.setattr(submission, "SCRIPTS", (*submission.SCRIPTS, "part9.py"))
     with pytest.raises(submission.UserError) as err:

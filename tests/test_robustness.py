@@ -15,7 +15,7 @@ import background
 import matplotlib.figure
 import numpy as np
 import pytest
-from conftest import ROOT, SCRIPTS, assert_one_line_error, run_script
+from conftest import ROOT, SCRIPTS, assert_one_line_error, run_here, run_script
 
 import part1_loss_gradient
 import part2_fc
@@ -316,9 +316,7 @@ def test_grader_check_refuses_a_summary_without_its_runs_in_one_line(tmp_path, q
     (tmp_path / "part3_line_summary.json").write_text(json.dumps(summary))
     with pytest.raises(UserError, match="part3_line_summary.json: expected its 'runs' section"):
         read(tmp_path / "part3_line_summary.json")
-    proc = subprocess.run([sys.executable, "-m", "dlbasics.verify", "--against", str(tmp_path)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
-    assert_one_line_error(proc, "expected its 'runs' section")
+    assert_one_line_error(run_here(verify.main, "--against", tmp_path), "expected its 'runs' section")
 
 
 # ==== 4. where outputs are staged ==========================================================================
@@ -370,7 +368,8 @@ def test_environment_a_notebooks_backend_is_ignored_by_the_studies(tmp_path):
 
 def test_environment_a_reader_that_goes_away_does_not_stop_the_run(tmp_path):
     """`... | head -1`: the run goes on and writes its results, with no traceback."""
-    proc = subprocess.run(f"{sys.executable} {ROOT / 'part2_fc.py'} --max-iters 50 --out-dir '{tmp_path}' | head -1",
+    proc = subprocess.run(f"{sys.executable} {ROOT / 'part2_fc.py'} --max-iters 50 --no-figures --out-dir '{tmp_path}' "
+                          "| head -1",
                           shell=True, capture_output=True, text=True, timeout=300, executable="/bin/bash")
     assert proc.stdout.startswith("data: ") and "Traceback" not in proc.stderr and not proc.stderr.strip()
     assert (tmp_path / "part2_summary.json").is_file()
@@ -446,9 +445,7 @@ def test_grader_check_every_malformed_summary_is_one_line(tmp_path, quick_output
     summary = json.loads((quick_outputs[0] / "part2_summary.json").read_text())
     broken = make(summary)
     (tmp_path / "part2_summary.json").write_text(broken if isinstance(broken, str) else json.dumps(broken))
-    proc = subprocess.run([sys.executable, "-m", "dlbasics.verify", "--against", str(tmp_path)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
-    assert_one_line_error(proc, "part2_summary.json", fragment)
+    assert_one_line_error(run_here(verify.main, "--against", tmp_path), "part2_summary.json", fragment)
 
 
 @pytest.mark.parametrize("name, edit", [
@@ -564,8 +561,8 @@ def test_environment_a_full_or_closed_console_does_not_stop_the_run(tmp_path):
         proc = subprocess.run([sys.executable, str(ROOT / "part2_fc.py"), "--max-iters", "20", "--no-figures",
                                "--out-dir", str(tmp_path / "a")], stdout=full, stderr=subprocess.PIPE, text=True)
     assert proc.returncode == 0 and not proc.stderr and (tmp_path / "a" / "part2_summary.json").is_file(), proc.stderr
-    closed = subprocess.run(f"{sys.executable} -m dlbasics.study line --quick --workers 2 --out-dir '{tmp_path / 'b'}' "
-                            "2>&-", shell=True, cwd=ROOT, capture_output=True, text=True, executable="/bin/bash")
+    closed = subprocess.run(f"{sys.executable} -m dlbasics.study line --seeds 2 --twin-seeds 0 --control-seeds 0 "
+                            f"--max-iters 100 --workers 2 --out-dir '{tmp_path / 'b'}' 2>&-", shell=True, cwd=ROOT, capture_output=True, text=True, executable="/bin/bash")
     assert closed.returncode == 0 and (tmp_path / "b" / "part3_line_study_summary.json").is_file()
     refused = subprocess.run(f"{sys.executable} {ROOT / 'part2_fc.py'} --lr -1 2>&-", shell=True,
                              executable="/bin/bash")

@@ -11,7 +11,7 @@ import background
 import numpy as np
 import pytest
 import torch
-from conftest import COURSE, ROOT, bundled
+from conftest import COURSE, ROOT, bundled, run_here
 
 import part2_fc
 from dlbasics import verify
@@ -80,10 +80,13 @@ def test_a_traced_run_ends_as_the_scripts_loop():
 
 
 # ---- the grader's check -----------------------------------------------------------------------------
+background.define("make verify, other kernels", lambda: [(["make", "-s", "verify"], ROOT, DEFAULT_KERNELS)],
+                  lambda item: item.name == "test_make_verify_passes_on_another_cpus_rounding")
+
+
 def test_make_verify_passes_on_another_cpus_rounding():
     """torch's portable scalar kernels stand in for another CPU (an ARM laptop's exp, sigmoid, BLAS)."""
-    proc = subprocess.run(["make", "-s", "verify"], cwd=ROOT, capture_output=True, text=True, timeout=600,
-                          env=os.environ | DEFAULT_KERNELS)
+    proc, = background.wait("make verify, other kernels")
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr
     assert "reproduced 44 of 44 (" in proc.stdout and "rounding-sensitive)" in proc.stdout
 
@@ -94,8 +97,7 @@ def test_a_changed_stable_count_is_caught(tmp_path, quick_outputs):
     row = next(r for r in summary["runs"]["rows"] if r[2] == "mean" and r[5] == "reached")
     row[4] += 1
     (tmp_path / "part3_line_study_summary.json").write_text(json.dumps(summary))
-    proc = subprocess.run([sys.executable, "-m", "dlbasics.verify", "--against", str(tmp_path)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=600)
+    proc = run_here(verify.main, "--against", tmp_path)
     assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr
     assert f"DIFFERENCE: study line ('line', 0.1, 'mean', {row[3]}): expected {row[4]} (reached), got {row[4] - 1}" \
         in proc.stdout

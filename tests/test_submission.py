@@ -7,9 +7,9 @@ import zipfile
 
 import background
 import pytest
-from conftest import ROOT, SCRIPTS, assert_one_line_error, run_module
+from conftest import ROOT, SCRIPTS, assert_one_line_error, run_here
 
-from dlbasics import verify
+from dlbasics import submission, verify
 
 EXPECTED = json.loads(verify.EXPECTED.read_text())
 
@@ -72,6 +72,6 @@ def test_the_unzipped_scripts_run_alone_and_give_the_studys_seed0_counts(unzippe
 
 def test_a_placeholder_penn_key_is_refused(tmp_path):
     (tmp_path / "author.txt").write_text((ROOT / "report" / "author.txt").read_text())
-    proc = run_module("dlbasics.submission", "--author-file", tmp_path / "author.txt", "--out-dir", tmp_path / "zip")
+    proc = run_here(submission.main, "--author-file", tmp_path / "author.txt", "--out-dir", tmp_path / "zip")
     assert_one_line_error(proc, "author.txt: expected your Penn key on the line 'penn key: ...'")
     assert not (tmp_path / "zip").exists()

@@ -5,7 +5,7 @@ import shutil
 
 import background
 import pytest
-from conftest import ROOT, script_loop
+from conftest import ROOT, run_here, script_loop
 
 from dlbasics import verify
 
@@ -42,10 +42,7 @@ def test_the_scripts_loops_reproduce_the_expected_seed0_counts(writer, row):
 
 
 def _verify_against(folder):
-    import subprocess
-    import sys
-    return subprocess.run([sys.executable, "-m", "dlbasics.verify", "--against", str(folder)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=600)
+    return run_here(verify.main, "--against", folder)
 
 
 def _edited(tmp_path, quick_outputs, edit):
