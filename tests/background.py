@@ -68,12 +68,17 @@ def _feed():
         with _LOCK:
             running = 0
             for name, procs in _STARTED.items():
-                if any(p.poll() is None for p, _, _ in procs):
+                if isinstance(procs, Exception):
+                    _TIMES[name][1] = _TIMES[name][1] or time.perf_counter()
+                elif any(p.poll() is None for p, _, _ in procs):
                     running += 1
                 elif _TIMES[name][1] is None:
                     _TIMES[name][1] = time.perf_counter()
             if _QUEUE and running < RUNNING:
-                start(_QUEUE[0])
+                try:
+                    start(_QUEUE[0])
+                except Exception:             # kept for the tests that wait for it; the others go on
+                    pass
                 continue
             if not _QUEUE and not running:
                 return
@@ -93,8 +98,13 @@ def start(name):
         if name in _QUEUE:
             _QUEUE.remove(name)
         if name not in _STARTED:
-            procs = []
-            for i, (argv, cwd, *env) in enumerate(_SPECS[name][0]()):
+            procs, _TIMES[name] = [], [time.perf_counter(), None, 0.0]          # started, ended, waited for
+            try:
+                commands = _SPECS[name][0]()
+            except Exception as err:          # a set-up that failed: said by the tests that wait for it
+                _STARTED[name] = err
+                raise
+            for i, (argv, cwd, *env) in enumerate(commands):
                 log = _root() / f"{name}-{i}".replace("/", "_").replace(" ", "_")
                 out, err = open(f"{log}.out", "w+"), open(f"{log}.err", "w+")
                 proc = subprocess.Popen(argv, cwd=cwd, stdout=out, stderr=err, text=True,
@@ -102,7 +112,8 @@ def start(name):
                 os.setpriority(os.PRIO_PROCESS, proc.pid, 10)    # the tests in this process come first
                 procs.append((proc, out, err))
             _STARTED[name] = procs
-            _TIMES[name] = [time.perf_counter(), None, 0.0]          # started, ended, waited for
+        if isinstance(_STARTED[name], Exception):
+            raise RuntimeError(f"the background piece {name!r} failed to start") from _STARTED[name]
         return _STARTED[name]
 
 
@@ -133,7 +144,7 @@ def stop_all():
     with _LOCK:
         _QUEUE.clear()
     for procs in _STARTED.values():
-        for proc, out, err in procs:
+        for proc, out, err in () if isinstance(procs, Exception) else procs:
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
