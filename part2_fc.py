@@ -758,8 +758,11 @@ class Outputs:
 
     def __init__(self, out_dir, figures=True):
         self.out, self.figures, self.left_out = Path(out_dir), figures, []
-        self.made = [p for p in (self.out, *self.out.parents) if not p.exists()]     # deepest first
-        blocker = next(p for p in (self.out, *self.out.parents) if p.exists())
+        self.made = [p for p in (self.out, *self.out.parents) if not os.path.lexists(p)]     # deepest first
+        blocker = next(p for p in (self.out, *self.out.parents) if os.path.lexists(p))
+        if not blocker.exists():
+            raise UserError(f"--out-dir {self.out}: {blocker} is a link that leads nowhere (to a missing path, "
+                            "or in a loop)")
         if not blocker.is_dir():
             raise UserError(f"--out-dir {self.out}: " + ("expected a folder, found a file" if blocker == self.out
                                                          else f"cannot create a folder under the file {blocker}"))

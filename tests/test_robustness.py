@@ -349,6 +349,18 @@ def test_staging_a_new_out_folder_is_removed_again_when_the_run_fails(tmp_path, 
     assert not (tmp_path / "a").exists()
 
 
+@pytest.mark.parametrize("given", ["loop", "loop/sub", "dangling", "dangling/sub"])
+def test_staging_a_link_that_leads_nowhere_is_named_in_one_line(tmp_path, given):
+    """An --out-dir (or a folder above it) that is a link to itself or to a missing path: the link named,
+    not the file system's "File exists", and nothing made."""
+    (tmp_path / "loop").symlink_to("loop")
+    (tmp_path / "dangling").symlink_to("missing/folder")
+    proc = run_here(part2_fc.main, "--max-iters", "2", "--no-figures", "--out-dir", tmp_path / given)
+    assert_one_line_error(proc, f"--out-dir {tmp_path / given}: {tmp_path / given.split('/')[0]} is a link that "
+                                "leads nowhere")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dangling", "loop"]
+
+
 # ==== 5. environments students use =========================================================================
 @pytest.mark.parametrize("script", SCRIPTS)
 def test_environment_a_notebooks_backend_is_ignored(script, tmp_path):
