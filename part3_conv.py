@@ -500,9 +500,10 @@ def read_array(path, array):
             value = np.load(path, mmap_mode="r", allow_pickle=False)
         else:
             found = scipy.io.loadmat(path)
-            value = np.asarray(found.get(path.stem, found.get(array)))
-            if value.ndim == 0:
+            value = found.get(path.stem, found.get(array))
+            if value is None:
                 raise UserError(f"{path}: expected a variable named '{path.stem}' or '{array}'")
+            value = np.asarray(value.toarray() if hasattr(value, "toarray") else value)   # MATLAB's sparse, made full
     except NotImplementedError:          # scipy's answer to MATLAB's HDF5 format
         raise UserError(f"{path}: a MATLAB v7.3 file, which scipy cannot read; re-save it in MATLAB with "
                         f"save('{path.name}', '{path.stem}', '-v7')") from None

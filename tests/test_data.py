@@ -4,6 +4,7 @@ import shutil
 import numpy as np
 import pytest
 import scipy.io
+import scipy.sparse
 import torch
 from conftest import ROOT, run_module
 
@@ -49,6 +50,15 @@ def test_mat_copies_and_label_shapes(tmp_path):
     ref = load_dataset("detection", BUNDLED)
     assert torch.equal(ds.images, ref.images) and torch.equal(ds.labels, ref.labels)
     assert torch.equal(ds.widths, ref.widths)
+
+
+def test_mat_sparse_labels_are_read_as_full(tmp_path):
+    """MATLAB's sparse(labels) is a scipy sparse matrix once loaded: read as the labels, not as 'missing'."""
+    shutil.copytree(BUNDLED / "random", tmp_path / "random")
+    labels = np.load(BUNDLED / "random" / "random_labs.npy")
+    (tmp_path / "random" / "random_labs.npy").unlink()
+    scipy.io.savemat(tmp_path / "random" / "random_labs.mat", {"random_labs": scipy.sparse.csc_matrix(labels[:, None])})
+    assert torch.equal(load_dataset("random", tmp_path).labels, load_dataset("random", BUNDLED).labels)
 
 
 def test_column_labels_and_integer_dtypes(tmp_path):
